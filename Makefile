@@ -1,0 +1,44 @@
+# Lingxi: two commands. `make run` serves the demo; `make test` runs every check.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export UV_SYSTEM_CERTS := 1
+
+.PHONY: install run test lint bench clean demo
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@test -x $(UV) || $(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(UV) pip sync --python $(BIN)/python requirements.lock
+	$(UV) pip install --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/lingxi db upgrade
+	$(BIN)/lingxi demo load
+
+run: demo
+	$(BIN)/lingxi serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check lingxi tests benchmarks
+	$(BIN)/ruff format --check lingxi tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest -m "" -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: install
+	@$(BIN)/python -c "import ortools" 2>/dev/null || $(UV) pip install --python $(BIN)/python "ortools==9.15.6755"
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,59 @@
+"""``create_app(settings)``: the FastAPI application, its routers and error handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from lingxi.api.errors import install_error_handlers
+from lingxi.api.middleware import install_middleware
+from lingxi.api.routes import ROUTERS
+from lingxi.config import Settings, get_settings
+from lingxi.data import Database
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
+
+
+def _unique_id(route: APIRoute) -> str:
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Build the app for ``settings``; pass ``database`` to share an existing one (tests)."""
+    settings = settings or get_settings()
+    db = database or Database.from_settings(settings.db)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        for close in app.state.on_shutdown:
+            close()
+        if database is None:
+            db.dispose()
+
+    app = FastAPI(
+        title="Lingxi",
+        version="0.1.0",
+        description="Shopping guide, delivery scheduling and smart-home control behind one assistant.",
+        generate_unique_id_function=_unique_id,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.services = {}
+    app.state.on_shutdown = []
+    install_error_handlers(app)
+    install_middleware(app, settings)
+    for router in ROUTERS:
+        app.include_router(router)
+    from lingxi.api.web import mount_web
+
+    mount_web(app)
+    return app

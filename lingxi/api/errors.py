@@ -1,0 +1,104 @@
+"""The one table from Lingxi's error tree to HTTP status, and the JSON error handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lingxi.errors import (
+    ConfirmationRequiredError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    LingxiError,
+    NotFoundError,
+    UnauthorizedError,
+    UnavailableError,
+    show_value,
+)
+
+__all__ = ["STATUS_CODES", "error_body", "install_error_handlers", "status_for"]
+
+logger = logging.getLogger(__name__)
+
+STATUS_CODES: tuple[tuple[type[LingxiError], int], ...] = (
+    (InvalidInputError, 422),
+    (NotFoundError, 404),
+    (ForbiddenError, 403),
+    (UnauthorizedError, 401),
+    (ConfirmationRequiredError, 409),
+    (ConflictError, 409),
+    (UnavailableError, 503),
+    (LingxiError, 400),
+)
+
+
+def status_for(err: LingxiError) -> int:
+    """HTTP status of an error, from :data:`STATUS_CODES`."""
+    for cls, status in STATUS_CODES:
+        if isinstance(err, cls):
+            return status
+    return 400
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """``{"error": {"code", "message", "details"}}``."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def _describe_validation(errors: list[Any]) -> tuple[str, list[dict[str, Any]]]:
+    details = []
+    for e in errors:
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body",)]
+        field = ".".join(loc) or "body"
+        value = e.get("input")
+        details.append({"field": field, "rule": e.get("msg", ""), "value": show_value(value)})
+    first = details[0] if details else {"field": "body", "rule": "invalid", "value": ""}
+    message = f"The {first['field']!r} field is invalid: {first['rule']}. Got {first['value']}."
+    if first["rule"].startswith("JSON decode error"):
+        message = "The request body is not valid JSON."
+    return message, details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the JSON error handlers on ``app``."""
+
+    async def lingxi_error(_: Request, err: Exception) -> JSONResponse:
+        assert isinstance(err, LingxiError)
+        status = status_for(err)
+        if status >= 500:
+            logger.warning("%s: %s", err.code, err.message, exc_info=err.__cause__)
+        return JSONResponse(error_body(err.code, err.message, err.details), status_code=status)
+
+    async def validation_error(_: Request, err: Exception) -> JSONResponse:
+        assert isinstance(err, RequestValidationError)
+        message, details = _describe_validation(list(err.errors()))
+        return JSONResponse(
+            error_body("invalid_input", message, {"errors": details}), status_code=422
+        )
+
+    async def http_error(_: Request, err: Exception) -> JSONResponse:
+        assert isinstance(err, StarletteHTTPException)
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 401: "unauthorized"}
+        return JSONResponse(
+            error_body(code.get(err.status_code, "http_error"), str(err.detail)),
+            status_code=err.status_code,
+            headers=getattr(err, "headers", None),
+        )
+
+    async def unexpected(_: Request, err: Exception) -> JSONResponse:
+        logger.exception("unexpected error", exc_info=err)
+        return JSONResponse(
+            error_body("internal_error", "Something went wrong on our side; it was logged."),
+            status_code=500,
+        )
+
+    app.add_exception_handler(LingxiError, lingxi_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)

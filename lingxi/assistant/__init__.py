@@ -1,0 +1,2 @@
+"""lingxi.assistant."""
+__all__: list[str] = []

@@ -1,0 +1,87 @@
+"""Shared CLI plumbing: one error -> exit-code table, JSON output, settings and database."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from lingxi.config import Settings, get_settings
+from lingxi.data import Database
+from lingxi.errors import (
+    ConfirmationRequiredError,
+    ConflictError,
+    InvalidInputError,
+    LingxiError,
+    NotFoundError,
+    UnauthorizedError,
+    UnavailableError,
+)
+
+__all__ = ["EXIT_CODES", "console", "database", "emit_json", "err_console", "handle_errors"]
+
+logger = logging.getLogger(__name__)
+
+console = Console()
+err_console = Console(stderr=True)
+
+# One place maps the error tree to exit codes: 2 = the caller's input, 1 = state, 3 = a part down.
+EXIT_CODES: tuple[tuple[type[LingxiError], int], ...] = (
+    (InvalidInputError, 2),
+    (NotFoundError, 2),
+    (UnauthorizedError, 2),
+    (ConfirmationRequiredError, 1),
+    (ConflictError, 1),
+    (UnavailableError, 3),
+    (LingxiError, 1),
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def exit_code_for(err: LingxiError) -> int:
+    """The exit code of an error, from :data:`EXIT_CODES`."""
+    for cls, code in EXIT_CODES:
+        if isinstance(err, cls):
+            return code
+    return 1
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn a :class:`LingxiError` into a one-line message (or JSON) and its exit code."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except LingxiError as err:
+            as_json = bool(kwargs.get("as_json"))
+            if as_json:
+                sys.stdout.write(json.dumps({"error": err.to_dict()}, ensure_ascii=False) + "\n")
+            else:
+                err_console.print(f"[red]error[/red] ({err.code}): {err.message}")
+            raise typer.Exit(exit_code_for(err)) from None
+
+    return wrapper
+
+
+def emit_json(document: Any) -> None:
+    """Print one JSON document to stdout and nothing else."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, default=str) + "\n")
+
+
+def settings() -> Settings:
+    """The process settings."""
+    return get_settings()
+
+
+def database() -> Database:
+    """The configured database."""
+    return Database.from_settings(settings().db)

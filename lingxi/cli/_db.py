@@ -1,0 +1,68 @@
+"""`lingxi db upgrade|downgrade`, `lingxi demo load` and `lingxi doctor`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from lingxi.cli._common import console, database, emit_json, handle_errors, settings
+from lingxi.data import current_revision, downgrade, upgrade
+from lingxi.status import check_parts
+
+__all__ = ["db_app", "demo_app", "doctor"]
+
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+@handle_errors
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the database up to REVISION (default: the newest)."""
+    db = database()
+    upgrade(db.engine, revision)
+    console.print(f"database at revision {current_revision(db.engine)}")
+
+
+@db_app.command("downgrade")
+@handle_errors
+def db_downgrade(revision: Annotated[str, typer.Argument()] = "base") -> None:
+    """Migrate the database down to REVISION (default: empty)."""
+    db = database()
+    downgrade(db.engine, revision)
+    console.print(f"database at revision {current_revision(db.engine)}")
+
+
+@demo_app.command("load")
+@handle_errors
+def demo_load(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Load the demo catalogue, households, orders, fleet and home (idempotent)."""
+    from lingxi.data.demo import load_demo
+
+    db = database()
+    upgrade(db.engine)
+    report = load_demo(db, progress=not as_json)
+    if as_json:
+        emit_json(report)
+    else:
+        console.print("demo data: " + ", ".join(f"{k} {v}" for k, v in report.items()))
+
+
+@handle_errors
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Report which real parts are reachable and configured."""
+    parts = check_parts(settings(), database())["parts"]
+    if as_json:
+        emit_json(parts)
+        return
+    table = Table("part", "status", "detail")
+    for name, part in parts.items():
+        colour = {"up": "green", "down": "red"}.get(part["status"], "yellow")
+        table.add_row(name, f"[{colour}]{part['status']}[/{colour}]", part["detail"])
+    console.print(table)

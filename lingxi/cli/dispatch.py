@@ -1,0 +1,9 @@
+"""`lingxi dispatch ...`: the dispatch engine's commands."""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = ["app"]
+
+app = typer.Typer(help="The dispatch engine.", no_args_is_help=True)

@@ -1,0 +1,55 @@
+"""The ``lingxi`` command: serve, db, demo, doctor and one sub-command per engine."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from lingxi.cli import _db
+from lingxi.cli._common import console, handle_errors, settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="lingxi",
+    help="Lingxi: a self-hostable AI commerce assistant (shopping, deliveries, smart home).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(_db.db_app, name="db")
+app.add_typer(_db.demo_app, name="demo")
+app.command("doctor")(_db.doctor)
+
+
+def _register_engines() -> None:
+    # Each engine owns its own CLI module; a module that is not built yet is skipped.
+    from lingxi.cli import _engines
+
+    for name, sub in _engines.sub_apps():
+        app.add_typer(sub, name=name)
+    for name, command in _engines.commands():
+        app.command(name)(command)
+
+
+@app.command()
+@handle_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+) -> None:
+    """Serve the web app and the HTTP API."""
+    import uvicorn
+
+    from lingxi.api import create_app
+
+    console.print(f"Lingxi on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _register_engines()
+    app()

@@ -1,0 +1,36 @@
+"""Alembic migrations, driven programmatically (no alembic.ini needed)."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, inspect
+
+__all__ = ["current_revision", "downgrade", "upgrade"]
+
+
+def _config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", "lingxi.data:migrations")
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database up to ``revision``."""
+    command.upgrade(_config(engine), revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    """Migrate the database down to ``revision``."""
+    command.downgrade(_config(engine), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's current revision, or ``None`` if never migrated."""
+    if not inspect(engine).has_table("alembic_version"):
+        return None
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -1,0 +1,2 @@
+"""lingxi.dispatch."""
+__all__: list[str] = []

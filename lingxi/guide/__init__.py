@@ -1,0 +1,2 @@
+"""lingxi.guide."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""lingxi.home."""
+__all__: list[str] = []

@@ -1,0 +1,42 @@
+"""Which real parts are configured and reachable: used by `/api/health` and `lingxi doctor`."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+from urllib.parse import urlparse
+
+from lingxi.config import Settings
+from lingxi.data import Database
+
+__all__ = ["check_parts"]
+
+
+def _tcp_up(url: str, default_port: int, timeout_s: float) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout_s
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def check_parts(settings: Settings, db: Database, *, timeout_s: float = 1.0) -> dict[str, Any]:
+    """``{"status": ok|degraded, "parts": {database, broker, llm}}``; each part up, down or not_configured."""
+    db_up = db.ping()
+    parts: dict[str, dict[str, Any]] = {
+        "database": {"status": "up" if db_up else "down", "detail": db.dialect}
+    }
+    if settings.mqtt.url:
+        up = _tcp_up(settings.mqtt.url, 1883, timeout_s)
+        parts["broker"] = {"status": "up" if up else "down", "detail": settings.mqtt.url}
+    else:
+        parts["broker"] = {"status": "not_configured", "detail": "in-process driver"}
+    if settings.llm.base_url:
+        up = _tcp_up(settings.llm.base_url, 80, timeout_s)
+        parts["llm"] = {"status": "up" if up else "down", "detail": settings.llm.model}
+    else:
+        parts["llm"] = {"status": "not_configured", "detail": "offline router"}
+    return {"status": "ok" if db_up else "degraded", "parts": parts}

@@ -1,0 +1,93 @@
+"""Shared fixtures: a migrated database on SQLite and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from lingxi.config import Settings
+from lingxi.data import Base, Database, upgrade
+
+PG_ADMIN_URL = os.environ.get(
+    "LINGXI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _truncate_all(db: Database) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if db.dialect == "postgresql":
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for t in reversed(tables):
+                conn.execute(text(f'DELETE FROM "{t}"'))
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    name = f"lingxi_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :n AND pid <> pg_backend_pid()"
+            ),
+            {"n": name},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_database(pg_url: str) -> Iterator[Database]:
+    db = Database.from_url(pg_url)
+    upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database in a temporary file."""
+    db = Database.from_url(f"sqlite:///{tmp_path / 'lingxi.db'}")
+    upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def pg_db(_pg_database: Database) -> Iterator[Database]:
+    """The session's migrated PostgreSQL database, emptied after each test."""
+    yield _pg_database
+    _truncate_all(_pg_database)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def db(request: pytest.FixtureRequest) -> Database:
+    """A migrated database: each test using it runs on SQLite and on PostgreSQL."""
+    name = "sqlite_db" if request.param == "sqlite" else "pg_db"
+    database: Database = request.getfixturevalue(name)
+    return database
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Test settings on a temporary SQLite file, no broker, no LLM."""
+    return Settings(
+        environment="test",
+        data_dir=tmp_path,
+        db={"url": f"sqlite:///{tmp_path / 'lingxi.db'}"},  # type: ignore[arg-type]
+    )
