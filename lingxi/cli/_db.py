@@ -19,7 +19,7 @@ demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 
 @db_app.command("upgrade")
 @handle_errors
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "heads") -> None:
     """Migrate the database up to REVISION (default: the newest)."""
     db = database()
     upgrade(db.engine, revision)

@@ -16,8 +16,8 @@ def _config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database up to ``revision``."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Migrate the database up to ``revision`` (default: every head; each engine owns a branch)."""
     command.upgrade(_config(engine), revision)
 
 
@@ -27,10 +27,11 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The database's current revision, or ``None`` if never migrated."""
+    """The database's current revision(s), comma-joined, or ``None`` if never migrated."""
     if not inspect(engine).has_table("alembic_version"):
         return None
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None

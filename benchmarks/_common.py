@@ -1,0 +1,34 @@
+"""Helpers every benchmark uses: where the shared data is, and how results are written."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def write_result(name: str, result: dict[str, Any]) -> Path:
+    """Write ``results/<name>.json`` with the machine and time, and return its path."""
+    RESULTS.mkdir(exist_ok=True)
+    doc = {
+        "benchmark": name,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"python": platform.python_version(), "cpu_count": _cpus()},
+        **result,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(doc, indent=2, ensure_ascii=False))
+    return path
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 1
