@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from lingxi.cli._common import console, database, emit_json, handle_errors, settings
+from lingxi.cli._common import console, database, emit_json, err_console, handle_errors, settings
 from lingxi.data import current_revision, downgrade, upgrade
 from lingxi.status import check_parts
 
@@ -41,11 +41,19 @@ def demo_load(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Load the demo catalogue, households, orders, fleet and home (idempotent)."""
-    from lingxi.data.demo import load_demo
+    from rich.progress import Progress
+
+    from lingxi.data.repos.demo import DEMO_STEPS, load_demo
 
     db = database()
     upgrade(db.engine)
-    report = load_demo(db, progress=not as_json)
+    with Progress(console=err_console, transient=True, disable=as_json) as progress:
+        task = progress.add_task("loading demo data", total=len(DEMO_STEPS))
+
+        def step(name: str) -> None:
+            progress.update(task, advance=1, description=f"loading {name}")
+
+        report = load_demo(db, on_step=step)
     if as_json:
         emit_json(report)
     else:

@@ -93,6 +93,6 @@ def ping(engine: Engine) -> bool:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return True
-    except Exception:  # noqa: BLE001 - health checks report, never raise
+    except Exception:
         logger.warning("database ping failed", exc_info=True)
         return False

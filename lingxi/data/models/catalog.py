@@ -41,7 +41,9 @@ class Product(TimestampMixin, Base):
     skin_sensitive: Mapped[bool] = mapped_column(default=False)
 
     ingredients: Mapped[list[ProductIngredient]] = relationship(
-        back_populates="product", cascade="all, delete-orphan", order_by="ProductIngredient.position"
+        back_populates="product",
+        cascade="all, delete-orphan",
+        order_by="ProductIngredient.position",
     )
 
     @property

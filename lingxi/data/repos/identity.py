@@ -385,7 +385,9 @@ def delete_profile(session: Session, *, customer_id: int, fields: list[str] | No
     else:
         for name in fields:
             if name not in _LIST_FIELDS and name != "max_price_minor":
-                raise InvalidInputError.for_field("fields", f"a subset of {list(_LIST_FIELDS)}", name)
+                raise InvalidInputError.for_field(
+                    "fields", f"a subset of {list(_LIST_FIELDS)}", name
+                )
             setattr(profile, name, None if name == "max_price_minor" else [])
         profile.updated_at = utcnow()
     session.flush()
