@@ -1,0 +1,324 @@
+"""The PyVRP adapter: the only module that imports pyvrp.
+
+:func:`solve` turns a :class:`DispatchProblem` into PyVRP's ``ProblemData`` (scaled integer
+matrices, one client per time window in a mutually exclusive group, vehicles with the same
+attributes grouped into one type), runs the iterated local search and maps the result back to
+our own :class:`DispatchPlan`, timed by :func:`lingxi.dispatch.plan.evaluate_route` in floating
+point. Required stops that cannot all be served are retried as optional stops with a large
+prize, so the plan names what was left out and why instead of failing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from pyvrp import (
+    Client,
+    ClientGroup,
+    Depot,
+    ProblemData,
+    Solution,
+    VehicleType,
+    minimise_fleet,
+)
+from pyvrp import Location as PyLocation
+from pyvrp import Route as PyRoute
+from pyvrp import solve as pyvrp_solve
+from pyvrp.stop import MaxRuntime
+
+from lingxi.dispatch.params import DispatchParams
+from lingxi.dispatch.plan import DispatchPlan, Unassigned, VehicleRoute, evaluate_route
+from lingxi.dispatch.problem import DispatchProblem
+
+__all__ = ["solve"]
+
+logger = logging.getLogger(__name__)
+
+_MAX = np.iinfo(np.int64).max // 4
+_UNREACHABLE = 10**12  # stands for an arc that does not exist (scaled units)
+
+
+@dataclass
+class _Mapping:
+    """How PyVRP indices map back to ours."""
+
+    client_stop: list[int]
+    """PyVRP client index -> stop index."""
+    stop_clients: list[list[int]]
+    """Stop index -> PyVRP client indices (one per window)."""
+    type_vehicles: list[list[int]]
+    """PyVRP vehicle type -> our vehicle indices."""
+
+
+def _scaled(matrix: NDArray[np.float64], precision: int) -> NDArray[np.int64]:
+    out = np.where(np.isfinite(matrix), np.rint(matrix * precision), _UNREACHABLE)
+    return out.astype(np.int64)
+
+
+def _t(value: float, precision: int) -> int:
+    if not np.isfinite(value):
+        return int(_MAX)
+    return int(round(value * precision))
+
+
+def _build(
+    problem: DispatchProblem,
+    params: DispatchParams,
+    *,
+    duration: NDArray[np.float64] | None,
+    optional_all: bool,
+    active_vehicles: Sequence[int] | None = None,
+) -> tuple[ProblemData, _Mapping]:
+    p = params.precision
+    n_depots = len(problem.depots)
+    locations = [PyLocation(x, y) for x, y in problem.points]
+    depots: list[Depot] = [
+        Depot(i, tw_early=_t(d.opens, p), tw_late=_t(d.closes, p), name=d.id)
+        for i, d in enumerate(problem.depots)
+    ]
+    # A vehicle under way starts at a waypoint: give it a start depot there.
+    start_depot: dict[int, int] = {}
+    for v in problem.vehicles:
+        loc = v.start_location
+        if loc is not None and loc >= n_depots and loc not in start_depot:
+            start_depot[loc] = len(depots)
+            depots.append(Depot(loc, name=f"start-{v.id}"))
+    clients: list[Client] = []
+    groups: list[ClientGroup] = []
+    client_stop: list[int] = []
+    stop_clients: list[list[int]] = []
+    dist = problem.dur if params.objective == "duration" else problem.dist
+    finite = dist[np.isfinite(dist)]
+    longest = float(finite.max()) if finite.size else 1.0
+    fixed = max((v.fixed_cost for v in problem.vehicles), default=0.0)
+    # Worth more than any one insertion (at most two of the longest arcs) and a vehicle.
+    big = params.unassigned_penalty * (2 * longest + fixed + 1) * p
+    for i, s in enumerate(problem.stops):
+        loc = problem.stop_location(i)
+        required = s.required and not optional_all
+        if s.prize is not None:
+            prize = int(round(s.prize * p))
+        elif optional_all:
+            prize = int(big * (1 + max(0, s.priority)))
+        else:
+            prize = 0
+        windows = s.windows or ()
+        spans = [(w.start, w.end) for w in windows] or [(0.0, float("inf"))]
+        ids: list[int] = []
+        multi = len(spans) > 1
+        if multi:
+            groups.append(ClientGroup([], required=required, name=s.id))
+        for early, late in spans:
+            ids.append(len(clients))
+            client_stop.append(i)
+            clients.append(
+                Client(
+                    loc,
+                    delivery=[s.demand],
+                    pickup=[s.pickup],
+                    service_duration=_t(s.service_time, p),
+                    tw_early=_t(early, p),
+                    tw_late=_t(late, p),
+                    release_time=_t(s.release_time, p),
+                    prize=prize,
+                    required=required and not multi,
+                    group=len(groups) - 1 if multi else None,
+                    name=s.id,
+                )
+            )
+        stop_clients.append(ids)
+    if groups:
+        # ClientGroup membership is set through the clients; rebuild with their indices.
+        rebuilt: list[ClientGroup] = []
+        g = 0
+        for i, s in enumerate(problem.stops):
+            if len(stop_clients[i]) > 1:
+                rebuilt.append(ClientGroup(stop_clients[i], required=groups[g].required, name=s.id))
+                g += 1
+        groups = rebuilt
+
+    wanted = range(len(problem.vehicles)) if active_vehicles is None else active_vehicles
+    keys: dict[tuple[object, ...], list[int]] = {}
+    for k in wanted:
+        v = problem.vehicles[k]
+        key = (
+            v.capacity,
+            v.depot,
+            v.start_location,
+            v.shift_start,
+            v.shift_end,
+            v.initial_load,
+            v.fixed_cost,
+        )
+        keys.setdefault(key, []).append(k)
+    vehicle_types: list[VehicleType] = []
+    type_vehicles: list[list[int]] = []
+    for members in keys.values():
+        v = problem.vehicles[members[0]]
+        start = v.depot
+        if v.start_location is not None:
+            start = start_depot.get(v.start_location, v.start_location)
+        closes = min(v.shift_end, problem.depots[v.depot].closes)
+        vehicle_types.append(
+            VehicleType(
+                num_available=len(members),
+                capacity=[v.capacity],
+                start_depot=start,
+                end_depot=v.depot,
+                fixed_cost=_t(v.fixed_cost, p),
+                tw_early=_t(v.shift_start, p),
+                tw_late=_t(closes, p),
+                initial_load=[v.initial_load],
+                name=v.id,
+            )
+        )
+        type_vehicles.append(members)
+    dur = problem.dur if duration is None else duration
+    dist = dur if params.objective == "duration" else problem.dist
+    data = ProblemData(
+        locations,
+        clients,
+        depots,
+        vehicle_types,
+        [_scaled(dist, p)],  # type: ignore[list-item]
+        [_scaled(dur, p)],  # type: ignore[list-item]
+        groups=groups,
+    )
+    return data, _Mapping(client_stop, stop_clients, type_vehicles)
+
+
+def _to_plan(
+    problem: DispatchProblem,
+    params: DispatchParams,
+    solution: Solution,
+    mapping: _Mapping,
+    runtime: float,
+    stats: dict[str, object],
+) -> DispatchPlan:
+    routes: list[VehicleRoute] = []
+    used: dict[int, int] = {}
+    served: set[int] = set()
+    for r in solution.routes():
+        t = r.vehicle_type()
+        k = mapping.type_vehicles[t][used.get(t, 0)]
+        used[t] = used.get(t, 0) + 1
+        stops = [mapping.client_stop[a.idx] for a in r.schedule() if a.is_client()]
+        served.update(stops)
+        routes.append(evaluate_route(problem, k, stops))
+    unassigned = [
+        Unassigned(i, s.id, _reason(problem, i))
+        for i, s in enumerate(problem.stops)
+        if i not in served
+    ]
+    fixed = sum(problem.vehicles[r.vehicle].fixed_cost for r in routes if r.stops)
+    return DispatchPlan(
+        routes=tuple(sorted(routes, key=lambda r: r.vehicle)),
+        unassigned=tuple(unassigned),
+        objective=params.objective,
+        runtime=runtime,
+        fixed_costs=fixed,
+        stats=stats,
+    )
+
+
+def _reason(problem: DispatchProblem, i: int) -> str:
+    """Why stop ``i`` is unserved: optional, unreachable in time, or no room left."""
+    stop = problem.stops[i]
+    if not stop.required:
+        return "not_profitable"
+    for k, v in enumerate(problem.vehicles):
+        if v.capacity < max(stop.demand, stop.pickup):
+            continue
+        if evaluate_route(problem, k, [i]).feasible:
+            return "fleet_exhausted"
+    return "time_window"
+
+
+def _initial(data: ProblemData, mapping: _Mapping, plan: DispatchPlan | None) -> Solution | None:
+    if plan is None:
+        return None
+    vehicle_type = {k: t for t, ks in enumerate(mapping.type_vehicles) for k in ks}
+    routes = []
+    for r in plan.routes:
+        if r.stops and r.vehicle in vehicle_type:
+            visits = [mapping.stop_clients[s.stop][0] for s in r.stops]
+            routes.append(PyRoute(data, visits, vehicle_type[r.vehicle]))
+    try:
+        return Solution(data, routes)
+    except (ValueError, RuntimeError, IndexError):  # too many routes for a type, etc.
+        return None
+
+
+def solve(
+    problem: DispatchProblem,
+    params: DispatchParams | None = None,
+    *,
+    duration: NDArray[np.float64] | None = None,
+    initial: DispatchPlan | None = None,
+) -> DispatchPlan:
+    """Plan routes for ``problem``.
+
+    Parameters
+    ----------
+    problem
+        Depots, vehicles and stops.
+    params
+        Time limit, seed and objective; defaults to :class:`DispatchParams()`.
+    duration
+        A duration matrix to search with instead of ``problem.duration`` (the time-dependent
+        planner passes departure-time-aware estimates); the plan is still timed on the problem.
+    initial
+        A previous plan to warm-start from.
+
+    Returns
+    -------
+    DispatchPlan
+        Routes timed in floating point, and every stop that is not served with a reason.
+    """
+    params = params or DispatchParams()
+    started = time.perf_counter()
+    stats: dict[str, object] = {}
+    limit = params.time_limit
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyVRP's penalty warnings: we report feasibility
+        data, mapping = _build(problem, params, duration=duration, optional_all=False)
+        if (
+            params.objective == "hierarchical"
+            and data.num_vehicle_types == 1
+            and all(c.required for c in data.clients())
+            and initial is None
+        ):
+            fleet_time = limit * params.fleet_share
+            fleet = minimise_fleet(data, MaxRuntime(fleet_time), seed=params.seed)
+            data = data.replace(vehicle_types=[fleet])
+            stats["fleet"] = fleet.num_available
+            limit -= time.perf_counter() - started
+        result = pyvrp_solve(
+            data,
+            MaxRuntime(max(limit, 0.05)),
+            seed=params.seed,
+            collect_stats=False,
+            initial_solution=_initial(data, mapping, initial),
+        )
+        best = result.best
+        stats["iterations"] = result.num_iterations
+        if not best.is_feasible():
+            # Not everything fits: serve what we can, by priority, and say what is left out.
+            data, mapping = _build(problem, params, duration=duration, optional_all=True)
+            remaining = max(params.time_limit * 0.5, 0.1)
+            result = pyvrp_solve(
+                data,
+                MaxRuntime(remaining),
+                seed=params.seed,
+                collect_stats=False,
+                initial_solution=_initial(data, mapping, initial),
+            )
+            best = result.best
+            stats["relaxed"] = True
+    return _to_plan(problem, params, best, mapping, time.perf_counter() - started, stats)
