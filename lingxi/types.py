@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NewType
 
 from lingxi.errors import InvalidInputError
@@ -50,14 +51,13 @@ class Money:
     def from_decimal(cls, amount: float | str, currency: str = "USD") -> Money:
         """Build from a decimal amount (``12.5`` -> 1250 cents), rounding half away from zero."""
         try:
-            value = float(amount)
-        except (TypeError, ValueError):
+            value = Decimal(str(amount))
+        except (TypeError, ValueError, InvalidOperation):
             raise InvalidInputError.for_field("amount", "a number", amount) from None
-        if not math.isfinite(value):
+        if not value.is_finite():
             raise InvalidInputError.for_field("amount", "a finite number", amount)
-        scale = 10 ** _MINOR_UNITS.get(currency, 2)
-        minor = int(math.copysign(math.floor(abs(value) * scale + 0.5), value))
-        return cls(minor, currency)
+        scale = Decimal(10) ** _MINOR_UNITS.get(currency, 2)
+        return cls(int((value * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP)), currency)
 
     def to_decimal(self) -> float:
         """The amount in major units (1250 cents -> 12.5)."""
@@ -66,7 +66,8 @@ class Money:
     def __add__(self, other: Money) -> Money:
         if other.currency != self.currency:
             raise InvalidInputError(
-                f"Cannot add {other.currency} to {self.currency}.", field="currency"
+                f"The 'currency' of both amounts must match. Got {other.currency} and {self.currency}.",
+                field="currency",
             )
         return Money(self.minor + other.minor, self.currency)
 

@@ -63,6 +63,9 @@ from lingxi.data.models.home import (
 from lingxi.data.models.home import (
     EntityState as EntityState,
 )
+from lingxi.data.models.home import (
+    GestureBinding as GestureBinding,
+)
 from lingxi.data.models.identity import (
     Address as Address,
 )
@@ -119,6 +122,7 @@ __all__ = [
     "DomainEvent",
     "Entity",
     "EntityState",
+    "GestureBinding",
     "Household",
     "Ingredient",
     "Interaction",

@@ -90,3 +90,20 @@ class EntityState(Base):
     )
 
     entity: Mapped[Entity] = relationship()
+
+
+class GestureBinding(TimestampMixin, Base):
+    """A household's mapping from a gesture (``clockwise``, ``open``, ``swipe_up``) to an action."""
+
+    __tablename__ = "gesture_binding"
+    __table_args__ = (UniqueConstraint("household_id", "gesture"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), index=True
+    )
+    gesture: Mapped[str] = mapped_column(String(40))
+    intent: Mapped[str] = mapped_column(String(60))
+    """A Home Assistant intent name, e.g. ``HassLightSet``."""
+    slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Fixed slots, e.g. ``{"brightness_step": "up"}``; the target may come from fusion."""

@@ -161,7 +161,9 @@ def upsert_products(session: Session, *, records: Iterable[ProductRecord]) -> di
         p.sku: p
         for p in session.scalars(select(Product).options(selectinload(Product.ingredients)))
     }
-    ingredient_ids = dict(session.execute(select(Ingredient.name, Ingredient.id)).tuples().all())
+    ingredient_ids = {
+        name: id_ for name, id_ in session.execute(select(Ingredient.name, Ingredient.id))
+    }
     needed = {n for r in records for n in split_inci(r.ingredients_raw)} - ingredient_ids.keys()
     new = [Ingredient(name=name) for name in sorted(needed)]
     session.add_all(new)
@@ -222,7 +224,7 @@ def _view(p: Product, names: dict[int, str] | None = None) -> ProductView:
 
 def list_products(session: Session) -> list[ProductView]:
     """Every product with its ingredients, ordered by id (two queries, not one per product)."""
-    names = dict(session.execute(select(Ingredient.id, Ingredient.name)).tuples().all())
+    names = {id_: name for id_, name in session.execute(select(Ingredient.id, Ingredient.name))}
     products = session.scalars(
         select(Product).options(selectinload(Product.ingredients)).order_by(Product.id)
     )

@@ -361,14 +361,14 @@ def update_profile(session: Session, *, customer_id: int, **changes: Any) -> Pro
             setattr(profile, name, [])
         session.add(profile)
     for name, value in changes.items():
-        if name in SENSITIVE_FIELDS and not consented:
-            continue
         if name in _LIST_FIELDS:
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
                 raise InvalidInputError.for_field(name, "a list of strings", value)
             value = sorted({v.strip() for v in value if v.strip()})
         elif value is not None and (not isinstance(value, int) or value < 0):
             raise InvalidInputError.for_field(name, "a non-negative integer or null", value)
+        if name in SENSITIVE_FIELDS and not consented:
+            continue
         setattr(profile, name, value)
     profile.updated_at = utcnow()
     session.flush()

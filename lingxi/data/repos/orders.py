@@ -289,14 +289,14 @@ def confirm_order(
     shipment = Shipment(tracking_number=f"LX{secrets.token_hex(5).upper()}", demand=demand)
     order.shipments.append(shipment)
     session.flush()
-    add_tracking_event(
-        session, shipment_id=shipment.id, status=TrackingStatus.CREATED, place="Lingxi warehouse"
-    )
     emit(
         session,
         topic="order.confirmed",
         household_id=household_id,
         payload={"order_id": order.id, "shipment_id": shipment.id},
+    )
+    add_tracking_event(
+        session, shipment_id=shipment.id, status=TrackingStatus.CREATED, place="Lingxi warehouse"
     )
     session.refresh(order)
     return _order_view(session, order)

@@ -1,0 +1,370 @@
+"""Homes: areas and entities with their aliases, state history with who/how/when, gesture bindings.
+
+Every function takes the household explicitly and acts only on that household's rows.
+Rows leave this module as frozen dataclasses, never as ORM objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from lingxi.data.base import utcnow
+from lingxi.data.models import Area, Entity, EntityState, GestureBinding
+from lingxi.errors import InvalidInputError, NotFoundError
+
+__all__ = [
+    "STATE_SOURCES",
+    "AreaRecord",
+    "EntityRecord",
+    "GestureBindingRecord",
+    "StateRecord",
+    "create_area",
+    "create_entity",
+    "current_states",
+    "delete_gesture_binding",
+    "get_entity",
+    "list_areas",
+    "list_entities",
+    "list_gesture_bindings",
+    "list_households_with_entities",
+    "record_state",
+    "set_gesture_binding",
+    "state_history",
+]
+
+STATE_SOURCES = ("voice", "text", "touch", "gesture", "device", "automation", "undo")
+"""How a state change came about."""
+
+
+@dataclass(frozen=True, slots=True)
+class AreaRecord:
+    """A room or zone, with its aliases (``客厅`` for ``Living Room``)."""
+
+    area_id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    floor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRecord:
+    """A Home Assistant style entity of a household."""
+
+    entity_id: str
+    domain: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    area_id: str | None = None
+    """The area's slug (``living_room``), not the row id."""
+    device_class: str | None = None
+    capabilities: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StateRecord:
+    """One recorded state: what, who (``actor_customer_id``), how (``source``) and when."""
+
+    entity_id: str
+    state: str
+    attributes: dict[str, Any]
+    changed_at: datetime
+    source: str
+    actor_customer_id: int | None = None
+    id: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "id": self.id,
+            "entity_id": self.entity_id,
+            "state": self.state,
+            "attributes": self.attributes,
+            "changed_at": self.changed_at.isoformat(),
+            "source": self.source,
+            "actor_customer_id": self.actor_customer_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GestureBindingRecord:
+    """A gesture of a household bound to an intent with fixed slots."""
+
+    gesture: str
+    intent: str
+    slots: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"gesture": self.gesture, "intent": self.intent, "slots": self.slots}
+
+
+def _area_record(area: Area) -> AreaRecord:
+    return AreaRecord(
+        area_id=area.area_id,
+        name=area.name,
+        aliases=tuple(str(a) for a in area.aliases or ()),
+        floor=area.floor,
+    )
+
+
+def create_area(
+    session: Session,
+    *,
+    household_id: int,
+    area_id: str,
+    name: str,
+    aliases: list[str] | tuple[str, ...] = (),
+    floor: str | None = None,
+) -> AreaRecord:
+    """Add an area to a household."""
+    if not area_id or not area_id.replace("_", "").isalnum():
+        raise InvalidInputError.for_field("area_id", "a slug of letters, digits and '_'", area_id)
+    area = Area(
+        household_id=household_id, area_id=area_id, name=name, aliases=list(aliases), floor=floor
+    )
+    session.add(area)
+    session.flush()
+    return _area_record(area)
+
+
+def create_entity(
+    session: Session,
+    *,
+    household_id: int,
+    entity_id: str,
+    name: str,
+    area_id: str | None = None,
+    aliases: list[str] | tuple[str, ...] = (),
+    device_class: str | None = None,
+    capabilities: dict[str, Any] | None = None,
+) -> EntityRecord:
+    """Add an entity (``domain.object_id``) to a household, optionally in one of its areas."""
+    domain, dot, object_id = entity_id.partition(".")
+    if not dot or not domain or not object_id:
+        raise InvalidInputError.for_field("entity_id", "of the form 'domain.object_id'", entity_id)
+    area_pk = None
+    if area_id is not None:
+        area_pk = session.scalar(
+            select(Area.id).where(Area.household_id == household_id, Area.area_id == area_id)
+        )
+        if area_pk is None:
+            raise NotFoundError(f"No area {area_id!r} in household {household_id}.", field="area")
+    entity = Entity(
+        household_id=household_id,
+        entity_id=entity_id,
+        domain=domain,
+        name=name,
+        aliases=list(aliases),
+        area_id=area_pk,
+        device_class=device_class,
+        capabilities=dict(capabilities or {}),
+    )
+    session.add(entity)
+    session.flush()
+    return EntityRecord(
+        entity_id=entity_id,
+        domain=domain,
+        name=name,
+        aliases=tuple(aliases),
+        area_id=area_id,
+        device_class=device_class,
+        capabilities=dict(capabilities or {}),
+    )
+
+
+def list_areas(session: Session, *, household_id: int) -> list[AreaRecord]:
+    """The household's areas, by name."""
+    rows = session.scalars(
+        select(Area).where(Area.household_id == household_id).order_by(Area.name)
+    )
+    return [_area_record(a) for a in rows]
+
+
+def list_entities(session: Session, *, household_id: int) -> list[EntityRecord]:
+    """The household's entities with their area slugs, by entity id."""
+    rows = session.execute(
+        select(Entity, Area.area_id)
+        .outerjoin(Area, Entity.area_id == Area.id)
+        .where(Entity.household_id == household_id)
+        .order_by(Entity.entity_id)
+    )
+    return [
+        EntityRecord(
+            entity_id=e.entity_id,
+            domain=e.domain,
+            name=e.name,
+            aliases=tuple(str(a) for a in e.aliases or ()),
+            area_id=area_slug,
+            device_class=e.device_class,
+            capabilities=dict(e.capabilities or {}),
+        )
+        for e, area_slug in rows
+    ]
+
+
+def list_households_with_entities(session: Session) -> list[int]:
+    """Ids of households that have at least one entity."""
+    return list(
+        session.scalars(select(Entity.household_id).distinct().order_by(Entity.household_id))
+    )
+
+
+def _entity_pk(session: Session, household_id: int, entity_id: str) -> int:
+    pk = session.scalar(
+        select(Entity.id).where(Entity.household_id == household_id, Entity.entity_id == entity_id)
+    )
+    if pk is None:
+        raise NotFoundError(
+            f"No entity {entity_id!r} in household {household_id}.", field="entity_id"
+        )
+    return pk
+
+
+def get_entity(session: Session, *, household_id: int, entity_id: str) -> EntityRecord:
+    """One entity of the household."""
+    _entity_pk(session, household_id, entity_id)
+    for record in list_entities(session, household_id=household_id):
+        if record.entity_id == entity_id:
+            return record
+    raise NotFoundError(f"No entity {entity_id!r} in household {household_id}.", field="entity_id")
+
+
+def record_state(
+    session: Session,
+    *,
+    household_id: int,
+    entity_id: str,
+    state: str,
+    attributes: dict[str, Any] | None = None,
+    source: str = "device",
+    actor_customer_id: int | None = None,
+    changed_at: datetime | None = None,
+) -> StateRecord:
+    """Append a state to an entity's history (the newest row is its current state)."""
+    if source not in STATE_SOURCES:
+        raise InvalidInputError.for_field("source", f"one of {', '.join(STATE_SOURCES)}", source)
+    if len(state) > 100:
+        raise InvalidInputError.for_field("state", "at most 100 characters", state)
+    pk = _entity_pk(session, household_id, entity_id)
+    row = EntityState(
+        entity_pk=pk,
+        state=state,
+        attributes=dict(attributes or {}),
+        changed_at=changed_at or utcnow(),
+        source=source,
+        actor_customer_id=actor_customer_id,
+    )
+    session.add(row)
+    session.flush()
+    return StateRecord(
+        entity_id=entity_id,
+        state=row.state,
+        attributes=row.attributes,
+        changed_at=row.changed_at,
+        source=row.source,
+        actor_customer_id=row.actor_customer_id,
+        id=row.id,
+    )
+
+
+def current_states(session: Session, *, household_id: int) -> dict[str, StateRecord]:
+    """The newest recorded state of each entity of the household that has one."""
+    newest = (
+        select(func.max(EntityState.id).label("id"))
+        .join(Entity, EntityState.entity_pk == Entity.id)
+        .where(Entity.household_id == household_id)
+        .group_by(EntityState.entity_pk)
+        .subquery()
+    )
+    rows = session.execute(
+        select(EntityState, Entity.entity_id)
+        .join(Entity, EntityState.entity_pk == Entity.id)
+        .where(EntityState.id.in_(select(newest.c.id)))
+    )
+    return {
+        entity_id: StateRecord(
+            entity_id=entity_id,
+            state=s.state,
+            attributes=dict(s.attributes or {}),
+            changed_at=s.changed_at,
+            source=s.source,
+            actor_customer_id=s.actor_customer_id,
+            id=s.id,
+        )
+        for s, entity_id in rows
+    }
+
+
+def state_history(
+    session: Session,
+    *,
+    household_id: int,
+    entity_id: str | None = None,
+    limit: int = 50,
+) -> list[StateRecord]:
+    """Recorded states of the household, newest first, optionally of one entity."""
+    if not 1 <= limit <= 1000:
+        raise InvalidInputError.for_field("limit", "an int in [1, 1000]", limit)
+    query = (
+        select(EntityState, Entity.entity_id)
+        .join(Entity, EntityState.entity_pk == Entity.id)
+        .where(Entity.household_id == household_id)
+    )
+    if entity_id is not None:
+        query = query.where(Entity.entity_id == entity_id)
+    rows = session.execute(query.order_by(EntityState.id.desc()).limit(limit))
+    return [
+        StateRecord(
+            entity_id=eid,
+            state=s.state,
+            attributes=dict(s.attributes or {}),
+            changed_at=s.changed_at,
+            source=s.source,
+            actor_customer_id=s.actor_customer_id,
+            id=s.id,
+        )
+        for s, eid in rows
+    ]
+
+
+def list_gesture_bindings(session: Session, *, household_id: int) -> list[GestureBindingRecord]:
+    """The household's gesture bindings, by gesture."""
+    rows = session.scalars(
+        select(GestureBinding)
+        .where(GestureBinding.household_id == household_id)
+        .order_by(GestureBinding.gesture)
+    )
+    return [GestureBindingRecord(b.gesture, b.intent, dict(b.slots or {})) for b in rows]
+
+
+def set_gesture_binding(
+    session: Session, *, household_id: int, gesture: str, intent: str, slots: dict[str, Any]
+) -> GestureBindingRecord:
+    """Bind (or re-bind) a gesture of the household to an intent with fixed slots."""
+    binding = session.scalar(
+        select(GestureBinding).where(
+            GestureBinding.household_id == household_id, GestureBinding.gesture == gesture
+        )
+    )
+    if binding is None:
+        binding = GestureBinding(household_id=household_id, gesture=gesture)
+        session.add(binding)
+    binding.intent = intent
+    binding.slots = dict(slots)
+    session.flush()
+    return GestureBindingRecord(gesture, intent, dict(slots))
+
+
+def delete_gesture_binding(session: Session, *, household_id: int, gesture: str) -> bool:
+    """Remove a gesture binding; True if one was removed."""
+    result = session.execute(
+        delete(GestureBinding).where(
+            GestureBinding.household_id == household_id, GestureBinding.gesture == gesture
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))

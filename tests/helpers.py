@@ -1,0 +1,90 @@
+"""Small shared builders for tests: two households, a handful of products."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lingxi.data import Database
+from lingxi.data.models import Role
+from lingxi.data.repos import catalog, identity
+
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """Ids of what :func:`seed` created."""
+
+    household_a: int
+    household_b: int
+    alice: int
+    bob: int
+    child: int
+    alice_address: int
+    bob_address: int
+    products: tuple[int, ...]
+
+
+def products() -> list[catalog.ProductRecord]:
+    """Three tiny products with INCI lists."""
+    return [
+        catalog.ProductRecord(
+            sku="T-1",
+            brand="ACME",
+            name="Gentle Cleanser",
+            category="Cleanser",
+            price_minor=1800,
+            rating=4.5,
+            ingredients_raw="Water, Glycerin, Cetearyl Alcohol, Niacinamide.",
+            skin_types=frozenset({"dry", "sensitive"}),
+        ),
+        catalog.ProductRecord(
+            sku="T-2",
+            brand="ACME",
+            name="Matte Gel",
+            category="Moisturizer",
+            price_minor=3200,
+            rating=4.0,
+            ingredients_raw="Water, Alcohol Denat., Fragrance (Parfum), Methylparaben",
+            skin_types=frozenset({"oily"}),
+        ),
+        catalog.ProductRecord(
+            sku="T-3",
+            brand="Other",
+            name="Sun Milk SPF 50",
+            category="Sun protect",
+            price_minor=2500,
+            rating=None,
+            ingredients_raw="No Info",
+        ),
+    ]
+
+
+def seed(db: Database) -> Seeded:
+    """Two households (A: Alice + a child, B: Bob), addresses and three products."""
+    with db.session() as s:
+        ha = identity.create_household(s, name="A")
+        hb = identity.create_household(s, name="B")
+        alice = identity.create_customer(
+            s,
+            household_id=ha,
+            email="alice@example.org",
+            display_name="Alice",
+            password=PASSWORD,
+            role=Role.OWNER,
+        )
+        child = identity.create_customer(
+            s, household_id=ha, email="kid@example.org", display_name="Kid", role=Role.CHILD
+        )
+        bob = identity.create_customer(
+            s, household_id=hb, email="bob@example.org", display_name="Bob", password=PASSWORD
+        )
+        addr_a = identity.add_address(
+            s, customer_id=alice, line1="1 Quai Antoine", city="Monaco", lat=43.735, lon=7.421
+        )
+        addr_b = identity.add_address(
+            s, customer_id=bob, line1="2 Rue Grimaldi", city="Monaco", lat=43.732, lon=7.419
+        )
+        catalog.upsert_products(s, records=products())
+        ids = tuple(p.id for p in catalog.list_products(s))
+    return Seeded(ha, hb, alice, bob, child, addr_a, addr_b, ids)
