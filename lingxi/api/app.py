@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from lingxi.api.errors import install_error_handlers
 from lingxi.api.middleware import install_middleware
@@ -38,7 +39,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         if database is None:
             db.dispose()
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI and ReDoc from the package: no CDN.
+    app = FastAPIOffline(
         title="Lingxi",
         version="0.1.0",
         description="Shopping guide, delivery scheduling and smart-home control behind one assistant.",

@@ -44,7 +44,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
         response = await call_next(request)
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path.startswith("/docs"):
+        if request.url.path.startswith(("/docs", "/redoc")):
             # Swagger UI needs inline scripts; it only shows public documentation.
             del response.headers["Content-Security-Policy"]
         return response

@@ -62,14 +62,30 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except LingxiError as err:
-            as_json = bool(kwargs.get("as_json"))
-            if as_json:
-                sys.stdout.write(json.dumps({"error": err.to_dict()}, ensure_ascii=False) + "\n")
-            else:
-                err_console.print(f"[red]error[/red] ({err.code}): {err.message}")
+            _report(err.to_dict(), as_json=bool(kwargs.get("as_json")))
             raise typer.Exit(exit_code_for(err)) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as err:
+            logger.debug("unexpected error", exc_info=True)
+            body = {
+                "code": "internal_error",
+                "message": f"{type(err).__name__}: {err}",
+                "details": {},
+            }
+            _report(body, as_json=bool(kwargs.get("as_json")))
+            raise typer.Exit(1) from None
 
     return wrapper
+
+
+def _report(error: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps({"error": error}, ensure_ascii=False) + "\n")
+    else:
+        err_console.print(
+            f"[red]error[/red] ({error['code']}): {error['message']}", highlight=False
+        )
 
 
 def emit_json(document: Any) -> None:

@@ -17,6 +17,7 @@ app = typer.Typer(
     help="Lingxi: a self-hostable AI commerce assistant (shopping, deliveries, smart home).",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 app.add_typer(_db.db_app, name="db")
 app.add_typer(_db.demo_app, name="demo")

@@ -1,0 +1,5 @@
+"""`python -m lingxi.cli`."""
+
+from lingxi.cli.main import main
+
+main()
