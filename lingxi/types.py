@@ -61,7 +61,8 @@ class Money:
 
     def to_decimal(self) -> float:
         """The amount in major units (1250 cents -> 12.5)."""
-        return self.minor / 10 ** _MINOR_UNITS[self.currency]
+        scale: int = 10 ** _MINOR_UNITS[self.currency]
+        return self.minor / scale
 
     def __add__(self, other: Money) -> Money:
         if other.currency != self.currency:
