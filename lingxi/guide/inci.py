@@ -1,0 +1,105 @@
+"""The INCI synonym dictionary: shopper words <-> canonical names <-> INCI label entries."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+__all__ = ["InciDictionary", "load_inci", "normalise_label", "split_label"]
+
+
+def _fold(text: str) -> str:
+    """Lowercase, NFKC, accents stripped (crème -> creme)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def normalise_label(entry: str) -> str:
+    """One INCI label entry, normalised: folded, whitespace collapsed, trailing dots gone."""
+    return re.sub(r"\s+", " ", _fold(entry)).strip(" .*")
+
+
+def split_label(raw: str) -> tuple[str, ...]:
+    """Split a raw ingredient list on commas (not inside brackets) into normalised entries."""
+    entries: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for ch in raw:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+        if ch == "," and depth == 0:
+            entries.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    entries.append("".join(current))
+    out = tuple(e for e in (normalise_label(x) for x in entries) if e)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    canonical: str
+    en: tuple[str, ...]
+    zh: tuple[str, ...]
+    inci: tuple[re.Pattern[str], ...]
+    not_inci: tuple[re.Pattern[str], ...]
+
+
+class InciDictionary:
+    """Canonical ingredients with their shopper aliases and INCI patterns."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        entries = []
+        for name, spec in data.items():
+            entries.append(
+                _Entry(
+                    canonical=str(name),
+                    en=tuple(_fold(a) for a in spec.get("en", [])),
+                    zh=tuple(_fold(a) for a in spec.get("zh", [])),
+                    inci=tuple(re.compile(p) for p in spec.get("inci", [])),
+                    not_inci=tuple(re.compile(p) for p in spec.get("not_inci", [])),
+                )
+            )
+        self._entries = {e.canonical: e for e in entries}
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every canonical ingredient name, sorted."""
+        return tuple(sorted(self._entries))
+
+    def aliases(self) -> list[tuple[str, str]]:
+        """``(alias, canonical)`` pairs, every language, longest alias first."""
+        pairs = [(a, e.canonical) for e in self._entries.values() for a in (*e.en, *e.zh)]
+        return sorted({p for p in pairs if p[0]}, key=lambda p: (-len(p[0]), p[0]))
+
+    def entry_matches(self, canonical: str, label_entry: str) -> bool:
+        """True when one normalised INCI label entry counts as ``canonical``."""
+        spec = self._entries[canonical]
+        if any(p.search(label_entry) for p in spec.not_inci):
+            return False
+        return any(p.search(label_entry) for p in spec.inci)
+
+    def canonicals_in(self, label: tuple[str, ...]) -> frozenset[str]:
+        """Canonical names present in a product's normalised label entries."""
+        found = set()
+        for name in self._entries:
+            if any(self.entry_matches(name, entry) for entry in label):
+                found.add(name)
+        return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def load_inci() -> InciDictionary:
+    """The dictionary shipped with the package (``lingxi/guide/data/inci.yaml``)."""
+    text = resources.files("lingxi.guide").joinpath("data/inci.yaml").read_text(encoding="utf-8")
+    return InciDictionary(yaml.safe_load(text))
