@@ -6,6 +6,8 @@ Stops keep file order, so stop ``i`` is client number ``i + 1`` as in Solomon an
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -20,9 +22,10 @@ from lingxi.dispatch.problem import (
     Location,
     TimeWindow,
 )
+from lingxi.dispatch.td import ArrivalFunctions
 from lingxi.errors import InvalidInputError
 
-__all__ = ["Format", "read_problem", "read_solution"]
+__all__ = ["Format", "read_mamut_td", "read_problem", "read_solution"]
 
 Format = Literal["solomon", "vrplib"]
 Rounding = Literal["auto", "exact", "nint", "trunc1"]
@@ -121,3 +124,51 @@ def read_solution(path: str | Path) -> tuple[list[list[int]], float | None]:
     routes = [[int(c) for c in r] for r in raw["routes"]]
     cost = raw.get("cost")
     return routes, float(cost) if cost is not None else None
+
+
+def read_mamut_td(path: str | Path) -> tuple[DispatchProblem, ArrivalFunctions]:
+    """A MAMUT ``.vrp.json`` TDVRPTW instance (e.g. Rifki 2020 Lyon) and its arrival functions.
+
+    The problem's static matrices hold each arc's mean travel time over the horizon.
+    """
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        atf_path = path.with_name(raw["td"]["atf_path"])
+        opener = gzip.open if atf_path.suffix == ".gz" else open
+        with opener(atf_path, "rt", encoding="utf-8") as fh:
+            atf = json.load(fh)
+    except (OSError, KeyError, ValueError) as err:
+        raise InvalidInputError.for_field(
+            "FILE", f"a MAMUT TD instance with its ATF file ({err})", str(path)
+        ) from None
+    n = raw["num_customers"] + 1
+    arcs: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
+    for i, j, xs, ys in atf["arcs"]:
+        arcs[(int(i), int(j))] = ([float(x) for x in xs], [float(y) for y in ys])
+    functions = ArrivalFunctions(n, arcs)
+    lo, hi = (float(x) for x in raw["horizon"])
+    grid = np.linspace(lo, hi, 61)
+    mean = np.mean([functions.travel_matrix(t) for t in grid], axis=0)
+    tw = raw["time_windows"]
+    x0, y0 = (float(c) for c in raw["coordinates"][0])
+    depot = Location("depot", x0, y0, float(tw[0][0]), float(tw[0][1]))
+    stops = tuple(
+        DispatchStop(
+            id=str(i),
+            x=float(raw["coordinates"][i][0]),
+            y=float(raw["coordinates"][i][1]),
+            demand=int(raw["demands"][i]),
+            service_time=float(raw["service_times"][i]),
+            windows=(TimeWindow(float(tw[i][0]), float(tw[i][1])),),
+        )
+        for i in range(1, n)
+    )
+    vehicles = tuple(
+        DispatchVehicle(f"v{k + 1}", int(raw["vehicle_capacity"]), shift_start=lo, shift_end=hi)
+        for k in range(int(raw["num_vehicles"]))
+    )
+    problem = DispatchProblem(
+        (depot,), vehicles, stops, distance=mean, duration=mean, name=raw["instance_name"]
+    )
+    return problem, functions

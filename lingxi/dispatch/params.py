@@ -11,8 +11,8 @@ from lingxi.errors import InvalidInputError
 
 __all__ = ["DispatchParams", "Objective"]
 
-Objective = Literal["distance", "duration", "hierarchical"]
-_OBJECTIVES = ("distance", "duration", "hierarchical")
+Objective = Literal["distance", "duration", "route_duration", "hierarchical"]
+_OBJECTIVES = ("distance", "duration", "route_duration", "hierarchical")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +20,8 @@ class DispatchParams:
     """How hard and how to search.
 
     ``objective``: ``distance`` (total distance plus fixed vehicle costs), ``duration`` (total
-    driving time, as ORTEC), or ``hierarchical`` (fewest vehicles first, then distance: the
+    driving time, as ORTEC), ``route_duration`` (total time from leaving to returning, waiting
+    included, as the MAMUT TD benchmarks), or ``hierarchical`` (fewest vehicles first, then distance: the
     Solomon/SINTEF convention).
     """
 

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
+
 from lingxi.dispatch.problem import DispatchProblem, DispatchStop
 
 __all__ = [
@@ -155,6 +157,8 @@ class DispatchPlan:
         """The objective: distance (+ fixed costs), or driving time for ``duration``."""
         if self.objective == "duration":
             return self.travel_time + self.fixed_costs
+        if self.objective == "route_duration":
+            return self.duration + self.fixed_costs
         return self.distance + self.fixed_costs
 
     def route_for_stop(self, stop_id: str) -> tuple[VehicleRoute, PlannedStop] | None:
@@ -242,6 +246,7 @@ def evaluate_route(
     *,
     travel: TravelTime | None = None,
     earliest: float | None = None,
+    objective_duration: bool = False,
 ) -> VehicleRoute:
     """Time a route: earliest feasible departure, then delayed as far as it cuts waiting.
 
@@ -258,6 +263,9 @@ def evaluate_route(
     earliest
         Earliest departure (the current time for a vehicle under way); default the later of
         the shift start, the depot opening and the stops' release times.
+    objective_duration
+        With time-dependent travel, search the departure time that makes the route shortest
+        (end minus start) without making it later anywhere.
     """
     veh = problem.vehicles[vehicle]
     if earliest is None:
@@ -283,6 +291,10 @@ def evaluate_route(
         if lo > 0:
             depart = earliest + lo
             visits, end, driving, late, wait = _simulate(problem, vehicle, stops, depart, travel)
+    if travel is not None and stops and objective_duration:
+        depart, visits, end, driving, late = _best_departure(
+            problem, vehicle, stops, travel, earliest, (depart, visits, end, driving, late)
+        )
     here = problem.vehicle_start(veh)
     distance = 0.0
     for v in visits:
@@ -303,6 +315,40 @@ def evaluate_route(
         excess_load=max(0, max_load - veh.capacity),
         late=late,
     )
+
+
+def _best_departure(
+    problem: DispatchProblem,
+    vehicle: int,
+    stops: Sequence[int],
+    travel: TravelTime,
+    earliest: float,
+    current: tuple[float, list[PlannedStop], float, float, float],
+) -> tuple[float, list[PlannedStop], float, float, float]:
+    """Scan departure times for the shortest on-time route, then refine around the best."""
+    best = current
+    best_key = (current[4] > _EPS, current[2] - current[0])
+    veh = problem.vehicles[vehicle]
+    closes = min(veh.shift_end, problem.depots[veh.depot].closes)
+    windows = [w.end for i in stops for w in problem.stops[i].windows[-1:]]
+    latest = min([*windows, closes])
+    if not latest > earliest or not np.isfinite(latest):
+        return best
+    step = (latest - earliest) / 48
+    grid = [earliest + k * step for k in range(49)]
+    for _round in range(2):
+        for d in grid:
+            visits, end, driving, late, _w = _simulate(problem, vehicle, stops, d, travel)
+            key = (late > current[4] + _EPS, end - d)
+            if key < best_key:
+                best, best_key = (d, visits, end, driving, late), key
+        centre = best[0]
+        grid = [
+            centre + (k - 8) * step / 8
+            for k in range(17)
+            if earliest <= centre + (k - 8) * step / 8
+        ]
+    return best
 
 
 def total_late(routes: Sequence[VehicleRoute]) -> float:

@@ -165,6 +165,7 @@ def _build(
         if v.start_location is not None:
             start = start_depot.get(v.start_location, v.start_location)
         closes = min(v.shift_end, problem.depots[v.depot].closes)
+        by_duration = params.objective == "route_duration"
         vehicle_types.append(
             VehicleType(
                 num_available=len(members),
@@ -175,6 +176,8 @@ def _build(
                 tw_early=_t(v.shift_start, p),
                 tw_late=_t(closes, p),
                 initial_load=[v.initial_load],
+                unit_distance_cost=0 if by_duration else 1,
+                unit_duration_cost=1 if by_duration else 0,
                 name=v.id,
             )
         )

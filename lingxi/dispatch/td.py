@@ -12,15 +12,82 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from lingxi.errors import InvalidInputError
 
-__all__ = ["SpeedModel", "read_speed_table", "read_category_matrix"]
+__all__ = [
+    "ArrivalFunctions",
+    "SpeedModel",
+    "TimeDependent",
+    "read_category_matrix",
+    "read_speed_table",
+]
 
 _EPS = 1e-9
+
+
+class TimeDependent(Protocol):
+    """Time-dependent travel times the planner can search with."""
+
+    def travel(self, i: int, j: int, t: float) -> float:
+        """Travel time on ``(i, j)`` departing at ``t``."""
+        ...
+
+    def travel_matrix(self, depart: float | NDArray[np.float64]) -> NDArray[np.float64]:
+        """Travel times for every arc, leaving ``i`` at ``depart`` (scalar or per row)."""
+        ...
+
+
+class ArrivalFunctions:
+    """One FIFO piecewise-linear arrival-time function per arc, given by its breakpoints.
+
+    ``xs`` may repeat (a vertical step); at a step the smallest arrival is used. Outside the
+    breakpoints the function continues with slope 1 (constant travel time).
+    """
+
+    def __init__(self, n: int, arcs: dict[tuple[int, int], tuple[list[float], list[float]]]):
+        self.n = n
+        self._xs: dict[tuple[int, int], NDArray[np.float64]] = {}
+        self._ys: dict[tuple[int, int], NDArray[np.float64]] = {}
+        for key, (xs, ys) in arcs.items():
+            x = np.asarray(xs, float)
+            y = np.asarray(ys, float)
+            if len(x) != len(y) or len(x) < 1 or (np.diff(x) < 0).any():
+                raise InvalidInputError.for_field("arcs", "sorted (x, y) breakpoints", key)
+            if (np.diff(y) < -1e-6).any():
+                raise InvalidInputError.for_field("arcs", "FIFO (non-decreasing arrivals)", key)
+            self._xs[key], self._ys[key] = x, y
+
+    def travel(self, i: int, j: int, t: float) -> float:
+        """Travel time on ``(i, j)`` departing at ``t``."""
+        if i == j:
+            return 0.0
+        key = (i, j)
+        if key not in self._xs:
+            return float("inf")
+        xs, ys = self._xs[key], self._ys[key]
+        if t <= xs[0]:
+            return float(ys[0] - xs[0])
+        if t >= xs[-1]:
+            return float(ys[-1] - xs[-1])
+        k = int(np.searchsorted(xs, t, side="left"))
+        if xs[k] == t:
+            return float(ys[k] - t)
+        x0, x1, y0, y1 = xs[k - 1], xs[k], ys[k - 1], ys[k]
+        return float(y0 + (y1 - y0) * (t - x0) / (x1 - x0) - t)
+
+    def travel_matrix(self, depart: float | NDArray[np.float64]) -> NDArray[np.float64]:
+        """Travel times for every arc, leaving ``i`` at ``depart`` (scalar or per row)."""
+        dep = np.broadcast_to(np.asarray(depart, float).reshape(-1), (self.n,))
+        out = np.zeros((self.n, self.n))
+        for i in range(self.n):
+            for j in range(self.n):
+                out[i, j] = self.travel(i, j, float(dep[i]))
+        return out
 
 
 @dataclass(frozen=True)

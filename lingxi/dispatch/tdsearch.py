@@ -23,7 +23,7 @@ from lingxi.dispatch.params import DispatchParams
 from lingxi.dispatch.plan import DispatchPlan, TravelTime, Unassigned, evaluate_route
 from lingxi.dispatch.problem import DispatchProblem, DispatchStop
 from lingxi.dispatch.solver import solve
-from lingxi.dispatch.td import SpeedModel
+from lingxi.dispatch.td import TimeDependent
 
 __all__ = ["estimate_departures", "retime", "solve_td"]
 
@@ -35,7 +35,7 @@ def _window_start(stop: DispatchStop) -> float:
     return stop.windows[0].start if stop.windows else 0.0
 
 
-def estimate_departures(problem: DispatchProblem, model: SpeedModel) -> NDArray[np.float64]:
+def estimate_departures(problem: DispatchProblem, model: TimeDependent) -> NDArray[np.float64]:
     """A departure time per location before any plan exists.
 
     Depots leave when they open; a stop is left after service, starting at the later of its
@@ -62,8 +62,15 @@ def estimate_departures(problem: DispatchProblem, model: SpeedModel) -> NDArray[
 
 def retime(problem: DispatchProblem, plan: DispatchPlan, travel: TravelTime) -> DispatchPlan:
     """The same routes timed with ``travel`` (ETAs, lateness, driving time)."""
+    by_duration = plan.objective == "route_duration"
     routes = tuple(
-        evaluate_route(problem, r.vehicle, [s.stop for s in r.stops], travel=travel)
+        evaluate_route(
+            problem,
+            r.vehicle,
+            [s.stop for s in r.stops],
+            travel=travel,
+            objective_duration=by_duration,
+        )
         for r in plan.routes
     )
     return replace(plan, routes=routes)
@@ -78,7 +85,7 @@ def _score(plan: DispatchPlan, hierarchical: bool) -> tuple[float, ...]:
 
 def solve_td(
     problem: DispatchProblem,
-    model: SpeedModel,
+    model: TimeDependent,
     params: DispatchParams | None = None,
     *,
     initial: DispatchPlan | None = None,
@@ -140,10 +147,11 @@ def _departures_from(
 class _Evaluator:
     """Fast exact time-dependent cost of a route (earliest departure, no delay search)."""
 
-    def __init__(self, problem: DispatchProblem, model: SpeedModel, objective: str) -> None:
+    def __init__(self, problem: DispatchProblem, model: TimeDependent, objective: str) -> None:
         self.problem = problem
         self.model = model
         self.by_time = objective == "duration"
+        self.by_route = objective == "route_duration"
         self.dist = problem.dist
         self.loc = [problem.stop_location(i) for i in range(len(problem.stops))]
 
@@ -171,6 +179,8 @@ class _Evaluator:
         load = veh.initial_load + sum(p.stops[i].demand for i in stops)
         peak = load
         late = driving = dist = 0.0
+        first_wait = -1.0
+        depart = t
         travel = self.model.travel
         for i in stops:
             s = p.stops[i]
@@ -182,6 +192,8 @@ class _Evaluator:
             if s.windows:
                 for w in s.windows:
                     if t <= w.end + 1e-6:
+                        if first_wait < 0:
+                            first_wait = max(0.0, w.start - t)
                         t = max(t, w.start)
                         break
                 else:
@@ -196,12 +208,14 @@ class _Evaluator:
         t += leg
         late += max(0.0, t - min(veh.shift_end, p.depots[veh.depot].closes))
         excess = max(0, peak - veh.capacity)
+        if self.by_route:
+            return float(t - depart - max(first_wait, 0.0)), late, excess
         return float(driving if self.by_time else dist), late, excess
 
 
 def local_search(
     problem: DispatchProblem,
-    model: SpeedModel,
+    model: TimeDependent,
     plan: DispatchPlan,
     *,
     deadline: float,
@@ -304,7 +318,11 @@ def local_search(
                     cost[k] = rc(k, routes[k])
                     improved = True
     new_routes = tuple(
-        evaluate_route(problem, k, st, travel=model) for k, st in sorted(routes.items()) if st
+        evaluate_route(
+            problem, k, st, travel=model, objective_duration=plan.objective == "route_duration"
+        )
+        for k, st in sorted(routes.items())
+        if st
     )
     served = {st for r in new_routes for st in (x.stop for x in r.stops)}
     unassigned = [
@@ -321,7 +339,7 @@ def local_search(
     return replace(plan, routes=new_routes, unassigned=tuple(unassigned))
 
 
-def _td_reason(problem: DispatchProblem, model: SpeedModel, i: int) -> str:
+def _td_reason(problem: DispatchProblem, model: TimeDependent, i: int) -> str:
     """Why stop ``i`` is unserved, judged with time-dependent travel."""
     stop = problem.stops[i]
     if not stop.required:

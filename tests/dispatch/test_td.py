@@ -7,10 +7,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lingxi.dispatch import DispatchParams, read_problem, solve
+from lingxi.dispatch import (
+    DispatchParams,
+    DispatchProblem,
+    DispatchStop,
+    DispatchVehicle,
+    Location,
+    read_problem,
+    solve,
+)
 from lingxi.dispatch.plan import evaluate_route
-from lingxi.dispatch.td import SpeedModel, read_category_matrix, read_speed_table
+from lingxi.dispatch.td import (
+    ArrivalFunctions,
+    SpeedModel,
+    read_category_matrix,
+    read_speed_table,
+)
 from lingxi.dispatch.tdsearch import retime, solve_td
+from lingxi.errors import InvalidInputError
 
 TABLE = np.array([[0.5, 1.0, 1.5], [1.0, 2.0, 3.0], [0.5, 1.0, 1.5]])
 
@@ -92,3 +106,32 @@ def test_solve_td_plans_on_time_where_static_is_late(tiny_solomon: Path) -> None
     for r in planned.routes:
         again = evaluate_route(problem, r.vehicle, [s.stop for s in r.stops], travel=model)
         assert again.end_time == pytest.approx(r.end_time)
+
+
+def test_arrival_functions_with_vertical_step() -> None:
+    """MAMUT-style ATFs: interpolation between breakpoints, smallest value at a step."""
+    atf = ArrivalFunctions(2, {(0, 1): ([0.0, 10.0, 10.0, 20.0], [5.0, 15.0, 18.0, 28.0])})
+    assert atf.travel(0, 1, 5.0) == pytest.approx(5.0)
+    assert atf.travel(0, 1, 10.0) == pytest.approx(5.0)
+    assert atf.travel(0, 1, 15.0) == pytest.approx(8.0)
+    assert atf.travel(0, 1, 50.0) == pytest.approx(8.0)
+    assert atf.travel(1, 0, 3.0) == float("inf")
+    with pytest.raises(InvalidInputError, match="FIFO"):
+        ArrivalFunctions(2, {(0, 1): ([0.0, 10.0], [50.0, 20.0])})
+
+
+def test_route_duration_departure_search() -> None:
+    """With a slow morning, the best departure for a short route is after the rush."""
+    length = np.array([[0.0, 10.0], [10.0, 0.0]])
+    model = SpeedModel(length, np.array([100.0]), np.stack([np.full((2, 2), 0.2), np.ones((2, 2))]))
+    problem = DispatchProblem(
+        (Location("d", 0, 0, 0, 500),),
+        (DispatchVehicle("v", 5),),
+        (DispatchStop("a", 1, 0),),
+        distance=length,
+    )
+    early = evaluate_route(problem, 0, [0], travel=model)
+    best = evaluate_route(problem, 0, [0], travel=model, objective_duration=True)
+    assert early.duration == pytest.approx(100.0)
+    assert best.duration == pytest.approx(20.0, abs=1.0)
+    assert best.start_time >= 100.0 - 1e-6
