@@ -1,2 +1,12 @@
-"""lingxi.assistant."""
-__all__: list[str] = []
+"""lingxi.assistant: one conversation over shopping, deliveries and the home.
+
+``Assistant(db, settings=...).handle(message, member)`` returns a :class:`Reply`; the offline
+:class:`Router` decides without an LLM, and an OpenAI-compatible server is used when configured.
+"""
+
+from lingxi.assistant.assistant import Assistant as Assistant
+from lingxi.assistant.assistant import Reply as Reply
+from lingxi.assistant.router import Route as Route
+from lingxi.assistant.router import Router as Router
+
+__all__ = ["Assistant", "Reply", "Route", "Router"]

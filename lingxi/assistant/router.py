@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "PRIORITY",
@@ -52,6 +52,8 @@ class Route:
     """The winning score's share of all evidence, in [0, 1]."""
     scores: dict[str, float] = field(default_factory=dict)
     """Total evidence per skill (for logs and debugging)."""
+    slots: dict[str, Any] = field(default_factory=dict)
+    """Arguments an LLM tool call gave (``item``, ``order_id``, ``items``); empty offline."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,8 +147,14 @@ class HomeEngine(Protocol):
         """True when the engine's parser recognises a home command in ``text``."""
         ...
 
-    def handle(self, text: str, member: Member, *, channel: str = "text") -> HomeOutcome:
-        """Parse and, when safe, execute a home request for the member's household."""
+    def handle(
+        self, text: str, member: Member, *, channel: str = "text", confirmed: bool = False
+    ) -> HomeOutcome:
+        """Parse and execute a home request for the member's household.
+
+        Risky actions (unlock, doors, heating) run only with ``confirmed=True``; otherwise the
+        outcome has ``needs_confirmation`` set.
+        """
         ...
 
     def confirm(self, token: str, member: Member) -> HomeOutcome:
