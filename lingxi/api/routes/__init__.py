@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from lingxi.api.routes import account, assistant, auth, dispatch, guide, health, home, orders
+from lingxi.api.routes import account, assistant, auth, dispatch, guide, health, home, orders, web
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -13,6 +13,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     dispatch.router,
     home.router,
     assistant.router,
+    web.router,
 )
 
 __all__ = ["ROUTERS"]

@@ -1,0 +1,140 @@
+// The shell: session, hash routing between the views, language switch.
+
+import { api } from "./api.js";
+import { h, replace, toast } from "./dom.js";
+import { initialLang, lang, onLangChange, setLang, t } from "./i18n.js";
+
+const VIEWS = {
+  chat: () => import("./views/chat.js"),
+  orders: () => import("./views/orders.js"),
+  home: () => import("./views/home.js"),
+  ops: () => import("./views/ops.js"),
+  account: () => import("./views/account.js"),
+  signin: () => import("./views/signin.js"),
+};
+
+const state = { member: null, cleanup: null, renderId: 0 };
+
+function parseHash() {
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const view = VIEWS[parts[0]] && parts[0] !== "signin" ? parts[0] : "chat";
+  return { view, params: parts.slice(1) };
+}
+
+/** Go to `#/<path>`. */
+export function navigate(path) {
+  if (location.hash === `#/${path}`) route();
+  else location.hash = `#/${path}`;
+}
+
+function setNav(view) {
+  const nav = document.getElementById("mainnav");
+  const signedIn = Boolean(state.member);
+  nav.hidden = !signedIn;
+  document.getElementById("signout").hidden = !signedIn;
+  for (const a of nav.querySelectorAll("a")) {
+    if (a.dataset.view === view) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+async function route({ focus = true } = {}) {
+  const id = ++state.renderId;
+  const main = document.getElementById("main");
+  if (state.cleanup) {
+    try {
+      state.cleanup();
+    } catch (err) {
+      console.warn("view cleanup failed", err);
+    }
+    state.cleanup = null;
+  }
+  const { view, params } = state.member ? parseHash() : { view: "signin", params: [] };
+  setNav(state.member ? view : null);
+  document.body.dataset.view = view;
+  let mod;
+  try {
+    mod = await VIEWS[view]();
+  } catch (err) {
+    replace(main, h("p", { class: "error", text: t("error", { message: err.message }) }));
+    return;
+  }
+  if (id !== state.renderId) return;
+  const container = h("div", { class: `view view-${view}` });
+  replace(main, container);
+  const ctx = { member: state.member, params, navigate, signedIn, signedOut };
+  const cleanup = await mod.render(container, ctx);
+  if (id !== state.renderId) {
+    if (typeof cleanup === "function") cleanup();
+    return;
+  }
+  state.cleanup = typeof cleanup === "function" ? cleanup : null;
+  const title = container.querySelector("h1");
+  document.title = title ? `${title.textContent} · Lingxi` : "Lingxi";
+  if (focus && title) {
+    title.setAttribute("tabindex", "-1");
+    title.focus({ preventScroll: true });
+  }
+}
+
+async function signedIn(member) {
+  state.member = member;
+  if (!localStorage.getItem("lingxi.lang") && member.locale) setLang(member.locale.startsWith("zh") ? "zh" : "en", { remember: false });
+  toast(t("signin.welcome", { name: member.display_name }));
+  if (!location.hash || location.hash === "#/" || location.hash.startsWith("#/signin")) navigate("chat");
+  else route();
+}
+
+function signedOut() {
+  state.member = null;
+  route();
+}
+
+async function loadMember() {
+  // 200 whether or not anyone is signed in, so loading the page logs no 401.
+  const answer = await api("/api/web/session");
+  return answer.signed_in ? answer.member : null;
+}
+
+async function start() {
+  setLang(initialLang(), { remember: false });
+  for (const btn of document.querySelectorAll("[data-lang]")) {
+    btn.addEventListener("click", () => {
+      if (btn.dataset.lang === lang()) return;
+      setLang(btn.dataset.lang);
+      toast(t("lang.switched"));
+    });
+  }
+  onLangChange(() => route({ focus: false }));
+  document.getElementById("signout").addEventListener("click", async () => {
+    try {
+      await api("/api/auth/logout", { method: "POST" });
+    } catch (err) {
+      console.warn("sign-out failed", err);
+    }
+    toast(t("signin.out"));
+    signedOut();
+  });
+  window.addEventListener("hashchange", () => route());
+  document.getElementById("mainnav").addEventListener("click", (ev) => {
+    const link = ev.target.closest("a");
+    if (link && link.getAttribute("href") === location.hash) {
+      // Already here: no hashchange, so move focus to the view's heading ourselves.
+      ev.preventDefault();
+      document.querySelector("#main h1")?.focus({ preventScroll: true });
+    }
+  });
+  try {
+    state.member = await loadMember();
+  } catch (err) {
+    replace(
+      document.getElementById("main"),
+      h("p", { class: "error", role: "alert", text: t("error", { message: err.message }) }),
+    );
+    return;
+  }
+  await route({ focus: false });
+  document.documentElement.dataset.ready = "true";
+}
+
+start();

@@ -1,0 +1,230 @@
+// Orders and deliveries: the list, one order's tracking, and the live delivery map.
+
+import { api } from "../api.js";
+import { confirmDialog, formatMoney, formatTime, h, icon, replace, toast } from "../dom.js";
+import { delivery } from "../engines.js";
+import { lang, t } from "../i18n.js";
+import { drawMap, legend } from "../map.js";
+
+const LIVE_STATUSES = new Set(["picked_up", "in_transit", "out_for_delivery", "delayed"]);
+const POLL_MS = 5000;
+
+function statusBadge(status) {
+  const cls = {
+    delivered: "badge-ok",
+    shipped: "badge-accent",
+    out_for_delivery: "badge-accent",
+    in_transit: "badge-accent",
+    pending: "badge-warn",
+    cancelled: "badge-danger",
+    failed: "badge-danger",
+  }[status];
+  return h("span", { class: `badge ${cls || ""}`, dataset: { status }, text: t(`status.${status}`) });
+}
+
+function sortedEvents(shipment) {
+  return [...(shipment.events || [])].sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
+}
+
+function timeline(shipment) {
+  const events = sortedEvents(shipment);
+  if (!events.length) return h("p", { class: "muted", text: t("orders.noEvents") });
+  return h(
+    "ol",
+    { class: "timeline", "aria-label": t("orders.tracking") },
+    events.map((e, i) =>
+      h(
+        "li",
+        { class: i === events.length - 1 ? "latest" : null },
+        h("strong", { text: t(`status.${e.status}`) }),
+        e.place ? ` · ${e.place}` : "",
+        e.note ? h("span", { class: "muted", text: ` · ${e.note}` }) : null,
+        h("time", { datetime: e.occurred_at, text: formatTime(e.occurred_at, lang()) }),
+      ),
+    ),
+  );
+}
+
+function etaText(eta) {
+  return eta ? formatTime(eta, lang(), { weekday: "short", hour: "2-digit", minute: "2-digit" }) : t("orders.etaUnknown");
+}
+
+function orderCard(order) {
+  const shipment = order.shipments[0];
+  return h(
+    "li",
+    { class: "card order", dataset: { orderId: order.id } },
+    h(
+      "div",
+      { class: "order-head" },
+      h("h2", {}, h("a", { href: `#/orders/${order.id}`, text: t("orders.order", { id: order.id }) })),
+      statusBadge(shipment && LIVE_STATUSES.has(shipment.status) ? shipment.status : order.status),
+    ),
+    h("ul", { class: "order-lines" }, order.lines.map((l) => h("li", { text: `${l.quantity} × ${l.name}` }))),
+    h(
+      "p",
+      { class: "muted" },
+      `${t("orders.total")}: ${formatMoney(order.total, order.currency, lang())} · `,
+      t("orders.placed", { when: formatTime(order.created_at, lang(), { dateStyle: "medium" }) }),
+    ),
+    shipment && LIVE_STATUSES.has(shipment.status)
+      ? h("p", {}, h("strong", { text: `${t("orders.eta")}: ` }), etaText(shipment.eta))
+      : null,
+  );
+}
+
+async function renderList(container) {
+  container.append(h("header", {}, h("h1", { text: t("orders.title") })));
+  const { data } = await api("/api/orders");
+  if (!data.length) {
+    container.append(h("p", { class: "card muted", text: t("orders.empty") }));
+    return;
+  }
+  container.append(h("ul", { class: "order-list" }, data.map(orderCard)));
+}
+
+async function renderDetail(container, id, ctx) {
+  let order = await api(`/api/orders/${id}`);
+  const shipment = () => order.shipments[0];
+  const head = h("header", {}, h("p", {}, h("a", { href: "#/orders", text: `← ${t("orders.back")}` })));
+  const title = h("h1", { text: t("orders.order", { id: order.id }) });
+  head.append(title);
+  container.append(head);
+
+  const etaBox = h("p", { class: "eta", "aria-live": "polite", "data-testid": "eta" });
+  const updated = h("p", { class: "muted small" });
+  const trackBox = h("div", {});
+  const summary = h("section", { class: "card", "aria-labelledby": "sum-h" });
+  const mapBox = h("section", { class: "card", "aria-labelledby": "map-h" });
+  const layout = h("div", { class: "order-detail" }, mapBox, summary);
+  container.append(layout);
+
+  const fillSummary = () => {
+    const s = shipment();
+    replace(
+      summary,
+      h("h2", { id: "sum-h" }, t("orders.details"), " ", statusBadge(s && LIVE_STATUSES.has(s.status) ? s.status : order.status)),
+      h("ul", { class: "order-lines" }, order.lines.map((l) => h("li", { text: `${l.quantity} × ${l.name} · ${formatMoney(l.unit_price, order.currency, lang())}` }))),
+      h("p", {}, `${t("orders.total")}: `, h("strong", { text: formatMoney(order.total, order.currency, lang()) })),
+      actions(),
+      s ? h("h3", { text: t("orders.tracking") }) : null,
+      trackBox,
+    );
+    replace(trackBox, s ? timeline(s) : h("p", { class: "muted", text: t("orders.noEvents") }));
+    if (s) {
+      etaBox.textContent = s.status === "delivered" ? t("status.delivered") : `${t("orders.eta")}: ${etaText(s.eta)}`;
+      updated.textContent = t("orders.updated", { when: formatTime(new Date().toISOString(), lang(), { timeStyle: "medium" }) });
+    }
+  };
+
+  const actions = () => {
+    const list = h("div", { class: "actions" });
+    if (order.status === "pending") {
+      list.append(
+        h("button", {
+          type: "button",
+          class: "btn-primary",
+          text: t("orders.confirm"),
+          onclick: async () => {
+            const ok = await confirmDialog({
+              title: t("chat.orderConfirmTitle"),
+              body: t("chat.orderConfirmBody", { name: order.lines.map((l) => l.name).join(", "), price: formatMoney(order.total, order.currency, lang()) }),
+              confirmLabel: t("chat.orderConfirm"),
+              cancelLabel: t("cancel"),
+            });
+            if (!ok) return;
+            order = await api(`/api/orders/${order.id}/confirm`, { method: "POST" });
+            toast(t("orders.confirmed", { id: order.id }));
+            ctx.navigate(`orders/${order.id}`);
+          },
+        }),
+      );
+    }
+    if (["pending", "confirmed"].includes(order.status)) {
+      list.append(
+        h("button", {
+          type: "button",
+          class: "btn-ghost",
+          text: t("orders.cancel"),
+          onclick: async () => {
+            const ok = await confirmDialog({
+              title: t("orders.cancelTitle"),
+              body: t("orders.cancelBody", { id: order.id }),
+              confirmLabel: t("orders.cancel"),
+              cancelLabel: t("orders.keep"),
+              danger: true,
+            });
+            if (!ok) return;
+            order = await api(`/api/orders/${order.id}/cancel`, { method: "POST" });
+            toast(t("orders.cancelled", { id: order.id }));
+            fillSummary();
+          },
+        }),
+      );
+    }
+    return list.childElementCount ? list : null;
+  };
+
+  fillSummary();
+
+  const s0 = shipment();
+  if (!s0 || !LIVE_STATUSES.has(s0.status)) {
+    mapBox.remove();
+    if (s0) summary.prepend(etaBox);
+    return null;
+  }
+
+  // Live delivery: the map, the courier and the ETA, refreshed without a reload.
+  mapBox.append(h("h2", { id: "map-h" }, icon("pin"), " ", t("orders.map")), etaBox, updated);
+  const info = await delivery(s0, order);
+  const map = drawMap({
+    roads: info.roads,
+    routes: info.route ? [{ coords: info.route, color: "#2563eb", label: t("orders.vehicle") }] : [],
+    markers: [
+      info.depot ? { kind: "depot", lon: info.depot[0], lat: info.depot[1], label: t("orders.depot"), text: t("orders.depot") } : null,
+      { kind: "destination", lon: s0.destination.lon, lat: s0.destination.lat, label: t("orders.destination"), text: t("orders.destination") },
+      info.vehicle ? { kind: "vehicle", id: "vehicle", lon: info.vehicle[0], lat: info.vehicle[1], label: t("orders.vehicle") } : null,
+    ].filter(Boolean),
+    title: t("orders.map"),
+    fitTo: info.fitTo,
+  });
+  map.svg.dataset.testid = "delivery-map";
+  mapBox.append(
+    h("div", { class: "map-wrap" }, map.svg),
+    legend([
+      ["#2563eb", t("orders.vehicle")],
+      ["#b42318", t("orders.destination")],
+      ...(info.depot ? [["#1c2421", t("orders.depot")]] : []),
+    ]),
+    info.roads.length ? null : h("p", { class: "muted", text: t("orders.mapNoNetwork") }),
+    h("p", { class: "muted", text: t("orders.live") }),
+  );
+
+  let stopped = false;
+  const timer = setInterval(async () => {
+    if (stopped || document.hidden) return;
+    try {
+      order = await api(`/api/orders/${order.id}`);
+      const live = await delivery(shipment(), order, { roads: false });
+      if (live.vehicle) map.moveVehicle("vehicle", live.vehicle[0], live.vehicle[1]);
+      if (live.eta) shipment().eta = live.eta;
+      fillSummary();
+    } catch (err) {
+      console.warn("refresh failed", err);
+    }
+  }, POLL_MS);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
+
+export async function render(container, ctx) {
+  try {
+    if (ctx.params[0]) return await renderDetail(container, Number(ctx.params[0]), ctx);
+    await renderList(container);
+  } catch (err) {
+    container.append(h("p", { class: "error", role: "alert", text: t("error", { message: err.message }) }));
+  }
+  return null;
+}

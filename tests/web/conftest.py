@@ -1,0 +1,210 @@
+"""Browser fixtures: a real `lingxi serve` on a temporary SQLite database with the demo data, and
+Debian's Chromium driven by Playwright. Every page records console errors; a test fails on any."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+WIDTHS = {"phone": (375, 812), "desktop": (1280, 900)}
+
+
+def _lingxi() -> str:
+    return str(Path(sys.executable).with_name("lingxi"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """A running `lingxi serve`."""
+
+    url: str
+    env: dict[str, str]
+    log: Path
+
+    def cli(self, *args: str) -> str:
+        """Run a `lingxi` command against the same database; its stdout."""
+        done = subprocess.run(
+            [_lingxi(), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return done.stdout
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`lingxi serve` on a free port over a migrated SQLite database holding the demo data."""
+    tmp = tmp_path_factory.mktemp("web")
+    env = {**os.environ, "LINGXI_DB__URL": f"sqlite:///{tmp / 'lingxi.db'}"}
+    for args in (["db", "upgrade"], ["demo", "load"]):
+        subprocess.run([_lingxi(), *args], env=env, capture_output=True, timeout=300, check=True)
+    port = _free_port()
+    log = tmp / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [_lingxi(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"lingxi serve did not start:\n{log.read_text()}")
+            time.sleep(0.25)
+        yield Server(url=url, env=env, log=log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("Chromium is not installed: apt-get install chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Console:
+    """Console errors and uncaught exceptions seen by a page."""
+
+    errors: list[str] = field(default_factory=list)
+    allowed: list[str] = field(default_factory=list)
+
+    def allow(self, text: str) -> None:
+        """Accept errors containing ``text`` (a test that provokes, say, a 401 on purpose)."""
+        self.allowed.append(text)
+
+    def unexpected(self) -> list[str]:
+        """The errors not allowed."""
+        return [e for e in self.errors if not any(a in e for a in self.allowed)]
+
+
+def new_page(browser: Any, width: str, console: Console, locale: str = "en-GB") -> Any:
+    """A page in a fresh context (own cookies) at one of :data:`WIDTHS`."""
+    w, hgt = WIDTHS[width]
+    context = browser.new_context(viewport={"width": w, "height": hgt}, locale=locale)
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda m: (
+            console.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda e: console.errors.append(f"pageerror: {e}"))
+    page.set_default_timeout(15_000)
+    return page
+
+
+@pytest.fixture(params=list(WIDTHS))
+def width(request: pytest.FixtureRequest) -> str:
+    """Each journey runs at 375 px and at 1280 px."""
+    value: str = request.param
+    return value
+
+
+@pytest.fixture
+def console() -> Console:
+    """The console errors of the test's page."""
+    return Console()
+
+
+@pytest.fixture
+def page(browser: Any, width: str, console: Console) -> Iterator[Any]:
+    """A fresh page; the test fails if the page logged any console error."""
+    pg = new_page(browser, width, console)
+    yield pg
+    pg.context.close()
+    assert console.unexpected() == []
+
+
+def shot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot to test-artifacts/<name>-<width>.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    w = page.viewport_size["width"]
+    path = ARTIFACTS / f"{name}-{w}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def open_app(page: Any, server: Server, *, lang: str = "en") -> None:
+    """Load the app with a remembered language and wait until it is ready."""
+    page.goto(f"{server.url}/")
+    page.evaluate("lang => localStorage.setItem('lingxi.lang', lang)", lang)
+    page.reload()
+    page.wait_for_selector("html[data-ready='true']")
+
+
+def demo_sign_in(
+    page: Any, server: Server, email: str = "mei@demo.lingxi", *, lang: str = "en"
+) -> None:
+    """Open the app and press the local-demo button for ``email``."""
+    open_app(page, server, lang=lang)
+    page.click(f"button[data-demo='{email}']")
+    page.wait_for_selector("#mainnav:not([hidden])")
+
+
+def has_route(server: Server, pattern: str) -> bool:
+    """Whether the server's OpenAPI has an operation path containing ``pattern``."""
+    paths = httpx.get(f"{server.url}/openapi.json", timeout=10).json()["paths"]
+    return any(pattern in p for p in paths)
+
+
+def wait_until(page: Any, expression: str, timeout_s: float = 15.0) -> Any:
+    """Poll a JS expression until truthy (wait_for_function would need 'unsafe-eval' under our CSP)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(100)
