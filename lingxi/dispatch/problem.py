@@ -16,7 +16,14 @@ from numpy.typing import NDArray
 
 from lingxi.errors import InvalidInputError
 
-__all__ = ["DispatchProblem", "DispatchStop", "DispatchVehicle", "Location", "TimeWindow"]
+__all__ = [
+    "DispatchProblem",
+    "DispatchStop",
+    "DispatchVehicle",
+    "Location",
+    "TimeWindow",
+    "subproblem",
+]
 
 INF = math.inf
 
@@ -242,3 +249,36 @@ class DispatchProblem:
                 raise _stop_error(
                     s.id, "the stop is unreachable from every depot on the road network", loc
                 )
+
+
+def subproblem(
+    problem: DispatchProblem,
+    stops: Sequence[int],
+    vehicles: Sequence[DispatchVehicle],
+    extra: Sequence[int] = (),
+) -> tuple[DispatchProblem, list[int]]:
+    """A problem over some stops and other vehicles, with the matrices sliced.
+
+    ``extra`` are location indices of ``problem`` (vehicle positions) that become waypoints;
+    a vehicle's ``start_location`` must already be given in the *new* numbering, which is
+    depots, then ``stops`` in order, then ``extra`` in order. Returns the problem and, per new
+    location, its index in ``problem``.
+    """
+    n_dep = len(problem.depots)
+    index = list(range(n_dep)) + [problem.stop_location(i) for i in stops] + list(extra)
+    waypoints = []
+    for loc in extra:
+        x, y = problem.points[loc]
+        waypoints.append(Location(f"loc-{loc}", x, y))
+    idx = np.asarray(index)
+    sub = DispatchProblem(
+        depots=problem.depots,
+        vehicles=tuple(vehicles),
+        stops=tuple(problem.stops[i] for i in stops),
+        waypoints=tuple(waypoints),
+        distance=problem.dist[np.ix_(idx, idx)],
+        duration=problem.dur[np.ix_(idx, idx)],
+        speed=problem.speed,
+        name=problem.name,
+    )
+    return sub, index

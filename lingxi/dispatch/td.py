@@ -41,6 +41,10 @@ class TimeDependent(Protocol):
         """Travel times for every arc, leaving ``i`` at ``depart`` (scalar or per row)."""
         ...
 
+    def subset(self, index: Sequence[int]) -> TimeDependent:
+        """The model over some locations, renumbered ``0 .. len(index) - 1``."""
+        ...
+
 
 class ArrivalFunctions:
     """One FIFO piecewise-linear arrival-time function per arc, given by its breakpoints.
@@ -79,6 +83,16 @@ class ArrivalFunctions:
             return float(ys[k] - t)
         x0, x1, y0, y1 = xs[k - 1], xs[k], ys[k - 1], ys[k]
         return float(y0 + (y1 - y0) * (t - x0) / (x1 - x0) - t)
+
+    def subset(self, index: Sequence[int]) -> ArrivalFunctions:
+        """The functions over some locations, renumbered ``0 .. len(index) - 1``."""
+        out = ArrivalFunctions(len(index), {})
+        for a, i in enumerate(index):
+            for b, j in enumerate(index):
+                if (i, j) in self._xs:
+                    out._xs[(a, b)] = self._xs[(i, j)]
+                    out._ys[(a, b)] = self._ys[(i, j)]
+        return out
 
     def travel_matrix(self, depart: float | NDArray[np.float64]) -> NDArray[np.float64]:
         """Travel times for every arc, leaving ``i`` at ``depart`` (scalar or per row)."""
@@ -219,6 +233,11 @@ class SpeedModel:
         xs = np.array(sorted(times))
         ys = np.array([x + self.travel(i, j, x) for x in xs])
         return xs, ys
+
+    def subset(self, index: Sequence[int]) -> SpeedModel:
+        """The model over some locations, renumbered ``0 .. len(index) - 1``."""
+        idx = np.asarray(index)
+        return SpeedModel(self.length[np.ix_(idx, idx)], self.bounds, self.speed[:, idx][:, :, idx])
 
     # -- traffic ----------------------------------------------------------------------------
     def with_slowdown(
