@@ -1,9 +1,148 @@
-"""`lingxi home ...`: the home engine's commands."""
+"""`lingxi home ...`: parse and carry out smart-home requests; state and history."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from lingxi.cli._common import console, database, emit_json, handle_errors, settings
 
 __all__ = ["app"]
 
-app = typer.Typer(help="The home engine.", no_args_is_help=True)
+app = typer.Typer(help="The smart-home engine.", no_args_is_help=True)
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+Household = Annotated[int, typer.Option("--household", help="Household id.", min=1)]
+Area = Annotated[
+    str | None, typer.Option("--area", help="The room the request comes from (area id or name).")
+]
+
+
+@app.callback()
+def _group() -> None:
+    """Understand smart-home requests in English or Chinese and carry them out."""
+
+
+def _controller(*, real_devices: bool) -> object:
+    from lingxi.home import HomeController, create_driver
+
+    cfg = settings()
+    driver = None
+    if real_devices and cfg.mqtt.url:
+        driver = create_driver("mqtt", settings=cfg.mqtt)
+    return HomeController(database(), settings=cfg.home, driver=driver)
+
+
+@app.command("parse")
+@handle_errors
+def parse_cmd(
+    text: Annotated[str, typer.Argument(help="The request, e.g. 'turn off the kitchen light'.")],
+    household: Household = 1,
+    area: Area = None,
+    as_json: AsJson = False,
+) -> None:
+    """Show the intents and slots recognised in TEXT, or no match with a reason."""
+    from lingxi.home import HomeController
+
+    controller = _controller(real_devices=False)
+    assert isinstance(controller, HomeController)
+    result = controller.parse(text, household, context_area=area)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    if not result.commands:
+        console.print(
+            f"no command ({result.reason})" + (f": {result.question}" if result.question else "")
+        )
+        return
+    table = Table("intent", "slots", "targets", "tier")
+    for c in result.commands:
+        table.add_row(c.intent, str(c.slots), ", ".join(c.targets), str(c.tier))
+    console.print(table)
+
+
+@app.command("do")
+@handle_errors
+def do_cmd(
+    text: Annotated[str, typer.Argument(help="The request, e.g. '关灯然后把空调调到26度'.")],
+    household: Household = 1,
+    member: Annotated[
+        int | None, typer.Option("--member", help="Customer id acting (default: the owner).")
+    ] = None,
+    area: Area = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm a lock/cover/heating action.")
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Parse TEXT and carry it out on the configured devices (MQTT when LINGXI_MQTT__URL is set)."""
+    from lingxi.data.repos.identity import Member, get_member
+    from lingxi.home import HomeController
+
+    controller = _controller(real_devices=True)
+    assert isinstance(controller, HomeController)
+    try:
+        if member is not None:
+            with database().session() as s:
+                acting = get_member(s, customer_id=member)
+        else:
+            # The local operator: acts as the owner, recorded without a customer id.
+            acting = Member(0, household, "owner", "CLI", "")
+        if acting.household_id != household:
+            from lingxi.errors import ForbiddenError
+
+            raise ForbiddenError("That member belongs to another household.", field="member")
+        result = controller.handle(text, acting, channel="text", context_area=area, confirmed=yes)
+    finally:
+        controller.close()
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    console.print(result.reply)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("state")
+@handle_errors
+def state_cmd(household: Household = 1, as_json: AsJson = False) -> None:
+    """Show every entity's current state."""
+    from lingxi.home import HomeController
+
+    controller = _controller(real_devices=False)
+    assert isinstance(controller, HomeController)
+    rows = controller.state(household)
+    if as_json:
+        emit_json({"data": rows, "count": len(rows)})
+        return
+    table = Table("entity", "state", "attributes")
+    for r in rows:
+        table.add_row(r["entity_id"], r["state"], str(r["attributes"]))
+    console.print(table)
+
+
+@app.command("history")
+@handle_errors
+def history_cmd(
+    household: Household = 1,
+    entity: Annotated[str | None, typer.Option("--entity", help="Only this entity.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
+    as_json: AsJson = False,
+) -> None:
+    """Show recorded changes: what, who, how and when."""
+    from lingxi.home import HomeController
+
+    controller = _controller(real_devices=False)
+    assert isinstance(controller, HomeController)
+    rows = controller.history(household, entity_id=entity, limit=limit)
+    if as_json:
+        emit_json({"data": rows, "count": len(rows)})
+        return
+    table = Table("when", "entity", "state", "how", "who")
+    for r in rows:
+        table.add_row(
+            r["changed_at"], r["entity_id"], r["state"], r["source"], str(r["actor_customer_id"])
+        )
+    console.print(table)

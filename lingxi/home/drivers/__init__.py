@@ -1,0 +1,1 @@
+"""Device drivers: the only device I/O of the home engine (``memory`` and ``mqtt``)."""

@@ -1,0 +1,89 @@
+"""The in-process driver: the embedded default, and the fake at the boundary in tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+
+from lingxi.data.repos.home import EntityRecord
+from lingxi.errors import NotFoundError
+from lingxi.home.devices import DeviceCommand, DeviceState, apply_command
+from lingxi.home.drivers.base import DeviceUnavailableError, StateListener
+
+__all__ = ["MemoryDriver"]
+
+_INITIAL = {
+    "light": "off",
+    "switch": "off",
+    "fan": "off",
+    "cover": "closed",
+    "lock": "locked",
+    "climate": "off",
+    "media_player": "idle",
+    "vacuum": "docked",
+}
+
+
+class MemoryDriver:
+    """Devices simulated in memory; every command succeeds at once.
+
+    Parameters
+    ----------
+    offline
+        Entity ids that behave as unreachable (for tests of failure paths).
+    """
+
+    name = "memory"
+
+    def __init__(self, *, offline: Sequence[str] = ()) -> None:
+        self.offline = set(offline)
+        self._states: dict[str, DeviceState] = {}
+        self._capabilities: dict[str, dict[str, object]] = {}
+        self._listeners: list[StateListener] = []
+        self._lock = threading.Lock()
+        self.sent: list[DeviceCommand] = []
+        """Every command sent, in order (tests read it)."""
+
+    def start(
+        self,
+        household_id: int,
+        entities: Sequence[EntityRecord],
+        states: Mapping[str, DeviceState],
+    ) -> None:
+        """Seed the simulated devices."""
+        with self._lock:
+            for e in entities:
+                self._capabilities[e.entity_id] = dict(e.capabilities)
+                if e.entity_id not in self._states:
+                    self._states[e.entity_id] = states.get(e.entity_id) or DeviceState(
+                        e.entity_id, _INITIAL.get(e.domain, "unknown")
+                    )
+
+    def send(self, command: DeviceCommand) -> DeviceState:
+        """Apply the command to the simulated device."""
+        if command.entity_id in self.offline:
+            raise DeviceUnavailableError(f"{command.entity_id} is not responding.")
+        with self._lock:
+            current = self._states.get(command.entity_id)
+            if current is None:
+                raise NotFoundError(f"No device for {command.entity_id!r}.", field="entity_id")
+            new = apply_command(
+                current, command.payload, capabilities=self._capabilities.get(command.entity_id)
+            )
+            self._states[command.entity_id] = new
+            self.sent.append(command)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(new)
+        return new
+
+    def state(self, entity_id: str) -> DeviceState | None:
+        """The simulated state."""
+        return self._states.get(entity_id)
+
+    def add_listener(self, listener: StateListener) -> None:
+        """Be told of every change."""
+        self._listeners.append(listener)
+
+    def close(self) -> None:
+        """Nothing to release."""

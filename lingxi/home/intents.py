@@ -1,0 +1,136 @@
+"""Tier 1: Home Assistant's own sentence templates (hassil + home-assistant-intents).
+
+The only module that imports hassil. It returns :class:`IntentMatch` values with Home
+Assistant's intent and slot names, never hassil objects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from hassil import Intents, TextSlotList, recognize_best
+from home_assistant_intents import get_intents
+
+from lingxi.errors import InvalidInputError
+
+__all__ = [
+    "CONTEXT_AREA",
+    "LANGUAGES",
+    "IntentMatch",
+    "Vocabulary",
+    "detect_language",
+    "normalize_language",
+    "recognize",
+]
+
+CONTEXT_AREA = "__context_area__"
+"""Stands for "the area the request came from" (Home Assistant's satellite area)."""
+
+LANGUAGES = ("en", "zh-CN")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def normalize_language(language: str) -> str:
+    """``en``/``en-US`` -> ``en``; ``zh``/``zh-cn``/``zh_CN`` -> ``zh-CN``."""
+    key = language.replace("_", "-").lower()
+    if key.startswith("zh"):
+        return "zh-CN"
+    if key.startswith("en"):
+        return "en"
+    raise InvalidInputError.for_field("language", "one of en, zh-CN", language)
+
+
+def detect_language(text: str) -> str:
+    """``zh-CN`` when the text has Chinese characters, else ``en``."""
+    return "zh-CN" if _CJK.search(text) else "en"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names hassil may fill its ``{name}``, ``{area}`` and ``{floor}`` lists with."""
+
+    names: tuple[tuple[str, str, str], ...] = ()
+    """``(spoken text, slot value, domain)``; aliases map to the canonical name."""
+    areas: tuple[tuple[str, str], ...] = ()
+    """``(spoken text, slot value)``."""
+    floors: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class IntentMatch:
+    """A template match: Home Assistant intent and slots."""
+
+    intent: str
+    slots: dict[str, Any]
+    """Slot values; a context area is removed (see ``context_area``)."""
+    slot_combination: str | None = None
+    """The template group's slot combination (``area_brightness``)."""
+    context_area: bool = False
+    """The sentence meant "here" (the area the request came from)."""
+
+
+@lru_cache(maxsize=4)
+def _intents(language: str) -> Intents:
+    data = get_intents(language)
+    if data is None:  # pragma: no cover - both languages ship in the package
+        raise InvalidInputError.for_field("language", "one of en, zh-CN", language)
+    return Intents.from_dict(data)
+
+
+@lru_cache(maxsize=64)
+def _slot_lists(vocabulary: Vocabulary) -> dict[str, Any]:
+    return {
+        "name": TextSlotList.from_tuples(
+            [(t, v, {"domain": d}, {"domain": d}) for t, v, d in vocabulary.names], name="name"
+        ),
+        "area": TextSlotList.from_tuples([(t, v) for t, v in vocabulary.areas], name="area"),
+        "floor": TextSlotList.from_tuples([(t, v) for t, v in vocabulary.floors], name="floor"),
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def recognize(text: str, *, language: str, vocabulary: Vocabulary) -> IntentMatch | None:
+    """Match ``text`` against Home Assistant's templates for ``language``; None if none fits.
+
+    Parameters
+    ----------
+    text
+        One request, e.g. "turn on the kitchen light".
+    language
+        ``en`` or ``zh-CN``.
+    vocabulary
+        The home's names, areas and floors (with aliases).
+    """
+    result = recognize_best(
+        text,
+        _intents(normalize_language(language)),
+        slot_lists=_slot_lists(vocabulary),
+        intent_context={"area": CONTEXT_AREA},
+        best_slot_name="name",
+    )
+    if result is None:
+        return None
+    slots = {name: _plain(e.value) for name, e in result.entities.items()}
+    context_area = slots.get("area") == CONTEXT_AREA
+    if context_area:
+        del slots["area"]
+    metadata = result.intent_metadata or {}
+    combination = metadata.get("slot_combination")
+    return IntentMatch(
+        intent=result.intent.name,
+        slots=slots,
+        slot_combination=str(combination) if combination else None,
+        context_area=context_area,
+    )
