@@ -187,7 +187,7 @@ class Assistant:
     ) -> None:
         self.db = db
         self.settings = settings
-        self.engines = engines or default_engines(db)
+        self.engines = engines or default_engines(db, settings)
         home = self.engines.home
         self.router = router or Router(home_matcher=home.matches if home else None)
         if llm is None and settings is not None and settings.llm.configured:
@@ -447,21 +447,12 @@ class Assistant:
                 if max(a, b) >= len(shown) or a == b:
                     return say("which_item", lang, count=len(shown))
                 pa, pb = shown[a], shown[b]
-                self._audit(
-                    turn, "guide.compare", {"product_ids": [pa["id"], pb["id"]]}, {"a": pa, "b": pb}
+                verdict, facts = self.engines.guide.compare(
+                    int(pa["id"]), int(pb["id"]), need=str(turn.state.get("last_query", ""))
                 )
-                cheaper = pa if pa["price_minor"] <= pb["price_minor"] else pb
-                return say(
-                    "compare",
-                    lang,
-                    a=f"{pa['brand']} {pa['name']}",
-                    b=f"{pb['brand']} {pb['name']}",
-                    pa=_money(pa["price_minor"]),
-                    pb=_money(pb["price_minor"]),
-                    cheaper=f"{cheaper['brand']} {cheaper['name']}",
-                    sa=", ".join(pa["skin_types"]) or "-",
-                    sb=", ".join(pb["skin_types"]) or "-",
-                )
+                self._audit(turn, "guide.compare", {"product_ids": [pa["id"], pb["id"]]}, facts)
+                turn.items = [pa, pb]
+                return verdict
             item = self._pick_ordinal(turn, turn.text) or (
                 shown[indices[0]] if indices and indices[0] < len(shown) else None
             )
@@ -487,8 +478,7 @@ class Assistant:
             if re.search(r"cheaper|便宜", turn.text, re.I) and shown:
                 cheapest = min(p["price_minor"] for p in shown)
                 query += f" under ${max(cheapest - 1, 0) / 100:.2f}"
-        profile = self._profile(turn.member)
-        answer = self.engines.guide.recommend(query, profile=profile, k=3)
+        answer = self.engines.guide.recommend(query, customer_id=turn.member.customer_id, k=3)
         self._audit(
             turn,
             "guide.recommend",
@@ -522,7 +512,7 @@ class Assistant:
         item = self._pick_ordinal(turn, turn.text)
         if item is None and _ordinal(turn.text) is None and not parse_need(turn.text).is_empty:
             # A named product ("buy the kiehl's cleanser"): the guide's best match.
-            answer = self.engines.guide.recommend(turn.text, profile=None, k=1)
+            answer = self.engines.guide.recommend(turn.text, customer_id=None, k=1)
             self._audit(
                 turn,
                 "guide.recommend",
@@ -1042,8 +1032,8 @@ def _status_words(status: str, lang: str) -> str:
 
 def _recommend_text(answer: GuideAnswer, lang: str) -> str:
     if not answer.items:
-        return say("recommend_none", lang)
-    lines = []
+        return (answer.note + " " if answer.note else "") + say("recommend_none", lang)
+    lines = [answer.note] if answer.note else []
     if answer.relaxed:
         lines.append(say("recommend_relaxed", lang, relaxed=", ".join(answer.relaxed)))
     else:

@@ -74,10 +74,6 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "{brand} {name}: {category}, {price}, for {skin} skin.",
         "zh": "{brand} {name}：{category}，{price}，适合{skin}肤质。",
     },
-    "compare": {
-        "en": "{a} costs {pa}, {b} costs {pb}; {cheaper} is cheaper. Skin types: {sa} vs {sb}.",
-        "zh": "{a} {pa}，{b} {pb}；{cheaper}更便宜。适合肤质：{sa} 对比 {sb}。",
-    },
     # orders
     "order_confirm": {
         "en": "Order {items}, total {total}, delivered to {address}?",

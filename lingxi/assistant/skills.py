@@ -17,9 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from lingxi.config import Settings
 from lingxi.data import Database
-from lingxi.data.repos import catalog, orders
-from lingxi.data.repos.identity import Member, ProfileView
+from lingxi.data.repos import catalog, identity, orders
+from lingxi.data.repos.identity import Member
+from lingxi.errors import (
+    ConfirmationRequiredError,
+    ForbiddenError,
+    LingxiError,
+    NotFoundError,
+)
 
 __all__ = [
     "CatalogueGuide",
@@ -100,6 +107,8 @@ class GuideAnswer:
     items: tuple[ProductPick, ...]
     need: NeedSummary
     relaxed: tuple[str, ...] = ()
+    note: str = ""
+    """A plain note (e.g. see a dermatologist) to show with the picks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +128,16 @@ class HomeOutcome:
 class GuideEngine(Protocol):
     """The shopping guide as the assistant uses it."""
 
-    def recommend(self, text: str, *, profile: ProfileView | None, k: int = 3) -> GuideAnswer:
-        """Picks for a free-text need; ``profile`` fills what the text leaves open."""
+    def recommend(self, text: str, *, customer_id: int | None, k: int = 3) -> GuideAnswer:
+        """Picks for a free-text need; what the customer consented to fills the rest."""
         ...
 
     def product(self, product_id: int) -> ProductPick | None:
         """One product's facts."""
+        ...
+
+    def compare(self, a: int, b: int, *, need: str) -> tuple[str, dict[str, Any]]:
+        """A verdict sentence and the side-by-side facts of two products."""
         ...
 
 
@@ -315,8 +328,26 @@ class CatalogueGuide:
                 return _pick(p, "")
         return None
 
-    def recommend(self, text: str, *, profile: ProfileView | None, k: int = 3) -> GuideAnswer:
+    def compare(self, a: int, b: int, *, need: str) -> tuple[str, dict[str, Any]]:
+        """Price and skin types side by side; the cheaper one named."""
+        pa, pb = self.product(a), self.product(b)
+        if pa is None or pb is None:
+            raise NotFoundError(f"No product with id {a if pa is None else b}.", field="product_id")
+        cheaper = pa if pa.price_minor <= pb.price_minor else pb
+        text = (
+            f"{pa.brand} {pa.name} costs ${pa.price_minor / 100:.2f}, {pb.brand} {pb.name} costs "
+            f"${pb.price_minor / 100:.2f}; {cheaper.brand} {cheaper.name} is cheaper. Skin types: "
+            f"{', '.join(pa.skin_types) or '-'} vs {', '.join(pb.skin_types) or '-'}."
+        )
+        return text, {"a": pa.to_dict(), "b": pb.to_dict(), "better": None}
+
+    def recommend(self, text: str, *, customer_id: int | None, k: int = 3) -> GuideAnswer:
         """Products meeting every parsed constraint, best rated first; relaxes in a fixed order."""
+        profile = None
+        if customer_id is not None:
+            with self.db.session() as session:
+                # Skin type and concerns exist only under a PROFILE consent (identity enforces it).
+                profile = identity.get_profile(session, customer_id=customer_id)
         need = parse_need(text)
         skin = need.skin_types or tuple(profile.skin_types if profile else ())
         avoid = set(need.exclude_ingredients) | set(profile.avoid_ingredients if profile else ())
@@ -409,11 +440,148 @@ class StoredEtaDispatch:
             return orders.get_shipment(session, shipment_id=shipment_id).eta
 
 
-def default_engines(db: Database) -> Engines:
-    """The engines' public facades where they offer what the assistant needs, else fallbacks."""
-    notes = ["guide: catalogue filter (fallback)", "dispatch: stored ETA (fallback)"]
-    notes.append("home: not available")
-    return Engines(guide=CatalogueGuide(db), dispatch=StoredEtaDispatch(db), home=None, notes=notes)
+class FacadeGuide:
+    """The guide engine's :class:`lingxi.guide.ShoppingGuide` behind :class:`GuideEngine`."""
+
+    def __init__(self, db: Database, guide: Any) -> None:
+        self.db = db
+        self.guide = guide
+
+    def recommend(self, text: str, *, customer_id: int | None, k: int = 3) -> GuideAnswer:
+        """The guide's consent-aware recommendation."""
+        result = self.guide.recommend_for(self.db, text, customer_id=customer_id, k=k)
+        q = result.query
+        need = NeedSummary(
+            category=q.category,
+            skin_types=tuple(q.skin_types),
+            max_price=q.max_price_minor / 100 if q.max_price_minor is not None else None,
+            min_price=q.min_price_minor / 100 if q.min_price_minor is not None else None,
+            brands=tuple(q.brands),
+            exclude_ingredients=tuple(q.exclude_ingredients),
+            include_ingredients=tuple(q.include_ingredients),
+        )
+        items = tuple(
+            ProductPick(
+                id=r.id,
+                name=r.name,
+                brand=r.brand,
+                price_minor=r.price_minor,
+                currency="USD",
+                category=r.category,
+                skin_types=tuple(r.skin_types),
+                reason=r.reason,
+            )
+            for r in result.items
+        )
+        return GuideAnswer(
+            items=items,
+            need=need,
+            relaxed=tuple(result.relaxed),
+            note=result.dermatologist_note or "",
+        )
+
+    def product(self, product_id: int) -> ProductPick | None:
+        """One product's facts from the guide's index."""
+        try:
+            p = self.guide.product(product_id)
+        except NotFoundError:
+            return None
+        return ProductPick(
+            id=p.id,
+            name=p.name,
+            brand=p.brand,
+            price_minor=p.price_minor,
+            currency="USD",
+            category=p.category,
+            skin_types=tuple(p.skin_types),
+            reason="",
+        )
+
+    def compare(self, a: int, b: int, *, need: str) -> tuple[str, dict[str, Any]]:
+        """The guide's comparison: its verdict and rows."""
+        comparison = self.guide.compare(a, b, need=need or None)
+        return str(comparison.verdict), dict(comparison.to_dict())
+
+
+class FacadeHome:
+    """The home engine's :class:`lingxi.home.HomeController` behind :class:`HomeEngine`."""
+
+    def __init__(self, controller: Any) -> None:
+        self.controller = controller
+
+    def matches(self, text: str, language: str) -> bool:
+        """Not used for routing: the home parser needs a household to match names."""
+        return False
+
+    def _outcome(self, result: Any) -> HomeOutcome:
+        actions = tuple(dict(c) for c in result.changes) or tuple(dict(c) for c in result.commands)
+        return HomeOutcome(handled=bool(result.ok), reply=str(result.reply), actions=actions)
+
+    def handle(
+        self, text: str, member: Member, *, channel: str = "text", confirmed: bool = False
+    ) -> HomeOutcome:
+        """Parse and execute for the member's household; a needed yes becomes a pending token."""
+        home_channel = channel if channel in ("voice", "text", "touch", "gesture") else "text"
+        try:
+            result = self.controller.handle(text, member, channel=home_channel, confirmed=confirmed)
+        except ConfirmationRequiredError as err:
+            return HomeOutcome(False, err.message, needs_confirmation=True, confirm_token=err.token)
+        except (ForbiddenError, NotFoundError) as err:
+            return HomeOutcome(False, err.message)
+        return self._outcome(result)
+
+    def confirm(self, token: str, member: Member) -> HomeOutcome:
+        """Run the engine's pending action."""
+        return self._outcome(self.controller.confirm(token, member))
+
+    def turn_on(self, household_id: int, entity_id: str, *, source: str) -> None:
+        """Turn an entity on (automations)."""
+        self.controller.turn_on(household_id, entity_id, source=source)
+
+
+def _real_guide(db: Database) -> GuideEngine | None:
+    try:
+        from lingxi.guide import ShoppingGuide
+    except ImportError as err:  # the engine is being built in the same tree
+        logger.warning("guide facade not importable, using the catalogue filter: %s", err)
+        return None
+    try:
+        return FacadeGuide(db, ShoppingGuide.from_database(db))
+    except LingxiError as err:
+        logger.warning("guide engine unavailable, using the catalogue filter: %s", err)
+        return None
+
+
+def _real_home(db: Database, settings: Settings | None) -> HomeEngine | None:
+    try:
+        from lingxi.home import HomeController, create_driver
+    except ImportError as err:
+        logger.warning("home facade not importable: %s", err)
+        return None
+    driver = None
+    if settings is not None and settings.mqtt.url:
+        try:
+            driver = create_driver("mqtt", settings=settings.mqtt)
+        except LingxiError as err:
+            logger.warning("MQTT driver unavailable, using the in-process devices: %s", err)
+    home_settings = settings.home if settings is not None else None
+    return FacadeHome(HomeController(db, settings=home_settings, driver=driver))
+
+
+def default_engines(
+    db: Database, settings: Settings | None = None, *, real: bool = True
+) -> Engines:
+    """The engines' public facades where available (``real``), else the data-layer fallbacks."""
+    guide = _real_guide(db) if real else None
+    home = _real_home(db, settings) if real else None
+    notes = [
+        "guide: ShoppingGuide" if guide else "guide: catalogue filter (fallback)",
+        "dispatch: stored ETA (no planning facade yet)",
+        "home: HomeController" if home else "home: not available",
+    ]
+    return Engines(
+        guide=guide or CatalogueGuide(db), dispatch=StoredEtaDispatch(db), home=home, notes=notes
+    )
 
 
 def engine_matchers() -> tuple[Any, Any]:

@@ -38,7 +38,7 @@ class RecordingHome:
 
 
 def _assistant(world: World, home: RecordingHome | None = None) -> Assistant:
-    engines = default_engines(world.db)
+    engines = default_engines(world.db, real=False)
     engines.home = home
     return Assistant(world.db, engines=engines)
 
