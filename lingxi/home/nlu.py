@@ -1147,6 +1147,14 @@ class Parser:
             if f.unknown and f.action and f.tier1 is None:
                 return [], NoMatchReason.NO_TARGET, ()
             command = self._command(f)
+            if (
+                command is None
+                and f.action in ("on", "off")
+                and previous is not None
+                and not f.has_target
+                and not commands
+            ):  # "turn that on" after pointing
+                command = Command("HassTurnOn" if f.action == "on" else "HassTurnOff", {}, tier=2)
             if command is None:
                 if f.action:
                     saw_intent = True

@@ -33,7 +33,7 @@ from lingxi.errors import InvalidInputError, NotFoundError
 from lingxi.home.devices import DeviceState, apply_command
 from lingxi.home.drivers.base import DeviceUnavailableError, StateListener
 
-__all__ = ["MQTTDriver", "SimulatedHub", "discovery_config"]
+__all__ = ["MQTTDriver", "SimulatedHub", "discovery_config", "fetch_retained", "publish_raw"]
 
 logger = logging.getLogger(__name__)
 
@@ -448,6 +448,20 @@ class MQTTDriver:
         """True while the broker connection is up."""
         return self._mqtt.connected.is_set()
 
+    def withdraw(self) -> None:
+        """Remove the entities from Home Assistant (empty retained discovery configs)."""
+        with self._lock:
+            entities = list(self._entities.values())
+        for household_id, entity in entities:
+            found = discovery_config(
+                entity,
+                household_id=household_id,
+                base=self.base,
+                discovery_prefix=self.settings.discovery_prefix,
+            )
+            if found is not None:
+                self._mqtt.client.publish(found[0], b"", qos=1, retain=True).wait_for_publish(1.0)
+
     def close(self) -> None:
         """Say offline (retained) and disconnect."""
         if self._mqtt.connected.is_set():
@@ -536,9 +550,66 @@ class SimulatedHub:
         self._states[state.entity_id] = state
         self._publish(state)
 
-    def close(self) -> None:
+    def close(self, *, clear_retained: bool = False) -> None:
         """Disconnect (cleanly: the last will is not sent, so publish offline first)."""
-        self._mqtt.client.publish(
-            self.availability, "offline", qos=1, retain=True
-        ).wait_for_publish(1.0)
+        if clear_retained:
+            for entity_id in self._states:
+                topic = _topics(self.base, self.household_id, entity_id)[1]
+                self._mqtt.client.publish(topic, b"", qos=1, retain=True).wait_for_publish(1.0)
+            self._mqtt.client.publish(self.availability, b"", qos=1, retain=True).wait_for_publish(
+                1.0
+            )
+        else:
+            self._mqtt.client.publish(
+                self.availability, "offline", qos=1, retain=True
+            ).wait_for_publish(1.0)
         self._mqtt.stop()
+
+    def kill(self) -> None:
+        """Drop the connection without a clean disconnect, so the broker sends the last will."""
+        self._mqtt.client.loop_stop()
+        sock = self._mqtt.client.socket()
+        if sock is not None:
+            sock.close()
+
+
+def fetch_retained(
+    settings: MQTTSettings, topic_filter: str, *, wait_s: float = 0.5
+) -> dict[str, bytes]:
+    """The retained messages under ``topic_filter`` (a diagnostic, e.g. for ``lingxi doctor``)."""
+    got: dict[str, bytes] = {}
+    client = _Client(
+        settings, f"lingxi-peek-{time.monotonic_ns() % 10**9}", will=("lingxi/peek", "")
+    )
+
+    def on_connect(c: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        c.subscribe(topic_filter, qos=1)
+        client.connected.set()
+
+    def on_message(c: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if message.retain and message.payload:
+            got[message.topic] = bytes(message.payload)
+
+    client.client.on_connect = on_connect
+    client.client.on_message = on_message
+    client.start(timeout_s=3.0)
+    time.sleep(wait_s)
+    client.stop()
+    return got
+
+
+def publish_raw(
+    settings: MQTTSettings, topic: str, payload: bytes, *, retain: bool = False
+) -> None:
+    """Publish one raw message (diagnostics and tests: e.g. a malformed device payload)."""
+    client = _Client(
+        settings, f"lingxi-pub-{time.monotonic_ns() % 10**9}", will=("lingxi/peek", "")
+    )
+
+    def on_connect(c: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        client.connected.set()
+
+    client.client.on_connect = on_connect
+    client.start(timeout_s=3.0)
+    client.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(2.0)
+    client.stop()
