@@ -87,6 +87,7 @@ def test_every_string_exists_in_both_languages(page: Any, server: Server) -> Non
 def test_keyboard_only_sign_in_and_navigation(page: Any, server: Server) -> None:
     """The skip link comes first; the demo button and the navigation work from the keyboard."""
     open_app(page, server)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
     page.focus("button[data-demo='alex@demo.lingxi']")

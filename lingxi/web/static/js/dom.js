@@ -114,3 +114,9 @@ export function formatMoney(amount, currency, lang) {
     currency: currency || "USD",
   }).format(amount);
 }
+
+/** Append children to `el`, skipping null/false (unlike the native append, which prints "null"). */
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}

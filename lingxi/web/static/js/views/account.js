@@ -1,7 +1,7 @@
 // Account and privacy: consents, the stored profile, export (JSON download) and delete.
 
 import { api } from "../api.js";
-import { confirmDialog, formatMoney, formatTime, h, icon, replace, toast } from "../dom.js";
+import { add, confirmDialog, formatMoney, formatTime, h, icon, replace, toast } from "../dom.js";
 import { lang, t } from "../i18n.js";
 
 const PURPOSES = ["profile", "personalisation", "automation", "marketing"];
@@ -42,12 +42,12 @@ function profileList(profile) {
 
 export async function render(container, ctx) {
   const m = ctx.member;
-  container.append(
+  add(container, 
     h("header", {}, h("h1", { text: t("account.title") }), h("p", { class: "muted", text: t("account.who", { name: m.display_name, email: m.email }) })),
   );
   const consentBox = h("section", { class: "card", "aria-labelledby": "consents-h" });
   const profileBox = h("section", { class: "card", "aria-labelledby": "profile-h" });
-  container.append(h("div", { class: "grid-2" }, consentBox, profileBox));
+  add(container, h("div", { class: "grid-2" }, consentBox, profileBox));
 
   const drawConsents = (list) => {
     const by = Object.fromEntries(list.map((c) => [c.purpose, c]));
@@ -134,6 +134,6 @@ export async function render(container, ctx) {
     drawConsents(data);
     await drawProfile();
   } catch (err) {
-    container.append(h("p", { class: "error", role: "alert", text: t("error", { message: err.message }) }));
+    add(container, h("p", { class: "error", role: "alert", text: t("error", { message: err.message }) }));
   }
 }

@@ -1,7 +1,377 @@
-// Placeholder until the engine's routes land.
-import { h } from "../dom.js";
-import { t } from "../i18n.js";
+// Chat with the assistant: streamed replies, product cards, refinement chips, comparison,
+// a confirmation dialog before any order, and the microphone.
 
-export async function render(container) {
-  container.append(h("header", {}, h("h1", { text: t("chat.title") })), h("p", { class: "notice", text: t("notAvailable") }));
+import { api, fillPath, postStream } from "../api.js";
+import { add, confirmDialog, formatMoney, h, icon, replace, toast } from "../dom.js";
+import { discover } from "../engines.js";
+import { lang, t } from "../i18n.js";
+
+// Refinement chips: each adds (pressed) or removes (unpressed) one constraint in one tap.
+const CHIPS = [
+  { id: "under30", en: "under $30", zh: "30美元以内", group: "price" },
+  { id: "under20", en: "under $20", zh: "20美元以内", group: "price" },
+  { id: "fragranceFree", en: "fragrance-free", zh: "无香精" },
+  { id: "alcoholFree", en: "without alcohol", zh: "不含酒精" },
+  { id: "dry", en: "for dry skin", zh: "适合干性皮肤", group: "skin" },
+  { id: "oily", en: "for oily skin", zh: "适合油性皮肤", group: "skin" },
+  { id: "sensitive", en: "for sensitive skin", zh: "适合敏感肌" },
+];
+
+// The conversation survives switching views and languages (module state, not the DOM).
+const chat = { messages: [], conversationId: null, baseQuery: "", chips: new Set(), selected: new Set(), busy: false };
+
+/** Which backend answers: the assistant (preferred) or the shopping guide directly. */
+async function backends() {
+  const [message, conversations, recommend, compare, voice] = await Promise.all([
+    discover(/^POST \/api\/assistant\/[\w/{}_-]*messages$/),
+    discover(/^POST \/api\/assistant\/conversations$/),
+    discover(/^(POST|GET) \/api\/guide\/recommend$/),
+    discover(/^(POST|GET) \/api\/guide\/compare$/),
+    discover(/^POST \/api\/(assistant|home)\/[\w/{}_-]*(voice|audio|speech)[\w/{}_-]*$/),
+  ]);
+  return { message, conversations, recommend, compare, voice };
+}
+
+function queryText() {
+  const parts = [chat.baseQuery];
+  for (const chip of CHIPS) if (chat.chips.has(chip.id)) parts.push(chip[lang()]);
+  return parts.filter(Boolean).join(lang() === "zh" ? "，" : ", ");
+}
+
+function stars(rating) {
+  if (rating === null || rating === undefined) return h("span", { class: "muted", text: t("product.noRating") });
+  const value = Number(rating);
+  return h("span", { class: "rating", "aria-label": `${t("product.rating")}: ${value.toFixed(1)} / 5` }, icon("star", "icon star"), ` ${value.toFixed(1)}`);
+}
+
+function productCard(p, index, ctx, redraw) {
+  const id = `pick-${p.id}-${index}`;
+  const selected = chat.selected.has(p.id);
+  return h(
+    "article",
+    { class: `card product${selected ? " selected" : ""}`, dataset: { productId: p.id }, "aria-labelledby": `${id}-name` },
+    h("div", { class: "product-top" }, h("span", { class: "product-rank", text: String(index + 1) }), h("span", { class: "product-brand", text: p.brand })),
+    h("h3", { id: `${id}-name`, class: "product-name", text: p.name }),
+    h(
+      "dl",
+      { class: "product-facts" },
+      h("dt", { text: t("product.price") }),
+      h("dd", { class: "product-price", text: formatMoney(p.price, p.currency || "USD", lang()) }),
+      h("dt", { text: t("product.rating") }),
+      h("dd", {}, stars(p.rating)),
+      h("dt", { text: t("product.skin") }),
+      h("dd", { text: (p.skin_types || []).map((s) => t(`skin.${s}`)).join(", ") || t("none") }),
+    ),
+    p.reason ? h("p", { class: "product-reason" }, h("strong", { text: `${t("product.reason")}: ` }), p.reason) : null,
+    h(
+      "div",
+      { class: "product-actions" },
+      h("label", { class: "check" }, h("input", {
+        type: "checkbox",
+        checked: selected,
+        "aria-label": `${t("chat.select")}: ${p.name}`,
+        onchange: (ev) => {
+          if (ev.target.checked) chat.selected.add(p.id);
+          else chat.selected.delete(p.id);
+          while (chat.selected.size > 2) chat.selected.delete(chat.selected.values().next().value);
+          redraw();
+        },
+      }), t("chat.compare")),
+      h("button", { type: "button", class: "btn-small btn-order", onclick: () => orderProduct(p, ctx) }, t("chat.order")),
+    ),
+  );
+}
+
+async function orderProduct(p, ctx) {
+  const ok = await confirmDialog({
+    title: t("chat.orderConfirmTitle"),
+    body: t("chat.orderConfirmBody", { name: `${p.brand} ${p.name}`, price: formatMoney(p.price, p.currency || "USD", lang()) }),
+    confirmLabel: t("chat.orderConfirm"),
+    cancelLabel: t("cancel"),
+  });
+  if (!ok) return;
+  try {
+    const order = await api("/api/orders", { method: "POST", body: { lines: [{ product_id: p.id, quantity: 1 }] } });
+    const confirmed = await api(`/api/orders/${order.id}/confirm`, { method: "POST" });
+    toast(t("chat.ordered", { id: confirmed.id }));
+    ctx.navigate(`orders/${confirmed.id}`);
+  } catch (err) {
+    toast(t("error", { message: err.message }), "error");
+  }
+}
+
+function comparisonView(cmp, items) {
+  const byId = Object.fromEntries(items.map((p) => [p.id, p]));
+  const a = cmp.a || items[0], b = cmp.b || items[1];
+  const rows = cmp.rows || [
+    { aspect: t("product.brand"), a: a.brand, b: b.brand },
+    { aspect: t("product.price"), a: formatMoney(byId[a.id]?.price, "USD", lang()), b: formatMoney(byId[b.id]?.price, "USD", lang()) },
+    { aspect: t("product.skin"), a: (byId[a.id]?.skin_types || []).join(", "), b: (byId[b.id]?.skin_types || []).join(", ") },
+  ];
+  return h(
+    "section",
+    { class: "card comparison", "aria-label": t("chat.compareTitle") },
+    h("h3", { text: t("chat.compareTitle") }),
+    h(
+      "div",
+      { class: "table-scroll" },
+      h(
+        "table",
+        {},
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, ""), h("th", { scope: "col", text: `${a.brand} ${a.name}` }), h("th", { scope: "col", text: `${b.brand} ${b.name}` }))),
+        h("tbody", {}, rows.map((r) => h("tr", { class: cmp.better ? null : null }, h("th", { scope: "row", text: r.aspect }), h("td", { text: r.a }), h("td", { text: r.b })))),
+      ),
+    ),
+    cmp.verdict ? h("p", { class: "verdict", text: cmp.verdict }) : null,
+  );
+}
+
+function messageView(m, ctx, redraw) {
+  if (m.role === "user") return h("div", { class: "msg msg-user" }, h("span", { class: "sr-only", text: `${t("chat.you")}: ` }), m.text);
+  const body = h("div", { class: "msg-text" }, m.text || (m.pending ? t("chat.thinking") : ""));
+  return h(
+    "div",
+    { class: `msg msg-bot${m.pending ? " pending" : ""}`, "aria-busy": m.pending ? "true" : null },
+    h("span", { class: "sr-only", text: `${t("chat.assistant")}: ` }),
+    body,
+    m.relaxed && m.relaxed.length ? h("p", { class: "muted small", text: t("chat.relaxed", { items: m.relaxed.join(", ") }) }) : null,
+    m.comparison ? comparisonView(m.comparison, m.items || []) : null,
+    m.items && m.items.length && !m.comparison
+      ? h("div", { class: "products" }, m.items.map((p, i) => productCard(p, i, ctx, redraw)))
+      : null,
+    m.needsConfirmation ? h("div", { class: "actions" }, h("button", { type: "button", class: "btn-primary", onclick: () => confirmAction(m, ctx, redraw) }, t("chat.confirm"))) : null,
+  );
+}
+
+let sendImpl = null;
+
+async function confirmAction(m, ctx, redraw) {
+  const ok = await confirmDialog({ title: t("chat.confirmTitle"), body: m.text, confirmLabel: t("chat.confirm"), cancelLabel: t("cancel") });
+  m.needsConfirmation = false;
+  redraw();
+  if (ok && sendImpl) sendImpl(lang() === "zh" ? "确认" : "yes", { refine: false });
+}
+
+export async function render(container, ctx) {
+  const be = await backends();
+  const available = be.message || be.recommend;
+  const log = h("div", { class: "chat-log", role: "log", "aria-live": "polite", "aria-label": t("chat.title") });
+  const input = h("input", { id: "chat-input", type: "text", autocomplete: "off", placeholder: t("chat.placeholder"), "aria-label": t("chat.inputLabel"), maxlength: 4000 });
+  const chipBar = h("div", { class: "chips", role: "group", "aria-label": t("chat.refine") });
+  const compareBar = h("div", { class: "compare-bar" });
+  const micBtn = h("button", { type: "button", class: "btn-icon mic", "aria-label": be.voice ? t("chat.mic") : t("chat.micUnavailable"), title: be.voice ? t("chat.mic") : t("chat.micUnavailable"), disabled: !be.voice }, icon("mic"));
+
+  const redraw = () => {
+    replace(log, chat.messages.length ? chat.messages.map((m) => messageView(m, ctx, redraw)) : examples());
+    drawChips();
+    drawCompareBar();
+    log.scrollTop = log.scrollHeight;
+  };
+
+  const examples = () =>
+    h(
+      "div",
+      { class: "examples" },
+      h("p", { class: "muted", text: t("chat.examples") }),
+      ["chat.ex1", "chat.ex2", "chat.ex3", "chat.ex4"].map((k) => h("button", { type: "button", class: "chip", onclick: () => send(t(k)) }, t(k))),
+    );
+
+  const drawChips = () => {
+    const lastBot = [...chat.messages].reverse().find((m) => m.role === "bot" && m.items && m.items.length);
+    if (!lastBot || !chat.baseQuery) {
+      replace(chipBar);
+      return;
+    }
+    replace(
+      chipBar,
+      h("span", { class: "chips-label", text: `${t("chat.refine")}:` }),
+      CHIPS.map((c) =>
+        h("button", {
+          type: "button",
+          class: "chip",
+          dataset: { chip: c.id },
+          "aria-pressed": String(chat.chips.has(c.id)),
+          text: t(`chip.${c.id}`),
+          onclick: () => {
+            if (chat.chips.has(c.id)) chat.chips.delete(c.id);
+            else {
+              for (const other of CHIPS) if (other.group && other.group === c.group) chat.chips.delete(other.id);
+              chat.chips.add(c.id);
+            }
+            send(queryText(), { refine: true });
+          },
+        }),
+      ),
+    );
+  };
+
+  const drawCompareBar = () => {
+    replace(
+      compareBar,
+      chat.selected.size === 2
+        ? h("button", { type: "button", class: "btn-primary", onclick: compareSelected }, icon("compare"), t("chat.compareSelected"))
+        : null,
+    );
+  };
+
+  const compareSelected = async () => {
+    const [a, b] = [...chat.selected];
+    const lastItems = [...chat.messages].reverse().find((m) => m.items && m.items.length)?.items || [];
+    const items = lastItems.filter((p) => p.id === a || p.id === b);
+    chat.selected.clear();
+    if (be.message) {
+      const pos = (id) => lastItems.findIndex((p) => p.id === id) + 1;
+      const text = lang() === "zh" ? `比较第${pos(a)}个和第${pos(b)}个` : `compare number ${pos(a)} and number ${pos(b)}`;
+      await send(text, { refine: false, compareItems: items });
+      return;
+    }
+    const bot = { role: "bot", text: "", pending: true };
+    chat.messages.push({ role: "user", text: `${t("chat.compare")}: ${items.map((p) => p.name).join(" / ")}` }, bot);
+    redraw();
+    try {
+      const method = be.compare.split(" ")[0];
+      const body = { a: a, b: b, product_ids: [a, b], need: chat.baseQuery };
+      const cmp = method === "GET" ? await api(fillPath(be.compare, {}), { query: { a, b, need: chat.baseQuery } }) : await api(fillPath(be.compare, {}), { method, body });
+      Object.assign(bot, { pending: false, text: cmp.verdict || "", comparison: cmp, items });
+    } catch (err) {
+      Object.assign(bot, { pending: false, text: t("error", { message: err.message }) });
+    }
+    redraw();
+  };
+
+  async function conversationPath() {
+    if (!be.message.includes("{")) return fillPath(be.message, {});
+    if (!chat.conversationId) {
+      const conv = await api(fillPath(be.conversations, {}), { method: "POST", body: { language: lang() } });
+      chat.conversationId = conv.id ?? conv.conversation_id;
+    }
+    return fillPath(be.message, { conversation_id: chat.conversationId, id: chat.conversationId });
+  }
+
+  async function askAssistant(text, bot, compareItems) {
+    const path = await conversationPath();
+    const body = { text, message: text, language: lang(), channel: "text" };
+    if (chat.conversationId) body.conversation_id = chat.conversationId;
+    await postStream(path, body, ({ event, data }) => {
+      const isFinal = data && typeof data === "object" && ("reply" in data || "items" in data) && event !== "delta";
+      if (isFinal) {
+        bot.text = data.reply ?? bot.text;
+        bot.items = data.items || [];
+        bot.needsConfirmation = Boolean(data.needs_confirmation);
+        if (data.conversation_id) chat.conversationId = data.conversation_id;
+        if (compareItems && bot.items.length === 2) {
+          const facts = (data.actions || []).map((a) => a.result).find((r) => r && r.rows);
+          bot.comparison = facts || { verdict: "" };
+        }
+        bot.pending = false;
+      } else if (event === "error") {
+        bot.text = t("error", { message: data?.message || data?.error?.message || String(data) });
+        bot.pending = false;
+      } else {
+        const piece = typeof data === "string" ? data : data?.text ?? data?.delta ?? data?.token ?? "";
+        bot.text += piece;
+      }
+      redraw();
+    });
+  }
+
+  async function askGuide(text, bot) {
+    const method = be.recommend.split(" ")[0];
+    const path = fillPath(be.recommend, {});
+    const result = method === "GET" ? await api(path, { query: { text, q: text, k: 6 } }) : await api(path, { method, body: { text, query: text, k: 6 } });
+    Object.assign(bot, { text: result.message || "", items: result.items || [], relaxed: result.relaxed || [] });
+  }
+
+  async function send(text, { refine = false, compareItems = null } = {}) {
+    text = (text || "").trim();
+    if (!text || chat.busy) return;
+    if (!refine && !compareItems && !["yes", "确认"].includes(text)) {
+      chat.baseQuery = text;
+      chat.chips.clear();
+    }
+    chat.busy = true;
+    const bot = { role: "bot", text: "", pending: true };
+    chat.messages.push({ role: "user", text }, bot);
+    redraw();
+    try {
+      if (be.message) await askAssistant(text, bot, compareItems);
+      else if (be.recommend) await askGuide(text, bot);
+      else bot.text = t("chat.unavailable");
+    } catch (err) {
+      bot.text = t("error", { message: err.message });
+    } finally {
+      bot.pending = false;
+      chat.busy = false;
+      redraw();
+    }
+  }
+  sendImpl = send;
+
+  const form = h(
+    "form",
+    {
+      class: "composer",
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        const text = input.value;
+        input.value = "";
+        send(text);
+      },
+    },
+    micBtn,
+    input,
+    h("button", { type: "submit", class: "btn-primary", "aria-label": t("chat.send") }, icon("send"), h("span", { class: "send-label", text: t("chat.send") })),
+  );
+
+  // Microphone: record with MediaRecorder and post the audio to the voice path.
+  let recorder = null;
+  micBtn.addEventListener("click", async () => {
+    if (recorder) {
+      recorder.stop();
+      return;
+    }
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const chunks = [];
+      recorder = new MediaRecorder(stream);
+      recorder.ondataavailable = (e) => chunks.push(e.data);
+      recorder.onstop = async () => {
+        stream.getTracks().forEach((tr) => tr.stop());
+        recorder = null;
+        micBtn.classList.remove("recording");
+        micBtn.setAttribute("aria-label", t("chat.mic"));
+        const blob = new Blob(chunks, { type: chunks[0]?.type || "audio/webm" });
+        const form = new FormData();
+        form.append("audio", blob, "speech.webm");
+        form.append("language", lang());
+        try {
+          const answer = await api(fillPath(be.voice, { conversation_id: chat.conversationId }), { method: "POST", body: form });
+          const heard = answer.text || answer.transcript || "";
+          chat.messages.push({ role: "user", text: heard || "🎤" }, { role: "bot", text: answer.reply || "", items: answer.items || [] });
+          redraw();
+        } catch (err) {
+          toast(t("error", { message: err.message }), "error");
+        }
+      };
+      recorder.start();
+      micBtn.classList.add("recording");
+      micBtn.setAttribute("aria-label", t("chat.micStop"));
+      toast(t("chat.recording"));
+    } catch {
+      recorder = null;
+      toast(t("chat.micDenied"), "error");
+    }
+  });
+
+  add(container, 
+    h("header", {}, h("h1", { text: t("chat.title") }), h("p", { class: "muted", text: t("chat.lead") })),
+    !available ? h("p", { class: "notice", text: t("chat.unavailable") }) : null,
+    available && !be.message ? h("p", { class: "notice", text: t("chat.guideOnly") }) : null,
+    h("div", { class: "chat" }, log, chipBar, compareBar, form),
+  );
+  redraw();
+  if (!available) {
+    input.disabled = true;
+  }
+  return null;
 }

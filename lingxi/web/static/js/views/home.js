@@ -1,7 +1,332 @@
-// Placeholder until the engine's routes land.
-import { h } from "../dom.js";
-import { t } from "../i18n.js";
+// Home dashboard: areas with device tiles (tap to toggle, sliders), live state from the stream,
+// a gesture pad (swipe, tap, long-press), and the action history (who, how, when).
 
-export async function render(container) {
-  container.append(h("header", {}, h("h1", { text: t("home.title") })), h("p", { class: "notice", text: t("notAvailable") }));
+import { api, ApiError, fillPath, readEventStream } from "../api.js";
+import { add, confirmDialog, formatTime, h, icon, replace, toast } from "../dom.js";
+import { discover } from "../engines.js";
+import { lang, t } from "../i18n.js";
+
+const ON_STATES = new Set(["on", "open", "unlocked", "playing", "cleaning", "heat", "cool", "auto", "heat_cool", "dry", "fan_only"]);
+
+async function backends() {
+  const [state, areas, touch, gesture, history, stream, bindings] = await Promise.all([
+    discover(/^GET \/api\/home\/(entities|state|states|devices)$/),
+    discover(/^GET \/api\/home\/areas$/),
+    discover(/^POST \/api\/home\/[\w/{}_-]*touch[\w/{}_-]*$/),
+    discover(/^POST \/api\/home\/(gesture|gestures\/[\w{}_-]+|commands\/gesture)$/),
+    discover(/^GET \/api\/home\/history$/),
+    discover(/^GET \/api\/home\/[\w/-]*(stream|events|live)[\w/-]*$/),
+    discover(/^GET \/api\/home\/(gestures|gesture-bindings|gesture_bindings|bindings)$/),
+  ]);
+  return { state, areas, touch, gesture, history, stream, bindings };
+}
+
+function isOn(e) {
+  return ON_STATES.has(String(e.state));
+}
+
+function areaName(id, areas) {
+  const a = areas.find((x) => x.area_id === id || x.id === id);
+  if (a) return a.name;
+  return String(id || "").replace(/_/g, " ").replace(/\b\w/g, (c) => c.toUpperCase());
+}
+
+/** The touch command a tile sends: an intent and its slots (Home Assistant names). */
+function toggleIntent(e) {
+  const on = isOn(e);
+  switch (e.domain) {
+    case "lock":
+      return { intent: e.state === "locked" ? "HassTurnOff" : "HassTurnOn", slots: {} };
+    case "cover":
+      return { intent: on ? "HassTurnOff" : "HassTurnOn", slots: {} };
+    case "vacuum":
+      return { intent: e.state === "cleaning" ? "HassVacuumReturnToBase" : "HassVacuumStart", slots: {} };
+    case "media_player":
+      return { intent: e.state === "playing" ? "HassMediaPause" : "HassMediaUnpause", slots: {} };
+    default:
+      return { intent: on ? "HassTurnOff" : "HassTurnOn", slots: {} };
+  }
+}
+
+function stateLabel(e) {
+  if (e.domain === "sensor") return `${e.state}${e.attributes?.unit_of_measurement ? ` ${e.attributes.unit_of_measurement}` : ""}`;
+  if (e.domain === "climate") return `${e.state} · ${e.attributes?.temperature ?? "–"}°`;
+  if (["on", "off"].includes(e.state)) return t(`home.${e.state}`);
+  return String(e.state);
+}
+
+function slider({ label, min, max, step = 1, value, unit = "", onCommit, id }) {
+  const out = h("output", { for: id, text: `${value}${unit}` });
+  const input = h("input", { type: "range", id, min, max, step, value: String(value), "aria-label": label });
+  input.addEventListener("input", () => (out.textContent = `${input.value}${unit}`));
+  input.addEventListener("change", () => onCommit(Number(input.value)));
+  return h("div", { class: "slider" }, h("label", { for: id, text: label }), input, out);
+}
+
+export async function render(container, ctx) {
+  const be = await backends();
+  add(container, h("header", { class: "home-head" }, h("h1", { text: t("home.title") })));
+  if (!be.state) {
+    add(container, h("p", { class: "notice", text: t("home.unavailable") }));
+    return null;
+  }
+  const liveBadge = h("span", { class: "badge", "data-testid": "live", text: t("home.liveOff") });
+  container.querySelector("header").append(liveBadge);
+  const areasBox = h("div", { class: "areas" });
+  const sideBox = h("div", { class: "home-side" });
+  add(container, h("div", { class: "home-layout" }, areasBox, sideBox));
+
+  let entities = [];
+  let areas = [];
+  const tiles = new Map();
+
+  const sendTouch = async (e, intent, slots, confirmed = false) => {
+    const path = fillPath(be.touch, { entity_id: e.entity_id });
+    try {
+      const result = await api(path, { method: "POST", body: { entity_id: e.entity_id, intent, slots, confirmed, channel: "touch", language: lang() } });
+      applyChanges(result.changes || []);
+      if (result.reply) toast(result.reply);
+      refreshHistory();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409 && (err.code === "confirmation_required" || err.details?.token)) {
+        const ok = await confirmDialog({ title: t("home.unlockTitle"), body: err.message || t("home.unlockBody", { name: e.name }), confirmLabel: t("home.confirm"), cancelLabel: t("cancel"), danger: true });
+        if (ok) await sendTouchConfirmed(e, intent, slots, err.details?.token);
+        else drawTile(e);
+        return;
+      }
+      toast(t("error", { message: err.message }), "error");
+      drawTile(e);
+    }
+  };
+  const sendTouchConfirmed = async (e, intent, slots, token) => {
+    const path = fillPath(be.touch, { entity_id: e.entity_id });
+    try {
+      const result = await api(path, { method: "POST", body: { entity_id: e.entity_id, intent, slots, confirmed: true, token, channel: "touch", language: lang() } });
+      applyChanges(result.changes || []);
+      refreshHistory();
+    } catch (err) {
+      toast(t("error", { message: err.message }), "error");
+    }
+  };
+
+  const drawTile = (e) => {
+    const tile = tiles.get(e.entity_id);
+    if (!tile) return;
+    const caps = e.capabilities || {};
+    const attrs = e.attributes || {};
+    const on = isOn(e);
+    const controls = [];
+    const base = e.entity_id.replace(/\W/g, "-");
+    if (e.domain === "light" && caps.brightness) {
+      const pct = Math.round(((attrs.brightness ?? 0) / 255) * 100);
+      controls.push(slider({ id: `${base}-bri`, label: t("home.brightness"), min: 0, max: 100, value: pct, unit: "%", onCommit: (v) => sendTouch(e, "HassLightSet", { brightness: v }) }));
+    }
+    if (e.domain === "climate" && caps.target_temperature) {
+      controls.push(slider({ id: `${base}-temp`, label: t("home.temperature"), min: caps.min_temp ?? 16, max: caps.max_temp ?? 30, step: 0.5, value: attrs.temperature ?? 22, unit: "°", onCommit: (v) => sendTouch(e, "HassClimateSetTemperature", { temperature: v }) }));
+    }
+    if (e.domain === "cover" && caps.position) {
+      controls.push(slider({ id: `${base}-pos`, label: t("home.position"), min: 0, max: 100, value: attrs.position ?? (on ? 100 : 0), unit: "%", onCommit: (v) => sendTouch(e, "HassSetPosition", { position: v }) }));
+    }
+    if (e.domain === "fan" && caps.percentage) {
+      controls.push(slider({ id: `${base}-pct`, label: t("home.percentage"), min: 0, max: 100, value: attrs.percentage ?? 0, unit: "%", onCommit: (v) => sendTouch(e, "HassFanSetSpeed", { percentage: v }) }));
+    }
+    if (e.domain === "media_player" && caps.volume) {
+      controls.push(slider({ id: `${base}-vol`, label: t("home.volume"), min: 0, max: 100, value: Math.round((attrs.volume_level ?? 0) * 100), unit: "%", onCommit: (v) => sendTouch(e, "HassSetVolume", { volume_level: v }) }));
+    }
+    const readOnly = e.domain === "sensor";
+    const toggle = readOnly
+      ? h("div", { class: "tile-main" }, icon(e.domain, "tile-icon"), h("span", { class: "tile-name", text: e.name }), h("span", { class: "tile-state", text: stateLabel(e) }))
+      : h(
+          "button",
+          {
+            type: "button",
+            class: "tile-main",
+            "aria-pressed": String(on),
+            "aria-label": `${e.name}: ${stateLabel(e)}`,
+            onclick: () => {
+              const { intent, slots } = toggleIntent(e);
+              tile.classList.add("busy");
+              sendTouch(e, intent, slots).finally(() => tile.classList.remove("busy"));
+            },
+          },
+          icon(e.domain, "tile-icon"),
+          h("span", { class: "tile-name", text: e.name }),
+          h("span", { class: "tile-state", dataset: { state: e.state }, text: stateLabel(e) }),
+        );
+    tile.className = `tile tile-${e.domain}${on ? " on" : ""}`;
+    replace(tile, toggle, controls);
+  };
+
+  const applyChanges = (changes) => {
+    for (const c of changes) {
+      const e = entities.find((x) => x.entity_id === c.entity_id);
+      if (!e) continue;
+      e.state = c.state ?? e.state;
+      e.attributes = { ...(e.attributes || {}), ...(c.attributes || {}) };
+      drawTile(e);
+    }
+  };
+
+  const drawAreas = () => {
+    const byArea = new Map();
+    for (const e of entities) {
+      if (!byArea.has(e.area)) byArea.set(e.area, []);
+      byArea.get(e.area).push(e);
+    }
+    replace(
+      areasBox,
+      [...byArea.entries()].map(([area, list]) =>
+        h(
+          "section",
+          { class: "area", "aria-labelledby": `area-${area}` },
+          h("h2", { id: `area-${area}`, text: areaName(area, areas) }),
+          h(
+            "div",
+            { class: "tiles" },
+            list.map((e) => {
+              const tile = h("div", { class: "tile", dataset: { entityId: e.entity_id } });
+              tiles.set(e.entity_id, tile);
+              return tile;
+            }),
+          ),
+        ),
+      ),
+    );
+    for (const e of entities) drawTile(e);
+  };
+
+  // History
+  const historyList = h("ol", { class: "history", "aria-live": "polite" });
+  const refreshHistory = async () => {
+    if (!be.history) return;
+    try {
+      const answer = await api(fillPath(be.history, {}), { query: { limit: 15 } });
+      const rows = Array.isArray(answer) ? answer : answer.data || answer.items || [];
+      const names = Object.fromEntries(entities.map((e) => [e.entity_id, e.name]));
+      replace(
+        historyList,
+        rows.length
+          ? rows.slice(0, 15).map((r) =>
+              h(
+                "li",
+                {},
+                h("strong", { text: `${names[r.entity_id] || r.entity_id}: ${r.state}` }),
+                h("span", { class: "muted", text: ` · ${t("home.by", { who: r.actor_name || r.actor || (r.actor_customer_id ? `#${r.actor_customer_id}` : "–"), how: r.source || r.channel || "" })}` }),
+                h("time", { datetime: r.changed_at, text: formatTime(r.changed_at, lang(), { timeStyle: "short" }) }),
+              ),
+            )
+          : h("li", { class: "muted", text: t("home.historyEmpty") }),
+      );
+    } catch (err) {
+      console.warn("history unavailable", err);
+    }
+  };
+
+  // Gesture pad
+  const target = h("select", { id: "gesture-target" });
+  const pad = h("div", { class: "gesture-pad", tabindex: "0", role: "application", "aria-label": t("home.gesturesHelp"), "data-testid": "gesture-pad" }, h("span", { text: t("home.gesturesHelp") }));
+  const sendGesture = async (gesture) => {
+    pad.dataset.last = gesture;
+    if (!be.gesture) {
+      toast(t("notAvailable"));
+      return;
+    }
+    try {
+      const result = await api(fillPath(be.gesture, { gesture }), { method: "POST", body: { gesture, target: target.value || null, channel: "gesture", language: lang() } });
+      applyChanges(result.changes || []);
+      toast(result.ok === false ? result.reply || t("home.gestureNone", { gesture: t(`gesture.${gesture}`) }) : t("home.gestureDone", { gesture: t(`gesture.${gesture}`), action: result.reply || "" }));
+      refreshHistory();
+    } catch (err) {
+      toast(t("error", { message: err.message }), "error");
+    }
+  };
+  let start = null;
+  let pressTimer = null;
+  pad.addEventListener("pointerdown", (ev) => {
+    pad.setPointerCapture(ev.pointerId);
+    start = { x: ev.clientX, y: ev.clientY, at: performance.now(), long: false };
+    pressTimer = setTimeout(() => {
+      if (start) {
+        start.long = true;
+        sendGesture("long_press");
+      }
+    }, 600);
+  });
+  pad.addEventListener("pointerup", (ev) => {
+    clearTimeout(pressTimer);
+    if (!start) return;
+    const dx = ev.clientX - start.x, dy = ev.clientY - start.y;
+    const s = start;
+    start = null;
+    if (s.long) return;
+    if (Math.hypot(dx, dy) < 24) sendGesture("tap");
+    else if (Math.abs(dx) > Math.abs(dy)) sendGesture(dx > 0 ? "swipe_right" : "swipe_left");
+    else sendGesture(dy > 0 ? "swipe_down" : "swipe_up");
+  });
+  pad.addEventListener("pointercancel", () => {
+    clearTimeout(pressTimer);
+    start = null;
+  });
+  pad.addEventListener("keydown", (ev) => {
+    const map = { ArrowUp: "swipe_up", ArrowDown: "swipe_down", ArrowLeft: "swipe_left", ArrowRight: "swipe_right", Enter: "tap", " ": "long_press" };
+    if (map[ev.key]) {
+      ev.preventDefault();
+      sendGesture(map[ev.key]);
+    }
+  });
+  const bindingList = h("ul", { class: "bindings" });
+
+  add(sideBox, 
+    h("section", { class: "card", "aria-labelledby": "pad-h" }, h("h2", { id: "pad-h", text: t("home.gestures") }), h("label", { for: "gesture-target", class: "small", text: t("home.target") }), target, pad, h("h3", { class: "small", text: t("home.bindings") }), bindingList),
+    h("section", { class: "card", "aria-labelledby": "hist-h" }, h("h2", { id: "hist-h", text: t("home.history") }), historyList),
+  );
+
+  try {
+    const answer = await api(fillPath(be.state, {}));
+    entities = Array.isArray(answer) ? answer : answer.data || answer.entities || [];
+    if (be.areas) {
+      const a = await api(fillPath(be.areas, {}));
+      areas = Array.isArray(a) ? a : a.data || a.areas || [];
+    }
+  } catch (err) {
+    add(areasBox, h("p", { class: "error", role: "alert", text: t("error", { message: err.message }) }));
+    return null;
+  }
+  drawAreas();
+  replace(target, h("option", { value: "", text: "–" }), entities.filter((e) => e.domain !== "sensor").map((e) => h("option", { value: e.entity_id, text: e.name })));
+  refreshHistory();
+  if (be.bindings) {
+    api(fillPath(be.bindings, {}))
+      .then((b) => {
+        const rows = Array.isArray(b) ? b : b.data || b.bindings || [];
+        replace(bindingList, rows.map((r) => h("li", {}, h("strong", { text: t(`gesture.${r.gesture}`) }), ` → ${r.intent}${r.slots && Object.keys(r.slots).length ? ` ${JSON.stringify(r.slots)}` : ""}`)));
+      })
+      .catch((err) => console.warn("bindings unavailable", err));
+  }
+
+  // Live state: the SSE stream (fetch-based, so it ends cleanly when the view closes).
+  const abort = new AbortController();
+  if (be.stream) {
+    (async () => {
+      for (let attempt = 0; !abort.signal.aborted && attempt < 20; attempt++) {
+        try {
+          const resp = await fetch(fillPath(be.stream, {}), { credentials: "same-origin", headers: { Accept: "text/event-stream" }, signal: abort.signal });
+          if (!resp.ok) break;
+          liveBadge.textContent = t("home.live");
+          liveBadge.className = "badge badge-ok";
+          await readEventStream(resp, ({ data }) => {
+            if (!data || typeof data !== "object") return;
+            const list = Array.isArray(data) ? data : data.changes || data.states || [data];
+            applyChanges(list.filter((c) => c && c.entity_id));
+          });
+        } catch (err) {
+          if (abort.signal.aborted) return;
+        }
+        liveBadge.textContent = t("home.liveOff");
+        liveBadge.className = "badge";
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    })();
+  }
+  return () => abort.abort();
 }

@@ -1,7 +1,7 @@
 // Orders and deliveries: the list, one order's tracking, and the live delivery map.
 
 import { api } from "../api.js";
-import { confirmDialog, formatMoney, formatTime, h, icon, replace, toast } from "../dom.js";
+import { add, confirmDialog, formatMoney, formatTime, h, icon, replace, toast } from "../dom.js";
 import { delivery } from "../engines.js";
 import { lang, t } from "../i18n.js";
 import { drawMap, legend } from "../map.js";
@@ -74,13 +74,13 @@ function orderCard(order) {
 }
 
 async function renderList(container) {
-  container.append(h("header", {}, h("h1", { text: t("orders.title") })));
+  add(container, h("header", {}, h("h1", { text: t("orders.title") })));
   const { data } = await api("/api/orders");
   if (!data.length) {
-    container.append(h("p", { class: "card muted", text: t("orders.empty") }));
+    add(container, h("p", { class: "card muted", text: t("orders.empty") }));
     return;
   }
-  container.append(h("ul", { class: "order-list" }, data.map(orderCard)));
+  add(container, h("ul", { class: "order-list" }, data.map(orderCard)));
 }
 
 async function renderDetail(container, id, ctx) {
@@ -89,7 +89,7 @@ async function renderDetail(container, id, ctx) {
   const head = h("header", {}, h("p", {}, h("a", { href: "#/orders", text: `← ${t("orders.back")}` })));
   const title = h("h1", { text: t("orders.order", { id: order.id }) });
   head.append(title);
-  container.append(head);
+  add(container, head);
 
   const etaBox = h("p", { class: "eta", "aria-live": "polite", "data-testid": "eta" });
   const updated = h("p", { class: "muted small" });
@@ -97,7 +97,7 @@ async function renderDetail(container, id, ctx) {
   const summary = h("section", { class: "card", "aria-labelledby": "sum-h" });
   const mapBox = h("section", { class: "card", "aria-labelledby": "map-h" });
   const layout = h("div", { class: "order-detail" }, mapBox, summary);
-  container.append(layout);
+  add(container, layout);
 
   const fillSummary = () => {
     const s = shipment();
@@ -175,7 +175,7 @@ async function renderDetail(container, id, ctx) {
   }
 
   // Live delivery: the map, the courier and the ETA, refreshed without a reload.
-  mapBox.append(h("h2", { id: "map-h" }, icon("pin"), " ", t("orders.map")), etaBox, updated);
+  add(mapBox, h("h2", { id: "map-h" }, icon("pin"), " ", t("orders.map")), etaBox, updated);
   const info = await delivery(s0, order);
   const map = drawMap({
     roads: info.roads,
@@ -189,7 +189,7 @@ async function renderDetail(container, id, ctx) {
     fitTo: info.fitTo,
   });
   map.svg.dataset.testid = "delivery-map";
-  mapBox.append(
+  add(mapBox, 
     h("div", { class: "map-wrap" }, map.svg),
     legend([
       ["#2563eb", t("orders.vehicle")],
@@ -224,7 +224,7 @@ export async function render(container, ctx) {
     if (ctx.params[0]) return await renderDetail(container, Number(ctx.params[0]), ctx);
     await renderList(container);
   } catch (err) {
-    container.append(h("p", { class: "error", role: "alert", text: t("error", { message: err.message }) }));
+    add(container, h("p", { class: "error", role: "alert", text: t("error", { message: err.message }) }));
   }
   return null;
 }

@@ -1,7 +1,7 @@
 // Sign-in: e-mail and password, and the clearly marked local-demo buttons.
 
 import { api } from "../api.js";
-import { h, icon } from "../dom.js";
+import { add, h, icon } from "../dom.js";
 import { t } from "../i18n.js";
 
 export async function render(container, ctx) {
@@ -55,7 +55,7 @@ export async function render(container, ctx) {
         }
       },
     });
-  container.append(
+  add(container, 
     h(
       "section",
       { class: "signin", "aria-labelledby": "signin-title" },

@@ -1,0 +1,41 @@
+// Small inline-SVG line charts (no library).
+
+const NS = "http://www.w3.org/2000/svg";
+
+function el(tag, attrs, text) {
+  const e = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/**
+ * A line chart of `points` [{x: label, y: number}], titled `title` for screen readers.
+ * `format(y)` labels the values; `yMin`/`yMax` fix the axis.
+ */
+export function lineChart({ points, title, format = (v) => String(v), yMin = null, yMax = null, color = "#0f766e" }) {
+  const W = 520, H = 200, L = 48, R = 12, T = 12, B = 28;
+  const svg = el("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": title });
+  svg.append(el("title", {}, title));
+  if (!points.length) return svg;
+  const ys = points.map((p) => p.y);
+  const lo = yMin ?? Math.min(...ys), hi = yMax ?? Math.max(...ys);
+  const span = hi - lo || 1;
+  const x = (i) => L + (points.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (points.length - 1));
+  const y = (v) => T + (1 - (v - lo) / span) * (H - T - B);
+  for (let k = 0; k <= 4; k++) {
+    const v = lo + (span * k) / 4;
+    svg.append(el("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: "#e3e8e5" }));
+    svg.append(el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", class: "axis" }, format(v)));
+  }
+  const d = points.map((p, i) => `${i ? "L" : "M"}${x(i).toFixed(1)} ${y(p.y).toFixed(1)}`).join("");
+  svg.append(el("path", { d, fill: "none", stroke: color, "stroke-width": 2.5, "stroke-linejoin": "round" }));
+  const every = Math.ceil(points.length / 6);
+  points.forEach((p, i) => {
+    const dot = el("circle", { cx: x(i), cy: y(p.y), r: 3.5, fill: color });
+    dot.append(el("title", {}, `${p.x}: ${format(p.y)}`));
+    svg.append(dot);
+    if (i % every === 0 || i === points.length - 1) svg.append(el("text", { x: x(i), y: H - 8, "text-anchor": "middle", class: "axis" }, p.x));
+  });
+  return svg;
+}
