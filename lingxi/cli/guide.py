@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from lingxi.cli._common import console, emit_json, handle_errors
+from lingxi.cli._common import console, database, emit_json, handle_errors
 
 __all__ = ["app"]
 
@@ -42,3 +42,62 @@ def parse_cmd(
     if query.medical_conditions:
         table.add_row("medical", ", ".join(query.medical_conditions))
     console.print(table)
+
+
+@app.command("recommend")
+@handle_errors
+def recommend_cmd(
+    text: Annotated[str, typer.Argument(help="The request, in English or Chinese.")],
+    customer: Annotated[
+        int | None,
+        typer.Option("--customer", help="Customer id (uses only what they consented to)."),
+    ] = None,
+    k: Annotated[int, typer.Option("--k", help="How many products (1-100).")] = 10,
+    as_json: AsJson = False,
+) -> None:
+    """Recommend products that meet every constraint in TEXT, each with a reason."""
+    from lingxi.guide import ShoppingGuide
+
+    db = database()
+    guide = ShoppingGuide.from_database(db)
+    result = guide.recommend_for(db, text, customer_id=customer, k=k)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    if result.dermatologist_note:
+        console.print(f"[yellow]{result.dermatologist_note}[/yellow]")
+    console.print(result.message)
+    table = Table("id", "brand", "name", "price", "score", "reason")
+    for item in result.items:
+        table.add_row(
+            str(item.id),
+            item.brand,
+            item.name,
+            f"${item.price_minor / 100:.2f}",
+            f"{item.score:.3f}",
+            item.reason,
+        )
+    console.print(table)
+
+
+@app.command("compare")
+@handle_errors
+def compare_cmd(
+    a: Annotated[str, typer.Argument(help="First product: id or 'brand name'.")],
+    b: Annotated[str, typer.Argument(help="Second product: id or 'brand name'.")],
+    need: Annotated[str, typer.Option("--need", help="The stated need to judge against.")] = "",
+    as_json: AsJson = False,
+) -> None:
+    """Compare two products side by side and say which fits the need better."""
+    from lingxi.guide import ShoppingGuide
+
+    guide = ShoppingGuide.from_database(database())
+    result = guide.compare(a, b, need=need or None)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    table = Table("", f"{result.a.brand} {result.a.name}", f"{result.b.brand} {result.b.name}")
+    for aspect, va, vb in result.rows:
+        table.add_row(aspect, va, vb)
+    console.print(table)
+    console.print(result.verdict)

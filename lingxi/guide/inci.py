@@ -23,7 +23,7 @@ def _fold(text: str) -> str:
 
 def normalise_label(entry: str) -> str:
     """One INCI label entry, normalised: folded, whitespace collapsed, trailing dots gone."""
-    return re.sub(r"\s+", " ", _fold(entry)).strip(" .*")
+    return re.sub(r"\s+", " ", _fold(entry.replace("\u00a0", " "))).strip(" .;:*-")
 
 
 def split_label(raw: str) -> tuple[str, ...]:
@@ -42,8 +42,14 @@ def split_label(raw: str) -> tuple[str, ...]:
         else:
             current.append(ch)
     entries.append("".join(current))
-    out = tuple(e for e in (normalise_label(x) for x in entries) if e)
-    return out
+    # Same rules as the catalogue loader: placeholders give nothing, duplicates keep the first.
+    if re.match(r"^\s*(no info|visit the .* boutique|#name\?)", raw, re.IGNORECASE):
+        return ()
+    seen: dict[str, None] = {}
+    for e in (normalise_label(x) for x in entries):
+        if e and len(e) <= 300:
+            seen.setdefault(e, None)
+    return tuple(seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,8 @@ class _Entry:
     zh: tuple[str, ...]
     inci: tuple[re.Pattern[str], ...]
     not_inci: tuple[re.Pattern[str], ...]
+    combined: re.Pattern[str]
+    """All ``inci`` patterns as one multiline regex over newline-joined label entries."""
 
 
 class InciDictionary:
@@ -68,6 +76,9 @@ class InciDictionary:
                     zh=tuple(_fold(a) for a in spec.get("zh", [])),
                     inci=tuple(re.compile(p) for p in spec.get("inci", [])),
                     not_inci=tuple(re.compile(p) for p in spec.get("not_inci", [])),
+                    combined=re.compile(
+                        "(?m)^.*(?:" + "|".join(f"(?:{p})" for p in spec.get("inci", [])) + ").*$"
+                    ),
                 )
             )
         self._entries = {e.canonical: e for e in entries}
@@ -91,10 +102,13 @@ class InciDictionary:
 
     def canonicals_in(self, label: tuple[str, ...]) -> frozenset[str]:
         """Canonical names present in a product's normalised label entries."""
+        joined = "\n".join(e.replace("\n", " ") for e in label)
         found = set()
-        for name in self._entries:
-            if any(self.entry_matches(name, entry) for entry in label):
-                found.add(name)
+        for name, spec in self._entries.items():
+            for m in spec.combined.finditer(joined):
+                if not any(p.search(m.group(0)) for p in spec.not_inci):
+                    found.add(name)
+                    break
         return frozenset(found)
 
 

@@ -1,0 +1,83 @@
+"""Shopping-guide queries: cached product embeddings and per-person interaction histories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lingxi.data.models import Interaction, ProductEmbedding
+
+__all__ = ["get_embeddings", "interaction_events", "interaction_sequences", "put_embeddings"]
+
+
+def get_embeddings(
+    session: Session, *, model: str, product_ids: Iterable[int]
+) -> dict[int, npt.NDArray[np.float32]]:
+    """Cached embeddings of ``model`` for the given products (missing ones are absent)."""
+    wanted = set(product_ids)
+    rows = session.execute(
+        select(ProductEmbedding.product_id, ProductEmbedding.vector).where(
+            ProductEmbedding.model == model
+        )
+    )
+    return {
+        pid: np.frombuffer(vec, dtype="<f4").astype(np.float32)
+        for pid, vec in rows
+        if pid in wanted
+    }
+
+
+def put_embeddings(
+    session: Session, *, model: str, vectors: dict[int, npt.NDArray[np.float32]]
+) -> None:
+    """Store (or replace) embeddings of ``model``, float32 little-endian."""
+    if not vectors:
+        return
+    existing = {
+        row.product_id: row
+        for row in session.scalars(
+            select(ProductEmbedding).where(
+                ProductEmbedding.model == model,
+                ProductEmbedding.product_id.in_(list(vectors)),
+            )
+        )
+    }
+    for pid, vec in vectors.items():
+        data = np.asarray(vec, dtype="<f4").tobytes()
+        if pid in existing:
+            existing[pid].vector = data
+        else:
+            session.add(ProductEmbedding(product_id=pid, model=model, vector=data))
+    session.flush()
+
+
+def interaction_sequences(
+    session: Session, *, customer_id: int | None = None
+) -> dict[int, list[tuple[int, str, float | None]]]:
+    """Each customer's ``(product_id, kind, value)`` interactions, oldest first."""
+    query = select(
+        Interaction.customer_id, Interaction.product_id, Interaction.kind, Interaction.value
+    ).order_by(Interaction.occurred_at, Interaction.id)
+    if customer_id is not None:
+        query = query.where(Interaction.customer_id == customer_id)
+    out: dict[int, list[tuple[int, str, float | None]]] = {}
+    for cid, pid, kind, value in session.execute(query):
+        out.setdefault(cid, []).append((pid, kind, value))
+    return out
+
+
+def interaction_events(
+    session: Session, *, customer_id: int
+) -> list[tuple[int, str, float | None, datetime]]:
+    """One customer's ``(product_id, kind, value, occurred_at)``, oldest first."""
+    rows = session.execute(
+        select(Interaction.product_id, Interaction.kind, Interaction.value, Interaction.occurred_at)
+        .where(Interaction.customer_id == customer_id)
+        .order_by(Interaction.occurred_at, Interaction.id)
+    )
+    return [(pid, kind, value, at) for pid, kind, value, at in rows]

@@ -1,0 +1,759 @@
+"""ShoppingGuide: parse -> exact filter (with stated relaxation) -> hybrid + personal ranking ->
+reasons from facts; plus two-product comparison and interaction recording."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+
+from lingxi.errors import InvalidInputError, NotFoundError
+from lingxi.guide.catalogue import CatalogueIndex, facts_from_record, satisfies
+from lingxi.guide.constraints import ParseParams, parse_need
+from lingxi.guide.recommender import SLISTRecommender
+from lingxi.guide.retrieval import (
+    EMBEDDING_MODEL,
+    HybridRetriever,
+    embed_passages,
+    product_passage,
+    shipped_embeddings,
+)
+from lingxi.guide.schemas import Comparison, GuideResult, ProductFacts, ProductQuery, Recommendation
+
+if TYPE_CHECKING:
+    from lingxi.data import Database
+
+__all__ = [
+    "MAX_K",
+    "HistoryEvent",
+    "PersonContext",
+    "RankingParams",
+    "ShoppingGuide",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_K = 100
+"""The most items one recommendation returns."""
+
+_KIND_WEIGHT = {"view": 1.0, "cart": 2.0, "purchase": 3.0, "rating": 0.0}
+_ZH_CATEGORY = {
+    "Moisturizer": "面霜/乳液",
+    "Cleanser": "洁面",
+    "Face Mask": "面膜",
+    "Treatment": "精华/爽肤水",
+    "Eye cream": "眼霜",
+    "Sun protect": "防晒",
+}
+_ZH_SKIN = {
+    "combination": "混合肌",
+    "dry": "干皮",
+    "normal": "中性肌",
+    "oily": "油皮",
+    "sensitive": "敏感肌",
+}
+_ZH_VERB = {"view": "看过", "cart": "加入购物车", "purchase": "买过", "rating": "评价过"}
+_EN_VERB = {"view": "viewed", "cart": "put in your cart", "purchase": "bought", "rating": "rated"}
+
+
+@dataclass(frozen=True, slots=True)
+class RankingParams:
+    """Weights of the blended ranking (each signal is scaled to [0, 1] first)."""
+
+    relevance: float = 0.45
+    rating: float = 0.15
+    popularity: float = 0.10
+    personal: float = 0.30
+    profile: float = 0.10
+    history_decay: float = 4.0
+    """Recency decay of a person's history, in interactions."""
+
+    def __post_init__(self) -> None:
+        for name in ("relevance", "rating", "popularity", "personal", "profile"):
+            value = getattr(self, name)
+            if not 0 <= value <= 10:
+                raise InvalidInputError.for_field(name, "a weight in [0, 10]", value)
+        if not self.history_decay > 0:
+            raise InvalidInputError.for_field(
+                "history_decay", "a float in (0, inf)", self.history_decay
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """One past interaction of the person being served."""
+
+    product_id: int
+    kind: str
+    value: float | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonContext:
+    """What the guide may use about the person, already filtered by their consents."""
+
+    customer_id: int | None = None
+    skin_types: tuple[str, ...] = ()
+    concerns: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    avoid_ingredients: tuple[str, ...] = ()
+    history: tuple[HistoryEvent, ...] = field(default=())
+
+    @property
+    def has_profile(self) -> bool:
+        """True when a stated profile is available."""
+        return bool(self.skin_types or self.concerns or self.brands or self.avoid_ingredients)
+
+
+def _price(minor: int) -> str:
+    return f"${minor // 100}" if minor % 100 == 0 else f"${minor / 100:.2f}"
+
+
+class ShoppingGuide:
+    """The shopping guide over one catalogue.
+
+    Build it with :meth:`from_products` (plain facts, e.g. in tests and benchmarks) or
+    :meth:`from_database` (the app: products, cached embeddings and interactions from the data
+    layer). Then call :meth:`parse`, :meth:`recommend`, :meth:`compare`.
+    """
+
+    def __init__(
+        self,
+        index: CatalogueIndex,
+        retriever: HybridRetriever,
+        *,
+        recommender: _Personal | None = None,
+        popularity: npt.NDArray[np.float32] | None = None,
+        params: RankingParams | None = None,
+        parse_params: ParseParams | None = None,
+    ) -> None:
+        self.index = index
+        self.retriever = retriever
+        self.recommender = recommender
+        self.params = params or RankingParams()
+        self.parse_params = parse_params or ParseParams()
+        n = len(index)
+        self.popularity = popularity if popularity is not None else np.zeros(n, dtype=np.float32)
+        rating = np.nan_to_num(index.rating, nan=3.5)
+        self._rating_score = np.clip((rating - 3.0) / 2.0, 0.0, 1.0).astype(np.float32)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_products(
+        cls,
+        products: Sequence[ProductFacts],
+        *,
+        embeddings: npt.NDArray[np.float32] | None = None,
+        sequences: Sequence[Sequence[int]] = (),
+        params: RankingParams | None = None,
+    ) -> ShoppingGuide:
+        """A guide over ``products``; ``sequences`` are per-person product-id histories."""
+        if not products:
+            raise InvalidInputError.for_field("products", "a non-empty catalogue", 0)
+        index = CatalogueIndex(products)
+        retriever = HybridRetriever(index.products, embeddings=embeddings)
+        recommender, popularity = _fit_personal(index, sequences)
+        return cls(index, retriever, recommender=recommender, popularity=popularity, params=params)
+
+    @classmethod
+    def from_database(cls, db: Database, *, params: RankingParams | None = None) -> ShoppingGuide:
+        """A guide over the stored catalogue; embeddings are cached in ``product_embedding``."""
+        from lingxi.data.repos import catalog
+        from lingxi.data.repos import guide as guide_repo
+
+        with db.session() as s:
+            views = catalog.list_products(s)
+            if not views:
+                raise NotFoundError(
+                    "The catalogue is empty: run `lingxi demo load` first.", field="catalogue"
+                )
+            cached = guide_repo.get_embeddings(
+                s, model=EMBEDDING_MODEL, product_ids=[v.id for v in views]
+            )
+            histories = guide_repo.interaction_sequences(s)
+        products = [
+            facts_from_record(
+                id=v.id,
+                name=v.name,
+                brand=v.brand,
+                category=v.category,
+                price_minor=v.price_minor,
+                rating=v.rating,
+                skin_types=v.skin_types,
+                ingredients=v.ingredients,
+                ingredients_raw=v.ingredients_raw,
+            )
+            for v in views
+        ]
+        missing = [p for p in products if p.id not in cached]
+        if missing:
+            shipped = shipped_embeddings([product_passage(p) for p in missing])
+            if shipped:
+                with db.session() as s:
+                    found = {missing[i].id: v for i, v in shipped.items()}
+                    guide_repo.put_embeddings(s, model=EMBEDDING_MODEL, vectors=found)
+                cached.update(found)
+                missing = [p for p in products if p.id not in cached]
+        if missing:
+            logger.info("Embedding %d products (cached for next time).", len(missing))
+            fresh = embed_passages([product_passage(p) for p in missing])
+            new = {p.id: fresh[i] for i, p in enumerate(missing)}
+            with db.session() as s:
+                guide_repo.put_embeddings(s, model=EMBEDDING_MODEL, vectors=new)
+            cached.update(new)
+        embeddings = np.vstack([cached[p.id] for p in products]).astype(np.float32)
+        sequences = [
+            [pid for pid, kind, _v in events if kind != "rating"] for events in histories.values()
+        ]
+        return cls.from_products(
+            products, embeddings=embeddings, sequences=sequences, params=params
+        )
+
+    # ------------------------------------------------------------------------ public
+
+    def parse(self, text: str) -> ProductQuery:
+        """The need in ``text`` (see :func:`lingxi.guide.parse_need`)."""
+        return parse_need(text, params=self.parse_params)
+
+    def product(self, product_id: int) -> ProductFacts:
+        """One product by id."""
+        row = self.index.position.get(int(product_id))
+        if row is None:
+            raise NotFoundError(
+                f"No product with id {product_id}.", field="product_id", value=product_id
+            )
+        return self.index.products[row]
+
+    def find_product(self, ref: str | int) -> ProductFacts:
+        """A product by id or by (fuzzy) "brand name" text."""
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+            return self.product(int(ref))
+        text = str(ref).strip()
+        if not text:
+            raise InvalidInputError.for_field("product", "a product id or name", ref)
+        choices = [f"{p.brand} {p.name}" for p in self.index.products]
+        best = process.extractOne(text, choices, scorer=fuzz.WRatio)
+        if best is None or best[1] < 80:
+            raise NotFoundError(f"No product matches {text!r}.", field="product", value=text)
+        return self.index.products[best[2]]
+
+    def recommend(
+        self,
+        request: str | ProductQuery,
+        *,
+        k: int = 10,
+        person: PersonContext | None = None,
+    ) -> GuideResult:
+        """Products that meet every constraint of the request, best first.
+
+        Parameters
+        ----------
+        request
+            Free text (English or Chinese) or an already parsed :class:`ProductQuery`.
+        k
+            How many items, 1 to :data:`MAX_K`.
+        person
+            What may be used about the person (consent already applied); ``None`` for anonymous.
+
+        Raises
+        ------
+        InvalidInputError
+            Bad text, budget or ``k`` (the message names the field).
+        """
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+            raise InvalidInputError.for_field("k", f"an int in [1, {MAX_K}]", k)
+        query = request if isinstance(request, ProductQuery) else self.parse(request)
+        person = person or PersonContext()
+        zh = query.language == "zh"
+        note = _dermatologist_note(query) if query.medical_conditions else None
+        cosmetic = query.category is not None or bool(query.include_ingredients or query.brands)
+        if note and not cosmetic:
+            return GuideResult(
+                query=query,
+                items=(),
+                message=note,
+                dermatologist_note=note,
+            )
+        # A consented profile's avoid-list is a hard constraint like the request's own.
+        effective = query
+        extra_avoid = tuple(a for a in person.avoid_ingredients if a in self.index.ingredient_names)
+        if extra_avoid:
+            from dataclasses import replace
+
+            effective = replace(
+                query,
+                exclude_ingredients=tuple(
+                    sorted(set(query.exclude_ingredients) | set(extra_avoid))
+                ),
+                include_ingredients=tuple(
+                    i for i in query.include_ingredients if i not in extra_avoid
+                ),
+            )
+        mask, applied, relaxed = self.index.filter_with_relaxation(effective, minimum=1)
+        rows = np.flatnonzero(mask)
+        if rows.size == 0:
+            message = (
+                "没有符合要求的产品，放宽条件后仍然没有。"
+                if zh
+                else "Nothing in the catalogue meets that request, even after relaxing it."
+            )
+            return GuideResult(
+                query=query, items=(), relaxed=relaxed, message=message, dermatologist_note=note
+            )
+        scores, personal, profile = self._score(query, rows, person)
+        order = np.argsort(-scores, kind="stable")[:k]
+        items = tuple(
+            self._recommendation(
+                int(rows[o]), float(scores[o]), query, applied, relaxed, person, float(personal[o])
+            )
+            for o in order
+        )
+        message = _message(len(items), int(rows.size), relaxed, zh)
+        if note:
+            message = f"{note} {message}"
+        return GuideResult(
+            query=query,
+            items=items,
+            relaxed=relaxed,
+            message=message,
+            dermatologist_note=note,
+            personalised=bool(person.history or person.has_profile),
+        )
+
+    def compare(
+        self, a: str | int, b: str | int, *, need: str | ProductQuery | None = None
+    ) -> Comparison:
+        """Line up two products and say which fits ``need`` better, and why."""
+        pa, pb = self.find_product(a), self.find_product(b)
+        if pa.id == pb.id:
+            raise InvalidInputError.for_field("b", "a different product from a", b)
+        query = (
+            need
+            if isinstance(need, ProductQuery)
+            else self.parse(need)
+            if need
+            else ProductQuery(text="")
+        )
+        zh = query.language == "zh"
+        only_a = tuple(sorted(pa.canonical_ingredients - pb.canonical_ingredients))
+        only_b = tuple(sorted(pb.canonical_ingredients - pa.canonical_ingredients))
+        rows = (
+            ("price", _price(pa.price_minor), _price(pb.price_minor)),
+            ("rating", _fmt_rating(pa.rating), _fmt_rating(pb.rating)),
+            ("category", pa.category, pb.category),
+            ("skin_types", ", ".join(pa.skin_types) or "-", ", ".join(pb.skin_types) or "-"),
+            (
+                "notable_ingredients",
+                ", ".join(sorted(pa.canonical_ingredients)) or "-",
+                ", ".join(sorted(pb.canonical_ingredients)) or "-",
+            ),
+        )
+        fa, fb = _fit_facts(pa, query), _fit_facts(pb, query)
+        score_a = sum(ok for ok, _ in fa)
+        score_b = sum(ok for ok, _ in fb)
+        better: ProductFacts | None
+        if score_a != score_b:
+            better = pa if score_a > score_b else pb
+            why = "constraints"
+        elif (pa.rating or 0) != (pb.rating or 0):
+            better = pa if (pa.rating or 0) > (pb.rating or 0) else pb
+            why = "rating"
+        elif pa.price_minor != pb.price_minor:
+            better = pa if pa.price_minor < pb.price_minor else pb
+            why = "price"
+        else:
+            better, why = None, "tie"
+        verdict = _verdict(pa, pb, better, why, fa, fb, zh)
+        return Comparison(
+            a=pa,
+            b=pb,
+            need=query,
+            rows=rows,
+            only_in_a=only_a,
+            only_in_b=only_b,
+            better=better.id if better else None,
+            verdict=verdict,
+        )
+
+    def person(self, db: Database, *, customer_id: int) -> PersonContext:
+        """What may be used about ``customer_id``: the stated profile only under the PROFILE
+        consent, the interaction history only under PERSONALISATION; nothing otherwise."""
+        from lingxi.data.repos import guide as guide_repo
+        from lingxi.data.repos import identity
+
+        with db.session() as s:
+            identity.get_member(s, customer_id=customer_id)  # NotFoundError for unknown ids
+            context = PersonContext(customer_id=customer_id)
+            if identity.has_consent(s, customer_id=customer_id, purpose="profile"):
+                prof = identity.get_profile(s, customer_id=customer_id)
+                context = PersonContext(
+                    customer_id=customer_id,
+                    skin_types=tuple(prof.skin_types),
+                    concerns=tuple(prof.concerns),
+                    brands=tuple(prof.brands),
+                    avoid_ingredients=tuple(prof.avoid_ingredients),
+                )
+            if identity.has_consent(s, customer_id=customer_id, purpose="personalisation"):
+                events = guide_repo.interaction_events(s, customer_id=customer_id)
+                history = tuple(
+                    HistoryEvent(pid, kind, value, at) for pid, kind, value, at in events
+                )
+                context = PersonContext(
+                    customer_id=customer_id,
+                    skin_types=context.skin_types,
+                    concerns=context.concerns,
+                    brands=context.brands,
+                    avoid_ingredients=context.avoid_ingredients,
+                    history=history,
+                )
+        return context
+
+    def record_interaction(
+        self,
+        db: Database,
+        *,
+        customer_id: int,
+        product_id: int,
+        kind: str,
+        value: float | None = None,
+    ) -> None:
+        """Store a view, cart, purchase or rating; the person's next recommendations use it at
+        once (scoring reads the history on each call, no retrain needed)."""
+        from lingxi.data.repos import catalog, identity
+
+        self.product(product_id)
+        with db.session() as s:
+            identity.get_member(s, customer_id=customer_id)
+            catalog.add_interaction(
+                s, customer_id=customer_id, product_id=product_id, kind=kind, value=value
+            )
+
+    def recommend_for(
+        self, db: Database, request: str | ProductQuery, *, customer_id: int | None, k: int = 10
+    ) -> GuideResult:
+        """:meth:`recommend` for a stored customer, using only what their consents allow."""
+        person = self.person(db, customer_id=customer_id) if customer_id is not None else None
+        return self.recommend(request, k=k, person=person)
+
+    def refit(self, sequences: Sequence[Sequence[int]]) -> None:
+        """Retrain the personal model on new per-person product-id histories."""
+        self.recommender, self.popularity = _fit_personal(self.index, sequences)
+
+    # ---------------------------------------------------------------------- internals
+
+    def _history_profile(self, person: PersonContext) -> tuple[list[int], npt.NDArray[np.float32]]:
+        rows: list[int] = []
+        weights: list[float] = []
+        n = len(person.history)
+        for j, ev in enumerate(person.history):
+            row = self.index.position.get(ev.product_id)
+            if row is None:
+                continue
+            w = _KIND_WEIGHT.get(ev.kind, 1.0)
+            if ev.kind == "rating" and ev.value is not None:
+                w = max(ev.value - 3.0, 0.0)
+            w *= math.exp(-(n - 1 - j) / self.params.history_decay)
+            if w > 0:
+                rows.append(row)
+                weights.append(w)
+        return rows, np.asarray(weights, dtype=np.float32)
+
+    def _score(
+        self, query: ProductQuery, rows: npt.NDArray[np.int64], person: PersonContext
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        p = self.params
+        relevance = self.retriever.relevance(query.text, rows)
+        score = p.relevance * relevance + p.rating * self._rating_score[rows]
+        score += p.popularity * self.popularity[rows]
+        personal = np.zeros(rows.size, dtype=np.float32)
+        hist_rows, weights = self._history_profile(person)
+        if hist_rows:
+            # Collaborative signal (item-item model) plus content similarity to the history.
+            content = self.retriever.embeddings[rows] @ (
+                weights @ self.retriever.embeddings[hist_rows]
+            )
+            content = content / max(float(weights.sum()), 1e-6)
+            personal = np.clip(content, 0, 1).astype(np.float32) * 0.5
+            if self.recommender is not None and self.recommender.model.B_ is not None:
+                collab = self._collab(hist_rows, weights, rows)
+                top = float(np.abs(collab).max()) if collab.size else 0.0
+                if top > 0:
+                    personal = personal + 0.5 * np.clip(collab / top, 0, 1)
+            seen = np.isin(rows, hist_rows)
+            personal[seen] *= 0.5  # already known items are less of a discovery
+            score += p.personal * personal
+        profile = np.zeros(rows.size, dtype=np.float32)
+        if person.has_profile:
+            if person.skin_types:
+                idx = [
+                    ["combination", "dry", "normal", "oily", "sensitive"].index(t)
+                    for t in person.skin_types
+                    if t in ("combination", "dry", "normal", "oily", "sensitive")
+                ]
+                if idx:
+                    profile += self.index.skin[rows][:, idx].mean(axis=1).astype(np.float32)
+            if person.brands:
+                codes = [
+                    self.index.brands.index(b) for b in person.brands if b in self.index.brands
+                ]
+                profile += np.isin(self.index.brand[rows], codes).astype(np.float32) * 0.5
+            score += p.profile * profile
+        return score.astype(np.float32), personal, profile
+
+    def _collab(
+        self, hist_rows: list[int], weights: npt.NDArray[np.float32], rows: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float32]:
+        """Item-item model scores of ``rows`` for a weighted history (0 where unknown)."""
+        assert self.recommender is not None and self.recommender.model.B_ is not None
+        col = self.recommender.column
+        h = col[np.asarray(hist_rows)]
+        keep = h >= 0
+        out = np.zeros(rows.size, dtype=np.float32)
+        if not keep.any():
+            return out
+        c = col[rows]
+        known = c >= 0
+        B = self.recommender.model.B_
+        out[known] = weights[keep] @ B[h[keep]][:, c[known]]
+        return out
+
+    def _recommendation(
+        self,
+        row: int,
+        score: float,
+        query: ProductQuery,
+        applied: ProductQuery,
+        relaxed: tuple[str, ...],
+        person: PersonContext,
+        personal: float,
+    ) -> Recommendation:
+        prod = self.index.products[row]
+        assert satisfies(prod, applied)
+        reason = self._reason(prod, query, relaxed, person, personal)
+        return Recommendation(
+            id=prod.id,
+            name=prod.name,
+            brand=prod.brand,
+            price_minor=prod.price_minor,
+            category=prod.category,
+            skin_types=prod.skin_types,
+            score=score,
+            reason=reason,
+            rating=prod.rating,
+        )
+
+    def _reason(
+        self,
+        prod: ProductFacts,
+        query: ProductQuery,
+        relaxed: tuple[str, ...],
+        person: PersonContext,
+        personal: float,
+    ) -> str:
+        zh = query.language == "zh"
+        parts: list[str] = []
+        if zh:
+            suited = [_ZH_SKIN[t] for t in query.skin_types if t in prod.skin_types]
+            cat = _ZH_CATEGORY.get(prod.category, prod.category)
+            parts.append(f"适合{'、'.join(suited)}的{cat}" if suited else cat)
+        else:
+            suited = [t for t in query.skin_types if t in prod.skin_types]
+            parts.append(
+                f"{prod.category} flagged for {' and '.join(suited)} skin"
+                if suited
+                else prod.category
+            )
+        if query.max_price_minor is not None and prod.price_minor <= query.max_price_minor:
+            parts.append(
+                f"{_price(prod.price_minor)}，在预算{_price(query.max_price_minor)}以内"
+                if zh
+                else f"{_price(prod.price_minor)}, within your {_price(query.max_price_minor)} budget"
+            )
+        else:
+            parts.append(_price(prod.price_minor))
+        absent = [i for i in query.exclude_ingredients if i not in prod.canonical_ingredients]
+        if absent:
+            parts.append(
+                "成分表不含" + "、".join(absent)
+                if zh
+                else "no " + ", ".join(absent) + " in its INCI list"
+            )
+        present = [i for i in query.include_ingredients if i in prod.canonical_ingredients]
+        if present:
+            parts.append("含" + "、".join(present) if zh else "contains " + ", ".join(present))
+        if prod.brand in query.brands:
+            parts.append(f"{prod.brand}" if zh else f"from {prod.brand} as asked")
+        if prod.rating is not None:
+            parts.append(f"评分 {prod.rating:.1f}/5" if zh else f"rated {prod.rating:.1f}/5")
+        link = self._history_link(prod, person, zh=zh) if personal > 0 else None
+        if link:
+            parts.append(link)
+        if relaxed:
+            names = ", ".join(relaxed)
+            parts.append(f"已放宽：{names}" if zh else f"relaxed: {names}")
+        return ("；" if zh else "; ").join(parts)
+
+    def _history_link(self, prod: ProductFacts, person: PersonContext, *, zh: bool) -> str | None:
+        best: tuple[float, HistoryEvent] | None = None
+        target = self.index.position[prod.id]
+        for ev in person.history:
+            row = self.index.position.get(ev.product_id)
+            if row is None or ev.product_id == prod.id:
+                continue
+            sim = float(self.retriever.embeddings[row] @ self.retriever.embeddings[target])
+            if self.recommender is not None:
+                sim += float(
+                    self._collab([row], np.ones(1, dtype=np.float32), np.array([target]))[0]
+                )
+            w = _KIND_WEIGHT.get(ev.kind, 1.0) or 1.0
+            if best is None or sim * w > best[0]:
+                best = (sim * w, ev)
+        if best is None:
+            return None
+        ev = best[1]
+        other = self.index.products[self.index.position[ev.product_id]]
+        if zh:
+            when = f"{ev.occurred_at.month}月" if ev.occurred_at else ""
+            return f"和你{when}{_ZH_VERB.get(ev.kind, '看过')}的 {other.brand} {other.name} 很搭"
+        when = f" in {ev.occurred_at:%B}" if ev.occurred_at else ""
+        return (
+            f"goes with the {other.brand} {other.name} you {_EN_VERB.get(ev.kind, 'viewed')}{when}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Personal:
+    """The item-item model over the catalogue rows that have interactions."""
+
+    model: SLISTRecommender
+    column: npt.NDArray[np.int64]
+    """Catalogue row -> model item index, or -1 for rows the model does not know."""
+
+
+def _fit_personal(
+    index: CatalogueIndex, sequences: Sequence[Sequence[int]], *, max_items: int = 5000
+) -> tuple[_Personal | None, npt.NDArray[np.float32]]:
+    rows = [[index.position[p] for p in seq if p in index.position] for seq in sequences]
+    rows = [r for r in rows if r]
+    counts = np.zeros(len(index), dtype=np.float32)
+    for r in rows:
+        np.add.at(counts, np.asarray(r), 1.0)
+    popularity = counts.copy()
+    if popularity.max() > 0:
+        popularity = (np.log1p(popularity) / np.log1p(popularity.max())).astype(np.float32)
+    if not rows:
+        return None, popularity
+    # Only items with interactions get a column (the most popular ``max_items``), so a large
+    # catalogue does not need an n x n matrix.
+    active = np.flatnonzero(counts)
+    if active.size > max_items:
+        active = active[np.argsort(-counts[active], kind="stable")[:max_items]]
+    column = np.full(len(index), -1, dtype=np.int64)
+    column[active] = np.arange(active.size)
+    seqs = [[int(column[x]) for x in r if column[x] >= 0] for r in rows]
+    model = SLISTRecommender(alpha=0.2, l2=10.0, profile_decay=4.0)
+    model.fit([q for q in seqs if q], n_items=int(active.size))
+    return _Personal(model, column), popularity
+
+
+def _fmt_rating(r: float | None) -> str:
+    return "-" if r is None else f"{r:.1f}/5"
+
+
+def _fit_facts(p: ProductFacts, q: ProductQuery) -> list[tuple[bool, str]]:
+    facts: list[tuple[bool, str]] = []
+    if q.category:
+        facts.append(
+            (
+                p.category == q.category,
+                f"is a {q.category}" if p.category == q.category else f"is not a {q.category}",
+            )
+        )
+    for t in q.skin_types:
+        ok = t in p.skin_types
+        facts.append((ok, f"suits {t} skin" if ok else f"is not flagged for {t} skin"))
+    if q.max_price_minor is not None:
+        ok = p.price_minor <= q.max_price_minor
+        facts.append(
+            (ok, "is within budget" if ok else f"is over the {_price(q.max_price_minor)} budget")
+        )
+    if q.min_price_minor is not None:
+        ok = p.price_minor >= q.min_price_minor
+        facts.append((ok, "meets the price floor" if ok else "is below the price floor"))
+    if q.brands:
+        ok = p.brand in q.brands
+        facts.append((ok, f"is from {p.brand}"))
+    for i in q.exclude_ingredients:
+        ok = i not in p.canonical_ingredients
+        facts.append((ok, f"has no {i}" if ok else f"contains {i}"))
+    for i in q.include_ingredients:
+        ok = i in p.canonical_ingredients
+        facts.append((ok, f"contains {i}" if ok else f"has no {i}"))
+    return facts
+
+
+def _verdict(
+    a: ProductFacts,
+    b: ProductFacts,
+    better: ProductFacts | None,
+    why: str,
+    fa: list[tuple[bool, str]],
+    fb: list[tuple[bool, str]],
+    zh: bool,
+) -> str:
+    if better is None:
+        return "两者同样符合你的需求。" if zh else "Both fit your need equally well."
+    worse, fw, fbtr = (b, fb, fa) if better is a else (a, fa, fb)
+    if why == "constraints":
+        pros = [t for ok, t in fbtr if ok]
+        cons = [t for ok, t in fw if not ok]
+        if zh:
+            return f"{better.brand} {better.name} 更符合你的需求：它满足 {len(pros)} 项条件，另一款有不满足的项（{'; '.join(cons)}）。"
+        return (
+            f"{better.brand} {better.name} fits your need better: it {', '.join(pros)}; "
+            f"{worse.brand} {worse.name} {', '.join(cons)}."
+        )
+    if why == "rating":
+        if zh:
+            return f"两者同样符合条件，{better.brand} {better.name} 评分更高（{_fmt_rating(better.rating)}）。"
+        return (
+            f"Both meet the stated need; {better.brand} {better.name} is rated higher "
+            f"({_fmt_rating(better.rating)} vs {_fmt_rating(worse.rating)})."
+        )
+    if zh:
+        return f"两者同样符合条件、评分相同，{better.brand} {better.name} 更便宜。"
+    return f"Both meet the need with the same rating; {better.brand} {better.name} costs less ({_price(better.price_minor)})."
+
+
+def _dermatologist_note(q: ProductQuery) -> str:
+    names = ", ".join(q.medical_conditions)
+    if q.language == "zh":
+        return f"{names} 属于皮肤疾病，请咨询皮肤科医生；以下只是护肤品，不是治疗。"
+    return (
+        f"{names.capitalize()} is a skin condition: please see a dermatologist. "
+        "Lingxi only suggests cosmetic products, not treatment."
+    )
+
+
+def _message(n: int, total: int, relaxed: tuple[str, ...], zh: bool) -> str:
+    if zh:
+        if relaxed:
+            return (
+                f"没有完全符合的产品；放宽了 {', '.join(relaxed)} 后找到 {total} 款，推荐 {n} 款。"
+            )
+        return f"{total} 款产品满足全部条件，推荐 {n} 款。"
+    if relaxed:
+        return (
+            f"Nothing met every constraint, so I relaxed {', '.join(relaxed)}; "
+            f"{total} products fit the rest, here are {n}."
+        )
+    return f"{total} products meet every constraint; here are the best {n}."

