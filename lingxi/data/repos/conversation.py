@@ -202,12 +202,22 @@ def finish_tool_call(
 
 
 def list_tool_calls(
-    session: Session, *, customer_id: int, conversation_id: int | None = None
+    session: Session,
+    *,
+    customer_id: int | None,
+    conversation_id: int | None = None,
+    tool: str | None = None,
 ) -> list[ToolCallView]:
-    """A customer's audited tool calls, oldest first (optionally of one conversation)."""
-    query = select(ToolCall).where(ToolCall.customer_id == customer_id).order_by(ToolCall.id)
+    """A customer's audited tool calls, oldest first; ``customer_id=None`` lists automations'."""
+    query = select(ToolCall).order_by(ToolCall.id)
+    if customer_id is None:
+        query = query.where(ToolCall.customer_id.is_(None))
+    else:
+        query = query.where(ToolCall.customer_id == customer_id)
     if conversation_id is not None:
         query = query.where(ToolCall.conversation_id == conversation_id)
+    if tool is not None:
+        query = query.where(ToolCall.tool == tool)
     return [
         ToolCallView(
             t.id,
