@@ -86,3 +86,74 @@ def solve_cmd(
     console.print(table)
     for u in plan.unassigned:
         console.print(f"unassigned: client {u.stop + 1} ({u.stop_id}): {u.reason}")
+
+
+@app.command("simulate")
+@handle_errors
+def simulate_cmd(
+    instance: Annotated[Path, typer.Argument(help="A static VRPLIB instance (ORTEC format).")],
+    seed: Annotated[int, typer.Option(help="Instance seed: which requests arrive when.")] = 1,
+    policy: Annotated[str, typer.Option(help="greedy or postpone.")] = "postpone",
+    epoch_time: Annotated[
+        float, typer.Option("--epoch-time", help="Seconds of decision time per epoch.")
+    ] = 5.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Simulate a day of orders arriving hourly (EURO Meets NeurIPS 2022 rules) and re-plan."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from lingxi.dispatch.dynamic import (
+        GreedyPolicy,
+        OrtecInstance,
+        Policy,
+        PostponePolicy,
+        run_episode,
+    )
+
+    if policy not in ("greedy", "postpone"):
+        raise InvalidInputError.for_field("--policy", "one of greedy, postpone", policy)
+    if not epoch_time > 0:
+        raise InvalidInputError.for_field("--epoch-time", "a number > 0", epoch_time)
+    data = OrtecInstance.read(instance)
+    chosen: Policy = (
+        GreedyPolicy(epoch_time, seed=0) if policy == "greedy" else PostponePolicy(epoch_time)
+    )
+    rows: list[tuple[int, int]] = []
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("epoch {task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=as_json,
+    ) as progress:
+        task = progress.add_task(f"{data.name} ({policy})", total=None)
+
+        def tick(done: int, total: int, cost: int) -> None:
+            rows.append((done, cost))
+            progress.update(task, completed=done, total=total)
+
+        result = run_episode(data, seed, chosen, on_epoch=tick)
+    if as_json:
+        emit_json(
+            {
+                "instance": result.instance,
+                "seed": seed,
+                "policy": policy,
+                "total_cost": result.total_cost,
+                "epoch_costs": {str(k): v for k, v in result.epoch_costs.items()},
+                "epoch_seconds": [round(s, 2) for s in result.epoch_seconds],
+                "requests": result.requests,
+                "routes": result.routes,
+            }
+        )
+        return
+    table = Table(title=f"{result.instance}, seed {seed}, {policy}")
+    table.add_column("epoch")
+    table.add_column("driving time", justify="right")
+    table.add_column("decision s", justify="right")
+    for (done, cost), secs in zip(rows, result.epoch_seconds, strict=False):
+        table.add_row(str(done), str(cost), f"{secs:.1f}")
+    table.add_row("total", str(result.total_cost), f"{sum(result.epoch_seconds):.1f}")
+    console.print(table)
+    console.print(f"{result.requests} requests, {result.routes} routes dispatched.")

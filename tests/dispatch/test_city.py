@@ -1,0 +1,141 @@
+"""The city service end to end on SQLite and PostgreSQL: plan, ETAs, traffic, API."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lingxi.api import create_app
+from lingxi.config import Settings
+from lingxi.data import Database
+from lingxi.data.models import Depot, Vehicle
+from lingxi.data.repos import orders
+from lingxi.dispatch import eta_for_shipment, load_network, plan_shipments, report_traffic
+from lingxi.dispatch.roadnet import RoadNetwork
+from tests.helpers import PASSWORD, Seeded, seed
+
+pytestmark = pytest.mark.slow
+DAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def network() -> RoadNetwork:
+    """The shipped Monaco network (read once)."""
+    return load_network()
+
+
+def _setup(db: Database) -> tuple[Seeded, list[int], list[int]]:
+    """Two households, a depot with two vans, and four confirmed orders (two each)."""
+    ids = seed(db)
+    with db.session() as s:
+        depot = Depot(name="Fontvieille", lat=43.72905, lon=7.41520)
+        s.add(depot)
+        s.flush()
+        for name in ("van-1", "van-2"):
+            s.add(Vehicle(depot_id=depot.id, name=name, capacity=10))
+        mine: list[int] = []
+        theirs: list[int] = []
+        for household, customer, address, bucket in (
+            (ids.household_a, ids.alice, ids.alice_address, mine),
+            (ids.household_b, ids.bob, ids.bob_address, theirs),
+        ):
+            for _ in range(2):
+                o = orders.create_order(
+                    s,
+                    household_id=household,
+                    customer_id=customer,
+                    lines=[orders.LineRequest(ids.products[0], 1)],
+                    address_id=address,
+                )
+                o = orders.confirm_order(s, household_id=household, order_id=o.id)
+                bucket.append(o.shipments[0].id)
+    return ids, mine, theirs
+
+
+def test_plan_writes_routes_and_etas(db: Database, network: RoadNetwork) -> None:
+    """Every open shipment gets a route stop and an ETA inside the vans' shift."""
+    _ids, mine, theirs = _setup(db)
+    plan = plan_shipments(db, DAY, network=network)
+    doc = plan.to_dict()
+    planned = sorted(s["shipment_id"] for r in doc["routes"] for s in r["stops"])
+    assert planned == sorted(mine + theirs)
+    assert doc["feasible"] and not doc["unassigned"]
+    assert all(len(r["geometry"]) > 2 for r in doc["routes"])
+    for sid in mine:
+        eta = eta_for_shipment(db, sid)
+        assert eta["route"] is not None
+        when = datetime.fromisoformat(eta["eta"])
+        assert 8 <= when.hour < 18
+
+
+def test_traffic_report_moves_etas_and_adds_tracking(db: Database, network: RoadNetwork) -> None:
+    """A heavy slowdown over the area pushes ETAs later and records tracking events."""
+    _ids, mine, theirs = _setup(db)
+    plan_shipments(db, DAY, network=network)
+    before = {sid: eta_for_shipment(db, sid)["eta"] for sid in mine + theirs}
+    start = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+    result = report_traffic(
+        db,
+        day=DAY,
+        kind="zone",
+        area={"lat": 43.733, "lon": 7.42, "radius_m": 1500},
+        speed_factor=0.2,
+        starts_at=start,
+        ends_at=start + timedelta(hours=6),
+        network=network,
+    )
+    assert result.eta_changes
+    for sid, new in result.eta_changes:
+        assert new > datetime.fromisoformat(before[sid])
+        with db.session() as s:
+            view = orders.get_shipment(s, shipment_id=sid)
+        assert view.events and view.events[-1].eta == new
+        assert "traffic report" in view.events[-1].note
+
+
+def test_api_member_sees_only_own_shipment(
+    db: Database, settings: Settings, network: RoadNetwork
+) -> None:
+    """Owners may plan (demo operator action); members see their own ETA and route map only."""
+    _ids, mine, theirs = _setup(db)
+    with TestClient(create_app(settings, database=db)) as client:
+        alice = _login(client, "alice@example.org")
+        bob = _login(client, "bob@example.org")
+        r = client.post("/api/dispatch/plan", json={"day": DAY.isoformat()}, headers=bob)
+        assert r.status_code == 403
+        r = client.post(
+            "/api/dispatch/plan", json={"day": DAY.isoformat(), "time_limit_s": 1}, headers=alice
+        )
+        assert r.status_code == 200, r.text
+        r = client.get(f"/api/dispatch/shipments/{mine[0]}/eta", headers=alice)
+        assert r.status_code == 200 and r.json()["route"]["vehicle"].startswith("van-")
+        assert client.get(f"/api/dispatch/shipments/{mine[0]}/eta", headers=bob).status_code == 404
+        r = client.get(f"/api/dispatch/shipments/{theirs[0]}/route.svg", headers=bob)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+        assert "<polyline" in r.text
+        r = client.get(f"/api/dispatch/shipments/{theirs[0]}/route.geojson", headers=bob)
+        kinds = [f["geometry"]["type"] for f in r.json()["features"]]
+        assert kinds == ["LineString", "Point"]
+        r = client.post(
+            "/api/dispatch/traffic",
+            json={
+                "kind": "zone",
+                "lat": 43.73,
+                "lon": 7.42,
+                "speed_factor": 0.5,
+                "starts_at": "2026-11-26T08:00:00Z",
+                "ends_at": "2026-11-26T09:00:00Z",
+                "day": DAY.isoformat(),
+            },
+            headers=alice,
+        )
+        assert r.status_code == 422  # a zone needs its radius
+        assert "radius_m" in r.text
+
+
+def _login(client: TestClient, email: str) -> dict[str, str]:
+    r = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
