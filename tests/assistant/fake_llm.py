@@ -14,6 +14,7 @@ Requests are recorded (parsed JSON bodies) for assertions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -89,10 +90,9 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            try:
+            # The client may have given up already (the timeout case).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout case)
 
     return Handler
 
