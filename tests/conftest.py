@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +38,8 @@ def pg_url() -> Iterator[str]:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # Test data need not survive a PostgreSQL crash; Lingxi's own commits still do.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     yield url
     with admin.connect() as conn:
@@ -59,11 +62,37 @@ def _pg_database(pg_url: str) -> Iterator[Database]:
     db.dispose()
 
 
-@pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    """A migrated SQLite database in a temporary file."""
-    db = Database.from_url(f"sqlite:///{tmp_path / 'lingxi.db'}")
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Real argon2, with the smallest cost parameters, so tests do not spend minutes hashing."""
+    from argon2 import PasswordHasher
+
+    from lingxi.data.repos import identity
+
+    original = identity._hasher
+    identity._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    identity._hasher = original
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "lingxi.db"
+    db = Database.from_url(f"sqlite:///{path}")
     upgrade(db.engine)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path, _sqlite_template: Path) -> Iterator[Database]:
+    """A migrated SQLite database in a temporary file."""
+    path = tmp_path / "lingxi.db"
+    shutil.copyfile(_sqlite_template, path)
+    db = Database.from_url(f"sqlite:///{path}")
     yield db
     db.dispose()
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from lingxi.data.base import utcnow
@@ -155,46 +155,66 @@ def read_catalogue_csv(path: Path) -> Iterator[ProductRecord]:
 
 
 def upsert_products(session: Session, *, records: Iterable[ProductRecord]) -> dict[str, int]:
-    """Insert new products and update changed ones, keyed by SKU; returns counts."""
+    """Insert new products and update changed ones, keyed by SKU; returns counts.
+
+    Ingredient links are written with bulk inserts: a full catalogue has tens of
+    thousands of them, too many for one ORM object each.
+    """
     records = list(records)
-    existing = {
-        p.sku: p
-        for p in session.scalars(select(Product).options(selectinload(Product.ingredients)))
-    }
+    existing = {p.sku: p for p in session.scalars(select(Product))}
     ingredient_ids = {
         name: id_ for name, id_ in session.execute(select(Ingredient.name, Ingredient.id))
     }
     needed = {n for r in records for n in split_inci(r.ingredients_raw)} - ingredient_ids.keys()
-    new = [Ingredient(name=name) for name in sorted(needed)]
-    session.add_all(new)
-    session.flush()
-    ingredient_ids.update((ing.name, ing.id) for ing in new)
+    if needed:
+        session.execute(insert(Ingredient), [{"name": n} for n in sorted(needed)])
+        ingredient_ids = {
+            name: id_ for name, id_ in session.execute(select(Ingredient.name, Ingredient.id))
+        }
     inserted = updated = 0
-    for r in records:
-        product = existing.get(r.sku)
-        if product is None:
-            product = Product(sku=r.sku)
-            session.add(product)
-            inserted += 1
-        elif (
-            product.price_minor == r.price_minor
-            and product.ingredients_raw == r.ingredients_raw
-            and product.rating == r.rating
-            and product.name == r.name
-        ):
-            continue
-        else:
-            updated += 1
-        product.brand, product.name, product.category = r.brand, r.name, r.category
-        product.price_minor, product.currency, product.rating = r.price_minor, r.currency, r.rating
-        product.ingredients_raw = r.ingredients_raw
-        for t in SKIN_TYPES:
-            setattr(product, f"skin_{t}", t in r.skin_types)
-        product.ingredients = [
-            ProductIngredient(ingredient_id=ingredient_ids[n], position=i)
+    relink: list[tuple[Product, ProductRecord]] = []
+    with session.no_autoflush:
+        for r in records:
+            product = existing.get(r.sku)
+            if product is None:
+                product = Product(sku=r.sku)
+                session.add(product)
+                inserted += 1
+            elif (
+                product.price_minor == r.price_minor
+                and product.ingredients_raw == r.ingredients_raw
+                and product.rating == r.rating
+                and product.name == r.name
+            ):
+                continue
+            else:
+                updated += 1
+            product.brand, product.name, product.category = r.brand, r.name, r.category
+            product.price_minor, product.currency, product.rating = (
+                r.price_minor,
+                r.currency,
+                r.rating,
+            )
+            product.ingredients_raw = r.ingredients_raw
+            for t in SKIN_TYPES:
+                setattr(product, f"skin_{t}", t in r.skin_types)
+            relink.append((product, r))
+    session.flush()
+    if relink:
+        session.execute(
+            delete(ProductIngredient).where(
+                ProductIngredient.product_id.in_([p.id for p, _ in relink])
+            )
+        )
+        links = [
+            {"product_id": p.id, "ingredient_id": ingredient_ids[n], "position": i}
+            for p, r in relink
             for i, n in enumerate(split_inci(r.ingredients_raw))
         ]
-    session.flush()
+        if links:
+            session.execute(insert(ProductIngredient), links)
+        for p, _ in relink:
+            session.expire(p, ["ingredients"])
     return {
         "inserted": inserted,
         "updated": updated,
