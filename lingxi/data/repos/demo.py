@@ -80,18 +80,19 @@ def _place_order(
         orders.LineRequest(_product_id(session, line), line.get("quantity", 1))
         for line in spec["lines"]
     ]
+    start = utcnow() - timedelta(days=spec.get("days_ago", 0), hours=3)
     order = orders.create_order(
         session,
         household_id=household_id,
         customer_id=customer_id,
         lines=lines,
         address_id=address_id,
+        placed_at=start - timedelta(hours=1),
     )
     if spec.get("status", "pending") == "pending":
         return
     order = orders.confirm_order(session, household_id=household_id, order_id=order.id)
     shipment_id = order.shipments[0].id
-    start = utcnow() - timedelta(days=spec.get("days_ago", 0), hours=3)
     path = {
         "created": [],
         "out_for_delivery": [

@@ -188,8 +188,12 @@ def create_order(
     customer_id: int,
     lines: list[LineRequest],
     address_id: int | None = None,
+    placed_at: datetime | None = None,
 ) -> OrderView:
-    """Create a PENDING order, snapshotting each product's name, SKU and price now."""
+    """Create a PENDING order, snapshotting each product's name, SKU and price now.
+
+    ``placed_at`` back-dates the order (imports and demo histories); default now.
+    """
     if not lines:
         raise InvalidInputError.for_field("lines", "a non-empty list", lines)
     if len(lines) > MAX_LINES:
@@ -202,6 +206,8 @@ def create_order(
         if address is None or address.customer_id != customer_id:
             raise NotFoundError(f"No address {address_id} for this customer.", field="address_id")
     order = Order(household_id=household_id, customer_id=customer_id, address_id=address_id)
+    if placed_at is not None:
+        order.created_at = placed_at
     total, currency = 0, None
     for req in lines:
         if not isinstance(req.quantity, int) or not 1 <= req.quantity <= MAX_QUANTITY:
