@@ -190,6 +190,7 @@ def demo_sign_in(
     open_app(page, server, lang=lang)
     page.click(f"button[data-demo='{email}']")
     page.wait_for_selector("#mainnav:not([hidden])")
+    page.wait_for_selector("#main .view h1")
 
 
 def has_route(server: Server, pattern: str) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from lingxi.api.deps import SESSION_COOKIE, DatabaseDep
+from lingxi.api.deps import SESSION_COOKIE, CurrentMember, DatabaseDep, SettingsDep, service
 from lingxi.data.repos import identity
 from lingxi.errors import UnauthorizedError
 
@@ -44,3 +47,60 @@ def session_state(
             "locale": member.locale,
         },
     }
+
+
+def _city_geojson(network: Any) -> dict[str, Any]:
+    """The network's roads as one line per chain of a way, undirected, lon/lat to ~10 m."""
+    seen: set[tuple[int, int]] = set()
+    chains: dict[int, list[list[int]]] = {}
+    for u, v, way in zip(
+        network.tail.tolist(), network.head.tolist(), network.way.tolist(), strict=True
+    ):
+        key = (u, v) if u < v else (v, u)
+        if key in seen:
+            continue
+        seen.add(key)
+        runs = chains.setdefault(way, [])
+        if runs and runs[-1][-1] == u:
+            runs[-1].append(v)
+        else:
+            runs.append([u, v])
+    speed = {}
+    for length, time_s, way in zip(
+        network.length_m.tolist(), network.time_s.tolist(), network.way.tolist(), strict=True
+    ):
+        if time_s > 0:
+            speed[way] = round(3.6 * length / time_s)
+    lat, lon = network.lat.tolist(), network.lon.tolist()
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "MultiLineString",
+                "coordinates": [
+                    [[round(lon[n], 4), round(lat[n], 4)] for n in run] for run in runs
+                ],
+            },
+            "properties": {"way_id": way, "kmh": speed.get(way, 0)},
+        }
+        for way, runs in chains.items()
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("/city.geojson")
+def city_geojson(request: Request, member: CurrentMember, settings: SettingsDep) -> Response:
+    """The demo city's drivable roads (the dispatch engine's own network) for the web maps."""
+    from lingxi.dispatch import load_network
+
+    def build(_state: Any) -> tuple[bytes, bytes]:
+        doc = _city_geojson(load_network(settings.dispatch.osm_path))
+        raw = json.dumps(doc, separators=(",", ":")).encode()
+        return raw, gzip.compress(raw, compresslevel=6)
+
+    raw, packed = service(request, "web.city_geojson", build)
+    headers = {"Cache-Control": "private, max-age=3600", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed, media_type="application/geo+json", headers=headers)
+    return Response(raw, media_type="application/geo+json", headers=headers)

@@ -1,6 +1,6 @@
 // What the engines' routes offer on this server, discovered from /openapi.json, and their shapes.
 
-import { api, routes } from "./api.js";
+import { api, fillPath, routes } from "./api.js";
 import { linesFromGeoJSON } from "./map.js";
 
 /** The first offered operation whose "METHOD /path" matches `re`, or null. */
@@ -16,11 +16,12 @@ let networkPromise = null;
 export function roadNetwork() {
   if (!networkPromise) {
     networkPromise = (async () => {
-      const op = await discover(/^GET \/api\/dispatch\/[\w/-]*(network|roads|geojson)[\w/-]*$/);
+      // The dispatch engine's own city network endpoint if it has one, else the web app's copy.
+      const op =
+        (await discover(/^GET \/api\/dispatch\/(network|roads|city)[\w.]*$/)) ||
+        (await discover(/^GET \/api\/web\/city\.geojson$/));
       if (!op) return [];
-      const path = op.slice(4);
-      const geo = await api(path, { query: /geojson/.test(path) ? undefined : { format: "geojson" } });
-      return linesFromGeoJSON(geo);
+      return linesFromGeoJSON(await api(op.slice(4)));
     })().catch((err) => {
       console.warn("road network unavailable", err);
       networkPromise = null;
@@ -57,25 +58,37 @@ export function toCoords(x) {
  * from the dispatch engine when it offers a per-shipment route, else from the tracking events.
  */
 export async function delivery(shipment, order, { roads = true } = {}) {
-  const info = { roads: [], route: null, vehicle: null, depot: null, eta: shipment.eta, fitTo: null };
+  const info = { roads: [], route: null, vehicle: null, depot: null, plan: null, eta: shipment.eta, fitTo: null };
   const withPos = (shipment.events || []).filter((e) => Number.isFinite(e.lat) && Number.isFinite(e.lon));
   if (withPos.length) {
     const last = withPos.sort((a, b) => a.occurred_at.localeCompare(b.occurred_at)).at(-1);
     info.vehicle = [last.lon, last.lat];
   }
-  const op =
-    (await discover(/^GET \/api\/dispatch\/[\w/-]*\{shipment_id\}[\w/-]*$/)) ||
-    (await discover(/^GET \/api\/dispatch\/[\w/-]*\{order_id\}[\w/-]*$/));
-  if (op) {
+  const [etaOp, routeOp] = await Promise.all([
+    discover(/^GET \/api\/dispatch\/shipments\/\{shipment_id\}\/eta$/),
+    discover(/^GET \/api\/dispatch\/shipments\/\{shipment_id\}\/route\.geojson$/),
+  ]);
+  if (etaOp) {
     try {
-      const path = op.slice(4).replace("{shipment_id}", shipment.id).replace("{order_id}", order.id);
-      const live = await api(path);
-      info.vehicle = toLonLat(live.vehicle_position || live.position || live.vehicle?.position || live.vehicle) || info.vehicle;
-      info.route = toCoords(live.geometry || live.path || live.route?.geometry || live.route) || null;
-      info.depot = toLonLat(live.depot) || null;
+      const live = await api(fillPath(etaOp, { shipment_id: shipment.id }));
       info.eta = live.eta || info.eta;
+      info.plan = live.route || null;
+      info.vehicle = toLonLat(live.position || live.vehicle_position) || info.vehicle;
     } catch (err) {
-      console.warn("live delivery unavailable", err);
+      console.warn("live ETA unavailable", err);
+    }
+  }
+  // Only ask for the line when the shipment is on a planned route (else it is a 404).
+  if (routeOp && info.plan) {
+    try {
+      const geo = await api(fillPath(routeOp, { shipment_id: shipment.id }));
+      const line = (geo.features || []).find((f) => f.geometry && f.geometry.type === "LineString");
+      if (line) {
+        info.route = line.geometry.coordinates;
+        if (!info.depot) info.depot = info.route[0];
+      }
+    } catch (err) {
+      console.warn("route line unavailable", err);
     }
   }
   if (roads) info.roads = await roadNetwork();

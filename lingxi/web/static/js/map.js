@@ -2,7 +2,7 @@
 
 import { h } from "./dom.js";
 
-const W = 800;
+const W = 520;
 const NS = "http://www.w3.org/2000/svg";
 
 /** Polylines ([[lon, lat], ...]) from a GeoJSON FeatureCollection, Feature or geometry. */
@@ -32,7 +32,8 @@ export function makeProjection(points, pad = 0.06) {
   const span = Math.max(maxLon - minLon, maxLat - minLat, 0.004);
   const cx = (minLon + maxLon) / 2, cy = (minLat + maxLat) / 2;
   const k = Math.cos((cy * Math.PI) / 180);
-  let dx = Math.max(maxLon - minLon, 0.004) * k, dy = Math.max(maxLat - minLat, 0.004);
+  // At least ~1 km across, so a lone point shows its neighbourhood rather than one street.
+  let dx = Math.max(maxLon - minLon, 0.014) * k, dy = Math.max(maxLat - minLat, 0.009);
   dx *= 1 + 2 * pad; dy *= 1 + 2 * pad;
   const aspect = Math.min(Math.max(dy / dx, 0.55), 1.2);
   const H = Math.round(W * aspect);
@@ -84,9 +85,9 @@ export function drawMap({ roads = [], routes = [], markers = [], title = "", fit
   }
   const widthFor = (p) => {
     const hw = p.highway || p.kind || "";
-    if (/motorway|trunk|primary/.test(hw)) return 5;
-    if (/secondary|tertiary/.test(hw)) return 3.5;
-    return 2.2;
+    if (/motorway|trunk|primary/.test(hw) || p.kmh >= 50) return 4;
+    if (/secondary|tertiary/.test(hw) || p.kmh >= 40) return 3;
+    return 1.8;
   };
   const casing = svgEl("g", { class: "road-casing" });
   const fill = svgEl("g", { class: "road" });
@@ -105,8 +106,10 @@ export function drawMap({ roads = [], routes = [], markers = [], title = "", fit
   }
   const vehicles = new Map();
   for (const m of markers) {
-    if (!Number.isFinite(m.lon) || !Number.isFinite(m.lat)) continue;
-    const [x, y] = project([m.lon, m.lat]);
+    const known = Number.isFinite(m.lon) && Number.isFinite(m.lat);
+    // A vehicle with no position yet is drawn hidden, to appear when one arrives.
+    if (!known && m.kind !== "vehicle") continue;
+    const [x, y] = known ? project([m.lon, m.lat]) : [0, 0];
     const g = svgEl("g", { class: `marker marker-${m.kind}`, transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})` });
     if (m.label) g.append(Object.assign(svgEl("title", {}), { textContent: m.label }));
     const color = m.color || { vehicle: "#2563eb", destination: "#b42318", depot: "#1c2421", stop: "#0f766e" }[m.kind] || "#0f766e";
@@ -114,6 +117,7 @@ export function drawMap({ roads = [], routes = [], markers = [], title = "", fit
       g.setAttribute("class", "marker marker-vehicle vehicle");
       g.append(svgEl("circle", { r: 13, fill: color, stroke: "#fff", "stroke-width": 3 }));
       g.append(svgEl("path", { d: "M-6 -3h7v6h-7zM1 -1h3l2 2v2h-5z", fill: "#fff" }));
+      if (!known) g.setAttribute("visibility", "hidden");
       vehicles.set(m.id || "vehicle", g);
     } else if (m.kind === "destination") {
       g.append(svgEl("path", { d: "M0 0c-6-8-10-12-10-17a10 10 0 0 1 20 0c0 5-4 9-10 17z", fill: color, stroke: "#fff", "stroke-width": 2 }));
@@ -137,6 +141,7 @@ export function drawMap({ roads = [], routes = [], markers = [], title = "", fit
       if (!g || !Number.isFinite(lon) || !Number.isFinite(lat)) return;
       const [x, y] = project([lon, lat]);
       g.setAttribute("transform", `translate(${x.toFixed(1)} ${y.toFixed(1)})`);
+      g.removeAttribute("visibility");
     },
   };
 }

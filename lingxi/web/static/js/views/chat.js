@@ -91,7 +91,11 @@ async function orderProduct(p, ctx) {
   });
   if (!ok) return;
   try {
-    const order = await api("/api/orders", { method: "POST", body: { lines: [{ product_id: p.id, quantity: 1 }] } });
+    // Deliver to the member's stored address (the orders API leaves it empty otherwise).
+    const addresses = (await api("/api/account/export")).addresses || [];
+    const body = { lines: [{ product_id: p.id, quantity: 1 }] };
+    if (addresses.length) body.address_id = addresses[0].id;
+    const order = await api("/api/orders", { method: "POST", body });
     const confirmed = await api(`/api/orders/${order.id}/confirm`, { method: "POST" });
     toast(t("chat.ordered", { id: confirmed.id }));
     ctx.navigate(`orders/${confirmed.id}`);

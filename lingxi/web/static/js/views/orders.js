@@ -99,10 +99,12 @@ async function renderDetail(container, id, ctx) {
   const layout = h("div", { class: "order-detail" }, mapBox, summary);
   add(container, layout);
 
+  let map = null;
   const fillSummary = () => {
     const s = shipment();
     replace(
       summary,
+      map ? null : etaBox,
       h("h2", { id: "sum-h" }, t("orders.details"), " ", statusBadge(s && LIVE_STATUSES.has(s.status) ? s.status : order.status)),
       h("ul", { class: "order-lines" }, order.lines.map((l) => h("li", { text: `${l.quantity} × ${l.name} · ${formatMoney(l.unit_price, order.currency, lang())}` }))),
       h("p", {}, `${t("orders.total")}: `, h("strong", { text: formatMoney(order.total, order.currency, lang()) })),
@@ -167,48 +169,63 @@ async function renderDetail(container, id, ctx) {
 
   fillSummary();
 
-  const s0 = shipment();
-  if (!s0 || !LIVE_STATUSES.has(s0.status)) {
-    mapBox.remove();
-    if (s0) summary.prepend(etaBox);
-    return null;
-  }
-
   // Live delivery: the map, the courier and the ETA, refreshed without a reload.
-  add(mapBox, h("h2", { id: "map-h" }, icon("pin"), " ", t("orders.map")), etaBox, updated);
-  const info = await delivery(s0, order);
-  const map = drawMap({
-    roads: info.roads,
-    routes: info.route ? [{ coords: info.route, color: "#2563eb", label: t("orders.vehicle") }] : [],
-    markers: [
-      info.depot ? { kind: "depot", lon: info.depot[0], lat: info.depot[1], label: t("orders.depot"), text: t("orders.depot") } : null,
-      { kind: "destination", lon: s0.destination.lon, lat: s0.destination.lat, label: t("orders.destination"), text: t("orders.destination") },
-      info.vehicle ? { kind: "vehicle", id: "vehicle", lon: info.vehicle[0], lat: info.vehicle[1], label: t("orders.vehicle") } : null,
-    ].filter(Boolean),
-    title: t("orders.map"),
-    fitTo: info.fitTo,
-  });
-  map.svg.dataset.testid = "delivery-map";
-  add(mapBox, 
-    h("div", { class: "map-wrap" }, map.svg),
-    legend([
-      ["#2563eb", t("orders.vehicle")],
-      ["#b42318", t("orders.destination")],
-      ...(info.depot ? [["#1c2421", t("orders.depot")]] : []),
-    ]),
-    info.roads.length ? null : h("p", { class: "muted", text: t("orders.mapNoNetwork") }),
-    h("p", { class: "muted", text: t("orders.live") }),
-  );
+  const ensureMap = async () => {
+    const s = shipment();
+    if (map || !s || !LIVE_STATUSES.has(s.status)) return;
+    const info = await delivery(s, order);
+    map = drawMap({
+      roads: info.roads,
+      routes: info.route ? [{ coords: info.route, color: "#2563eb", label: t("orders.vehicle") }] : [],
+      markers: [
+        info.depot ? { kind: "depot", lon: info.depot[0], lat: info.depot[1], label: t("orders.depot"), text: t("orders.depot") } : null,
+        { kind: "destination", lon: s.destination.lon, lat: s.destination.lat, label: t("orders.destination"), text: t("orders.destination") },
+        { kind: "vehicle", id: "vehicle", lon: (info.vehicle || [NaN])[0], lat: (info.vehicle || [NaN, NaN])[1], label: t("orders.vehicle") },
+      ].filter(Boolean),
+      title: t("orders.map"),
+      fitTo: info.fitTo,
+    });
+    map.svg.dataset.testid = "delivery-map";
+    if (info.vehicle) map.svg.dataset.vehicle = info.vehicle.join(",");
+    add(
+      mapBox,
+      h("h2", { id: "map-h" }, icon("pin"), " ", t("orders.map")),
+      etaBox,
+      updated,
+      h("div", { class: "map-wrap" }, map.svg),
+      legend([
+        ["#2563eb", t("orders.vehicle")],
+        ["#b42318", t("orders.destination")],
+        ...(info.depot ? [["#1c2421", t("orders.depot")]] : []),
+      ]),
+      info.roads.length ? null : h("p", { class: "muted", text: t("orders.mapNoNetwork") }),
+      h("p", { class: "muted", text: t("orders.live") }),
+    );
+    layout.prepend(mapBox);
+    fillSummary();
+  };
+  mapBox.remove();
+  await ensureMap();
 
+  if (["delivered", "cancelled", "returned"].includes(order.status)) return null;
   let stopped = false;
   const timer = setInterval(async () => {
     if (stopped || document.hidden) return;
     try {
       order = await api(`/api/orders/${order.id}`);
-      const live = await delivery(shipment(), order, { roads: false });
-      if (live.vehicle) map.moveVehicle("vehicle", live.vehicle[0], live.vehicle[1]);
-      if (live.eta) shipment().eta = live.eta;
       fillSummary();
+      if (!map) await ensureMap();
+      else {
+        const live = await delivery(shipment(), order, { roads: false });
+        if (live.vehicle) {
+          map.moveVehicle("vehicle", live.vehicle[0], live.vehicle[1]);
+          map.svg.dataset.vehicle = live.vehicle.join(",");
+        }
+        if (live.eta && live.eta !== shipment().eta) {
+          shipment().eta = live.eta;
+          fillSummary();
+        }
+      }
     } catch (err) {
       console.warn("refresh failed", err);
     }
