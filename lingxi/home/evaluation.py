@@ -14,9 +14,19 @@ from typing import Any
 
 import yaml
 
+from lingxi.data.repos.home import AreaRecord, EntityRecord
 from lingxi.home.intents import Vocabulary, recognize
+from lingxi.home.model import Home
 
-__all__ = ["SuiteFailure", "SuiteReport", "run_ha_suite"]
+__all__ = [
+    "NaturalCase",
+    "SuiteFailure",
+    "SuiteReport",
+    "demo_home",
+    "load_natural_set",
+    "run_ha_suite",
+    "score_case",
+]
 
 
 @dataclass(frozen=True)
@@ -197,3 +207,28 @@ def score_case(case: NaturalCase, result: Any) -> tuple[bool, bool]:
         if values != e.values or frozenset(c.targets) != e.targets:
             return True, False
     return True, True
+
+
+def demo_home(household: str = "Chen family") -> Home:
+    """A demo household's home from the shipped ``lingxi/data/demo/home.yaml`` (no database)."""
+    from importlib import resources
+
+    text = resources.files("lingxi.data").joinpath("demo/home.yaml").read_text(encoding="utf-8")
+    spec = yaml.safe_load(text)[household]
+    areas = [
+        AreaRecord(a["area_id"], a["name"], tuple(a.get("aliases", [])), a.get("floor"))
+        for a in spec["areas"]
+    ]
+    entities = [
+        EntityRecord(
+            e["entity_id"],
+            e["entity_id"].split(".")[0],
+            e["name"],
+            tuple(e.get("aliases", [])),
+            e["area"],
+            e.get("device_class"),
+            e.get("capabilities", {}),
+        )
+        for e in spec["entities"]
+    ]
+    return Home.from_records(1, areas, entities)

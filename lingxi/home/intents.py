@@ -72,11 +72,13 @@ class IntentMatch:
     """The sentence meant "here" (the area the request came from)."""
 
 
-@lru_cache(maxsize=4)
-def _intents(language: str) -> Intents:
+@lru_cache(maxsize=8)
+def _intents(language: str, only: frozenset[str] | None = None) -> Intents:
     data = get_intents(language)
     if data is None:  # pragma: no cover - both languages ship in the package
         raise InvalidInputError.for_field("language", "one of en, zh-CN", language)
+    if only is not None:
+        data = {**data, "intents": {k: v for k, v in data["intents"].items() if k in only}}
     return Intents.from_dict(data)
 
 
@@ -101,7 +103,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def recognize(text: str, *, language: str, vocabulary: Vocabulary) -> IntentMatch | None:
+def recognize(
+    text: str,
+    *,
+    language: str,
+    vocabulary: Vocabulary,
+    only: frozenset[str] | None = None,
+) -> IntentMatch | None:
     """Match ``text`` against Home Assistant's templates for ``language``; None if none fits.
 
     Parameters
@@ -112,10 +120,13 @@ def recognize(text: str, *, language: str, vocabulary: Vocabulary) -> IntentMatc
         ``en`` or ``zh-CN``.
     vocabulary
         The home's names, areas and floors (with aliases).
+    only
+        Restrict matching to these intents (faster, and no timer or shopping-list matches
+        where only device control is wanted); all of Home Assistant's when None.
     """
     result = recognize_best(
         text,
-        _intents(normalize_language(language)),
+        _intents(normalize_language(language), only),
         slot_lists=_slot_lists(vocabulary),
         intent_context={"area": CONTEXT_AREA},
         best_slot_name="name",

@@ -26,6 +26,30 @@ __all__ = ["MAX_TEXT_CHARS", "Parser", "vocabulary_of"]
 
 _TARGET_SLOTS = ("name", "area", "floor", "domain", "device_class")
 
+HOME_INTENTS = frozenset(
+    {
+        "HassTurnOn",
+        "HassTurnOff",
+        "HassLightSet",
+        "HassClimateSetTemperature",
+        "HassClimateGetTemperature",
+        "HassSetPosition",
+        "HassSetVolume",
+        "HassSetVolumeRelative",
+        "HassMediaPause",
+        "HassMediaUnpause",
+        "HassMediaNext",
+        "HassMediaPrevious",
+        "HassMediaPlayerMute",
+        "HassMediaPlayerUnmute",
+        "HassVacuumStart",
+        "HassVacuumReturnToBase",
+        "HassFanSetSpeed",
+        "HassGetState",
+    }
+)
+"""The Home Assistant intents the home engine carries out; tier 1 matches only these."""
+
 MAX_TEXT_CHARS = 1000
 """Longer requests are refused: nobody says 50 kB to a speaker."""
 
@@ -457,19 +481,21 @@ class Parser:
 
     def _frames(self, text: str, zh: bool, tiers: tuple[int, ...]) -> list[_Frame]:
         low = text.casefold()
-        whole = self._best_frame(text, zh, tiers, whole=True)
-        if re.search(r"go (?:and )?charge|回去充电|回充", low):
-            return [whole]
-        clauses = self._split(text, zh)
+        clauses = (
+            [] if re.search(r"go (?:and )?charge|回去充电|回充", low) else self._split(text, zh)
+        )
         if len(clauses) <= 1:
-            return [whole]
+            return [self._best_frame(text, zh, tiers, whole=True)]
         frames: list[_Frame] = []
         for clause, boundary in clauses:
             frame = self._best_frame(clause, zh, tiers, whole=False)
             frame.text = f"{boundary}:{frame.text}" if boundary else frame.text
             frames.append(frame)
         acting = sum(1 for f in frames if f.action or f.tier1 is not None)
-        if whole.tier1 is not None and acting <= 1:
+        if acting >= 2:
+            return frames  # several commands: the whole sentence cannot be one template
+        whole = self._best_frame(text, zh, tiers, whole=True)
+        if whole.tier1 is not None or not acting:
             return [whole]
         return frames
 
@@ -477,8 +503,16 @@ class Parser:
         low = text.casefold()
         t2 = self._tier2_frame(low, zh) if 2 in tiers else None
         t1 = None
-        if 1 in tiers and (whole or t2 is None or t2.action is not None):
-            match = recognize(text, language="zh-CN" if zh else "en", vocabulary=self.vocabulary)
+        # In a clause of a longer sentence, a clear tier-2 reading (an action on a named
+        # device) stands; Home Assistant's templates are consulted for everything else.
+        clear = t2 is not None and t2.action is not None and bool(t2.names) and not whole
+        if 1 in tiers and not clear and (whole or t2 is None or t2.action is not None):
+            match = recognize(
+                text,
+                language="zh-CN" if zh else "en",
+                vocabulary=self.vocabulary,
+                only=HOME_INTENTS,
+            )
             if match is not None:
                 t1 = self._frame_from_tier1(text, match, zh)
         if t1 is None or t1.tier1 is None:

@@ -334,7 +334,8 @@ class MQTTDriver:
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
     ) -> None:
         self._mqtt.connected.clear()
-        logger.warning("MQTT disconnected (%s); reconnecting", reason)
+        if getattr(reason, "is_failure", True):
+            logger.warning("MQTT connection lost (%s); reconnecting", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         if message.topic == f"{self.settings.discovery_prefix}/status":
