@@ -101,3 +101,63 @@ def compare_cmd(
         table.add_row(aspect, va, vb)
     console.print(table)
     console.print(result.verdict)
+
+
+profile_app = typer.Typer(help="See, export or delete a person's stored shopping profile.")
+app.add_typer(profile_app, name="profile")
+
+CustomerOpt = Annotated[int, typer.Option("--customer", help="Customer id.")]
+
+
+@profile_app.command("show")
+@handle_errors
+def profile_show(customer: CustomerOpt, as_json: AsJson = False) -> None:
+    """The stored profile (skin type and concerns exist only under the profile consent)."""
+    from lingxi.data.repos import identity
+
+    with database().session() as s:
+        identity.get_member(s, customer_id=customer)
+        doc = {
+            "profile": identity.get_profile(s, customer_id=customer).to_dict(),
+            "consents": identity.list_consents(s, customer_id=customer),
+        }
+    if as_json:
+        emit_json(doc)
+        return
+    console.print(doc)
+
+
+@profile_app.command("export")
+@handle_errors
+def profile_export(customer: CustomerOpt) -> None:
+    """Everything stored about the person, as one JSON document."""
+    from lingxi.data.repos import identity
+
+    with database().session() as s:
+        emit_json(identity.export_customer(s, customer_id=customer))
+
+
+@profile_app.command("delete")
+@handle_errors
+def profile_delete(
+    customer: CustomerOpt,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm the deletion.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Delete the stored profile (skin type, concerns, preferences)."""
+    from lingxi.data.repos import identity
+    from lingxi.errors import ConfirmationRequiredError
+
+    if not yes:
+        raise ConfirmationRequiredError(
+            f"Deleting the profile of customer {customer} cannot be undone; add --yes.",
+            token="--yes",
+            field="yes",
+        )
+    with database().session() as s:
+        identity.get_member(s, customer_id=customer)
+        identity.delete_profile(s, customer_id=customer)
+    if as_json:
+        emit_json({"deleted": True, "customer": customer})
+    else:
+        console.print(f"Deleted the profile of customer {customer}.")

@@ -18,8 +18,10 @@ from lingxi.guide import guide as guide_module
 
 @pytest.fixture
 def stocked(db: Database) -> tuple[Database, int, int]:
-    """80 demo products and two customers in one household (ids returned)."""
-    records = list(itertools.islice(catalog.read_catalogue_csv(demo_file("cosmetics.csv")), 80))
+    """80 demo products (every 18th, all categories) and two customers in one household (ids returned)."""
+    records = list(
+        itertools.islice(catalog.read_catalogue_csv(demo_file("cosmetics.csv")), 0, 1440, 18)
+    )
     with db.session() as s:
         catalog.upsert_products(s, records=records)
         hh = identity.create_household(s, name="H")
