@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lingxi.data import Database
 from lingxi.data.models import Interaction
-from tests.api.conftest import client, seeded, sign_in  # noqa: F401 (fixtures)
+from tests.api.conftest import sign_in
 from tests.helpers import Seeded
 
 
