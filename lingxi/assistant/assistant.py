@@ -263,6 +263,7 @@ class Assistant:
         turn = _Turn(member, conv.id, text, language, channel, dict(conv.state))
         skill, reply_text, source = self._answer(turn)
         turn.state["language"] = turn.language
+        turn.state = {k: v for k, v in turn.state.items() if not k.startswith("_")}
         with self.db.session() as session:
             conv_repo.add_turn(
                 session, conversation_id=conv.id, role="assistant", text=reply_text, skill=skill
@@ -615,7 +616,11 @@ class Assistant:
             return None
         mine = [o for o in all_orders if o.customer_id == member.customer_id] or all_orders
         if open_only:
-            live = [o for o in mine if o.status in ("confirmed", "shipped")]
+            # The parcel nearest to the door first: shipped before merely confirmed.
+            live = [o for o in mine if o.status == "shipped"] + [
+                o for o in mine if o.status == "confirmed"
+            ]
+            turn.state["_other_live"] = [o.id for o in live[1:4]]
             return live[0] if live else mine[0]
         return mine[0]
 
@@ -645,7 +650,9 @@ class Assistant:
             logger.warning("dispatch ETA unavailable, using the stored one: %s", err)
             eta = shipment.eta
         eta = eta or shipment.eta
-        last = shipment.events[-1] if shipment.events else None
+        # The event that set the current status (demo data may backdate later events).
+        current = [e for e in shipment.events if e.status == shipment.status]
+        last = current[-1] if current else (shipment.events[-1] if shipment.events else None)
         place = f" ({last.place})" if last and last.place else ""
         eta_text = ""
         if eta is not None:
@@ -659,6 +666,10 @@ class Assistant:
                 else say("track_eta_past", lang, eta=_clock(eta))
             )
         status = _status_words(shipment.status, lang)
+        others = turn.state.pop("_other_live", [])
+        if others:
+            ids = ", ".join(f"#{i}" for i in others)
+            eta_text += f" (也在路上：{ids}。)" if lang == "zh" else f" (Also on the way: {ids}.)"
         self._audit(
             turn,
             "orders.track",

@@ -33,8 +33,11 @@ __all__ = [
     "DispatchEngine",
     "Engines",
     "GuideAnswer",
+    "FacadeGuide",
+    "FacadeHome",
     "GuideEngine",
     "HomeEngine",
+    "LazyGuide",
     "HomeOutcome",
     "NeedSummary",
     "ProductPick",
@@ -539,6 +542,37 @@ class FacadeHome:
         self.controller.turn_on(household_id, entity_id, source=source)
 
 
+class LazyGuide:
+    """Builds the guide engine on first use (it embeds the catalogue once), else the fallback.
+
+    Orders, the home and the account do not need the guide, so a one-shot "where is my order?"
+    never pays for building it.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._engine: GuideEngine | None = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> GuideEngine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = _real_guide(self.db) or CatalogueGuide(self.db)
+            return self._engine
+
+    def recommend(self, text: str, *, customer_id: int | None, k: int = 3) -> GuideAnswer:
+        """See :class:`GuideEngine`."""
+        return self._get().recommend(text, customer_id=customer_id, k=k)
+
+    def product(self, product_id: int) -> ProductPick | None:
+        """See :class:`GuideEngine`."""
+        return self._get().product(product_id)
+
+    def compare(self, a: int, b: int, *, need: str) -> tuple[str, dict[str, Any]]:
+        """See :class:`GuideEngine`."""
+        return self._get().compare(a, b, need=need)
+
+
 def _real_guide(db: Database) -> GuideEngine | None:
     try:
         from lingxi.guide import ShoppingGuide
@@ -569,19 +603,29 @@ def _real_home(db: Database, settings: Settings | None) -> HomeEngine | None:
 
 
 def default_engines(
-    db: Database, settings: Settings | None = None, *, real: bool = True
+    db: Database,
+    settings: Settings | None = None,
+    *,
+    real: bool = True,
+    home_controller: Any | None = None,
 ) -> Engines:
-    """The engines' public facades where available (``real``), else the data-layer fallbacks."""
-    guide = _real_guide(db) if real else None
-    home = _real_home(db, settings) if real else None
+    """The engines' public facades where available (``real``), else the data-layer fallbacks.
+
+    Pass ``home_controller`` to share the app's one :class:`lingxi.home.HomeController` (one
+    set of device states) instead of building another.
+    """
+    guide: GuideEngine = LazyGuide(db) if real else CatalogueGuide(db)
+    home: HomeEngine | None = None
+    if home_controller is not None:
+        home = FacadeHome(home_controller)
+    elif real:
+        home = _real_home(db, settings)
     notes = [
-        "guide: ShoppingGuide" if guide else "guide: catalogue filter (fallback)",
+        "guide: ShoppingGuide (built on first use)" if real else "guide: catalogue filter",
         "dispatch: stored ETA (no planning facade yet)",
         "home: HomeController" if home else "home: not available",
     ]
-    return Engines(
-        guide=guide or CatalogueGuide(db), dispatch=StoredEtaDispatch(db), home=home, notes=notes
-    )
+    return Engines(guide=guide, dispatch=StoredEtaDispatch(db), home=home, notes=notes)
 
 
 def engine_matchers() -> tuple[Any, Any]:

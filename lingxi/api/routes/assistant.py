@@ -1,9 +1,129 @@
-"""HTTP routes of the assistant engine under `/api/assistant`."""
+"""`/api/assistant`: conversations with the assistant; replies as JSON or streamed (SSE)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, StringConstraints
+
+from lingxi.api.deps import CurrentMember, service
+from lingxi.assistant import Assistant, Reply
+from lingxi.assistant.assistant import MAX_MESSAGE_CHARS
+from lingxi.assistant.skills import default_engines
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/assistant", tags=["assistant"])
+
+ConversationIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="Conversation id")]
+
+
+class ConversationCreate(BaseModel):
+    """A new conversation; the language defaults to the member's locale."""
+
+    language: Literal["en", "zh"] | None = None
+
+
+class MessageCreate(BaseModel):
+    """One message from the signed-in member."""
+
+    text: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_MESSAGE_CHARS, strip_whitespace=True)
+    ]
+    channel: Literal["text", "voice", "touch", "gesture"] = "text"
+
+
+def _build(state: Any) -> Assistant:
+    # Share the home engine's controller when the app already built one (one set of device
+    # states for the home routes and the assistant).
+    services: dict[str, Any] = state.services
+    controller = services.get("home_controller") or services.get("home")
+    engines = default_engines(
+        state.db,
+        state.settings,
+        home_controller=controller if hasattr(controller, "turn_on") else None,
+    )
+    return Assistant(state.db, settings=state.settings, engines=engines)
+
+
+def _assistant(request: Request) -> Assistant:
+    assistant: Assistant = service(request, "assistant", _build)
+    return assistant
+
+
+@router.post("/conversations", status_code=201)
+def create_conversation(
+    request: Request, member: CurrentMember, body: ConversationCreate | None = None
+) -> dict[str, Any]:
+    """Start a conversation for the signed-in member."""
+    language = (body.language if body else None) or member.locale
+    conversation_id = _assistant(request).start(member, language=language)
+    return {"id": conversation_id, "language": language}
+
+
+@router.get("/conversations/{conversation_id}")
+def get_conversation(
+    request: Request, conversation_id: ConversationIdPath, member: CurrentMember
+) -> dict[str, Any]:
+    """The conversation's turns (only the member's own)."""
+    turns = _assistant(request).history(member, conversation_id)
+    return {"id": conversation_id, "data": turns, "count": len(turns)}
+
+
+@router.post("/conversations/{conversation_id}/messages")
+def post_message(
+    request: Request,
+    conversation_id: ConversationIdPath,
+    body: MessageCreate,
+    member: CurrentMember,
+) -> dict[str, Any]:
+    """Send a message; the reply with its skill, actions and whether it waits for a yes."""
+    reply = _assistant(request).handle(body.text, member, conversation_id, channel=body.channel)
+    return reply.to_dict()
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _chunks(text: str) -> Iterator[str]:
+    # Word by word for Latin text, a few characters at a time for Chinese.
+    for piece in re.findall(r"\S+\s*|\s+", text):
+        if re.search(r"[\u3400-\u9fff]", piece) and len(piece) > 4:
+            for i in range(0, len(piece), 4):
+                yield piece[i : i + 4]
+        else:
+            yield piece
+
+
+def _stream(reply: Reply) -> Iterator[str]:
+    meta = reply.to_dict()
+    meta.pop("reply")
+    yield _sse("meta", meta)
+    for chunk in _chunks(reply.reply):
+        yield _sse("delta", {"text": chunk})
+    yield _sse("done", {"reply": reply.reply})
+
+
+@router.post("/conversations/{conversation_id}/messages/stream")
+def stream_message(
+    request: Request,
+    conversation_id: ConversationIdPath,
+    body: MessageCreate,
+    member: CurrentMember,
+) -> StreamingResponse:
+    """Send a message; the reply streamed as Server-Sent Events: ``meta``, ``delta``..., ``done``.
+
+    The message is handled (and any error raised as JSON) before the stream starts.
+    """
+    reply = _assistant(request).handle(body.text, member, conversation_id, channel=body.channel)
+    return StreamingResponse(
+        _stream(reply),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
