@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -146,3 +147,32 @@ def history_cmd(
             r["changed_at"], r["entity_id"], r["state"], r["source"], str(r["actor_customer_id"])
         )
     console.print(table)
+
+
+@app.command("train-gestures")
+@handle_errors
+def train_gestures_cmd(
+    data: Annotated[
+        Path, typer.Option("--data", help="Folder with keypoint.csv and point_history.csv.")
+    ],
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the .npz.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Train the gesture classifiers (held-out split reported) and save their weights."""
+    from lingxi.errors import InvalidInputError
+    from lingxi.home.gestures import train_gesture_models
+
+    if not (data / "keypoint.csv").exists() or not (data / "point_history.csv").exists():
+        raise InvalidInputError.for_field(
+            "data", "a folder with keypoint.csv and point_history.csv", str(data)
+        )
+    with console.status("Training the gesture classifiers..."):
+        models, report = train_gesture_models(data)
+    target = out or Path(__file__).resolve().parents[1] / "home" / "models" / "gestures.npz"
+    models.save(target)
+    report["saved_to"] = str(target)  # type: ignore[assignment]
+    if as_json:
+        emit_json(report)
+        return
+    for key, value in report.items():
+        console.print(f"{key}: {value}")

@@ -158,6 +158,7 @@ class HomeController:
         self._owner: dict[str, int] = {}
         self._busy: set[str] = set()
         self._lock = threading.RLock()
+        self._gesture_models: Any = None
         self.driver.add_listener(self._on_device_state)
 
     # ------------------------------------------------------------------ home and parsing
@@ -523,6 +524,44 @@ class HomeController:
             )
         command = Command(intent, slots, tier=0, targets=fitting)
         return self.execute([command], member, channel="gesture", confirmed=confirmed)
+
+    def gesture_from_landmarks(
+        self,
+        member: Member,
+        *,
+        landmarks: Any = None,
+        history: Any = None,
+        width: float = 1.0,
+        height: float = 1.0,
+        target: str | None = None,
+    ) -> ActionResult:
+        """Classify a hand pose (21 landmarks) or a fingertip motion (16 points), then act.
+
+        Poses: open, close, pointer, ok. Motions: stop, clockwise, counter_clockwise, move
+        (``move`` only tracks the hand and does nothing). An unsure classification acts on
+        nothing and says so.
+        """
+        from lingxi.home.gestures import GestureModels
+
+        if self._gesture_models is None:
+            self._gesture_models = GestureModels.from_package()
+        models = self._gesture_models
+        if history is not None:
+            label, confidence = models.classify_motion(history, width=width, height=height)
+        elif landmarks is not None:
+            label, confidence = models.classify_pose(landmarks)
+        else:
+            raise InvalidInputError.for_field("landmarks", "given (or a history)", None)
+        if label is None or label == "move":
+            return ActionResult(
+                ok=False,
+                reply="No gesture recognised." if label is None else "Hand moving.",
+                reason="no_gesture" if label is None else "no_action",
+                commands=[{"gesture": label, "confidence": round(confidence, 3)}],
+            )
+        result = self.gesture(label, member, target=target)
+        result.commands.insert(0, {"gesture": label, "confidence": round(confidence, 3)})
+        return result
 
     def _correct(self, member: Member, channel: str) -> ActionResult:
         """ "No, the other one": undo the last action and do it on the other candidate."""
