@@ -6,12 +6,12 @@ import gzip
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from lingxi.api.deps import SESSION_COOKIE, CurrentMember, DatabaseDep, SettingsDep, service
-from lingxi.data.repos import identity
+from lingxi.data.repos import catalog, identity
 from lingxi.errors import UnauthorizedError
 
 __all__ = ["router"]
@@ -104,3 +104,25 @@ def city_geojson(request: Request, member: CurrentMember, settings: SettingsDep)
         headers["Content-Encoding"] = "gzip"
         return Response(packed, media_type="application/geo+json", headers=headers)
     return Response(raw, media_type="application/geo+json", headers=headers)
+
+
+@router.get("/products")
+def product_facts(
+    member: CurrentMember,
+    db: DatabaseDep,
+    ids: Annotated[str, Query(max_length=400, pattern=r"^\d{1,10}(,\d{1,10}){0,29}$")],
+) -> dict[str, Any]:
+    """Catalogue facts the product cards show (rating, ingredients) for up to 30 ids ("1,2,3")."""
+    wanted = [int(i) for i in ids.split(",")]
+    with db.session() as session:
+        views = catalog.get_products(session, product_ids=wanted)
+    data = [
+        {
+            "id": p.id,
+            "rating": p.rating,
+            "category": p.category,
+            "ingredients": list(p.ingredients[:12]),
+        }
+        for p in views
+    ]
+    return {"data": data, "count": len(data)}

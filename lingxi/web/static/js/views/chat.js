@@ -22,14 +22,16 @@ const chat = { messages: [], conversationId: null, baseQuery: "", chips: new Set
 
 /** Which backend answers: the assistant (preferred) or the shopping guide directly. */
 async function backends() {
-  const [message, conversations, recommend, compare, voice] = await Promise.all([
+  const [stream, plain, conversations, recommend, compare, voice, facts] = await Promise.all([
+    discover(/^POST \/api\/assistant\/[\w/{}_-]*messages\/stream$/),
     discover(/^POST \/api\/assistant\/[\w/{}_-]*messages$/),
     discover(/^POST \/api\/assistant\/conversations$/),
     discover(/^(POST|GET) \/api\/guide\/recommend$/),
     discover(/^(POST|GET) \/api\/guide\/compare$/),
     discover(/^POST \/api\/(assistant|home)\/[\w/{}_-]*(voice|audio|speech)[\w/{}_-]*$/),
+    discover(/^GET \/api\/web\/products$/),
   ]);
-  return { message, conversations, recommend, compare, voice };
+  return { message: stream || plain, conversations, recommend, compare, voice, facts };
 }
 
 function queryText() {
@@ -165,7 +167,9 @@ export async function render(container, ctx) {
   const compareBar = h("div", { class: "compare-bar" });
   const micBtn = h("button", { type: "button", class: "btn-icon mic", "aria-label": be.voice ? t("chat.mic") : t("chat.micUnavailable"), title: be.voice ? t("chat.mic") : t("chat.micUnavailable"), disabled: !be.voice }, icon("mic"));
 
+  const chatBox = h("div", { class: "chat" });
   const redraw = () => {
+    chatBox.dataset.busy = String(chat.busy);
     replace(log, chat.messages.length ? chat.messages.map((m) => messageView(m, ctx, redraw)) : examples());
     drawChips();
     drawCompareBar();
@@ -223,7 +227,7 @@ export async function render(container, ctx) {
     const lastItems = [...chat.messages].reverse().find((m) => m.items && m.items.length)?.items || [];
     const items = lastItems.filter((p) => p.id === a || p.id === b);
     chat.selected.clear();
-    if (be.message) {
+    if (be.message && !be.compare) {
       const pos = (id) => lastItems.findIndex((p) => p.id === id) + 1;
       const text = lang() === "zh" ? `比较第${pos(a)}个和第${pos(b)}个` : `compare number ${pos(a)} and number ${pos(b)}`;
       await send(text, { refine: false, compareItems: items });
@@ -234,7 +238,7 @@ export async function render(container, ctx) {
     redraw();
     try {
       const method = be.compare.split(" ")[0];
-      const body = { a: a, b: b, product_ids: [a, b], need: chat.baseQuery };
+      const body = { a: String(a), b: String(b), need: chat.baseQuery };
       const cmp = method === "GET" ? await api(fillPath(be.compare, {}), { query: { a, b, need: chat.baseQuery } }) : await api(fillPath(be.compare, {}), { method, body });
       Object.assign(bot, { pending: false, text: cmp.verdict || "", comparison: cmp, items });
     } catch (err) {
@@ -256,24 +260,26 @@ export async function render(container, ctx) {
     const path = await conversationPath();
     const body = { text, message: text, language: lang(), channel: "text" };
     if (chat.conversationId) body.conversation_id = chat.conversationId;
+    // Events: "meta" (cards, actions, needs_confirmation), "delta" (a piece of text), "done".
     await postStream(path, body, ({ event, data }) => {
-      const isFinal = data && typeof data === "object" && ("reply" in data || "items" in data) && event !== "delta";
-      if (isFinal) {
-        bot.text = data.reply ?? bot.text;
-        bot.items = data.items || [];
+      if (event === "meta" || (event === "done" && data && "items" in data)) {
+        bot.items = data.items || bot.items || [];
         bot.needsConfirmation = Boolean(data.needs_confirmation);
+        bot.actions = data.actions || bot.actions;
         if (data.conversation_id) chat.conversationId = data.conversation_id;
-        if (compareItems && bot.items.length === 2) {
-          const facts = (data.actions || []).map((a) => a.result).find((r) => r && r.rows);
-          bot.comparison = facts || { verdict: "" };
-        }
+        if (event === "done") bot.text = data.reply ?? bot.text;
+      } else if (event === "delta") {
+        bot.text += typeof data === "string" ? data : data?.text ?? "";
         bot.pending = false;
+      } else if (event === "done") {
+        bot.text = data?.reply ?? bot.text;
       } else if (event === "error") {
         bot.text = t("error", { message: data?.message || data?.error?.message || String(data) });
-        bot.pending = false;
-      } else {
-        const piece = typeof data === "string" ? data : data?.text ?? data?.delta ?? data?.token ?? "";
-        bot.text += piece;
+      }
+      if (event === "done" || event === "error") bot.pending = false;
+      if (compareItems && bot.items && bot.items.length === 2 && !bot.comparison) {
+        const facts = (bot.actions || []).map((a) => a.result).find((r) => r && r.rows);
+        bot.comparison = facts || { verdict: "" };
       }
       redraw();
     });
@@ -286,9 +292,27 @@ export async function render(container, ctx) {
     Object.assign(bot, { text: result.message || "", items: result.items || [], relaxed: result.relaxed || [] });
   }
 
+  // The engines' cards carry no rating: fill it in from the catalogue.
+  async function enrich(bot) {
+    const missing = (bot.items || []).filter((p) => p.rating === undefined);
+    if (!missing.length || !be.facts) return;
+    try {
+      const { data } = await api(fillPath(be.facts, {}), { query: { ids: missing.map((p) => p.id).join(",") } });
+      const by = Object.fromEntries(data.map((f) => [f.id, f]));
+      for (const p of missing) p.rating = by[p.id] ? by[p.id].rating : null;
+    } catch (err) {
+      console.warn("product facts unavailable", err);
+    }
+  }
+
   async function send(text, { refine = false, compareItems = null } = {}) {
     text = (text || "").trim();
-    if (!text || chat.busy) return;
+    if (!text) return;
+    if (chat.busy) {
+      // One request at a time: the latest tap or message waits for the current reply.
+      chat.queued = [text, { refine, compareItems }];
+      return;
+    }
     if (!refine && !compareItems && !["yes", "确认"].includes(text)) {
       chat.baseQuery = text;
       chat.chips.clear();
@@ -301,6 +325,7 @@ export async function render(container, ctx) {
       if (be.message) await askAssistant(text, bot, compareItems);
       else if (be.recommend) await askGuide(text, bot);
       else bot.text = t("chat.unavailable");
+      await enrich(bot);
     } catch (err) {
       bot.text = t("error", { message: err.message });
     } finally {
@@ -308,8 +333,14 @@ export async function render(container, ctx) {
       chat.busy = false;
       redraw();
     }
+    if (chat.queued) {
+      const [next, opts] = chat.queued;
+      chat.queued = null;
+      await send(next, opts);
+    }
   }
   sendImpl = send;
+  add(chatBox, log, chipBar, compareBar);
 
   const form = h(
     "form",
@@ -371,7 +402,7 @@ export async function render(container, ctx) {
     h("header", {}, h("h1", { text: t("chat.title") }), h("p", { class: "muted", text: t("chat.lead") })),
     !available ? h("p", { class: "notice", text: t("chat.unavailable") }) : null,
     available && !be.message ? h("p", { class: "notice", text: t("chat.guideOnly") }) : null,
-    h("div", { class: "chat" }, log, chipBar, compareBar, form),
+    add(chatBox, form),
   );
   redraw();
   if (!available) {
