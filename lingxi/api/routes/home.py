@@ -1,9 +1,270 @@
-"""HTTP routes of the home engine under `/api/home`."""
+"""`/api/home`: commands (text, voice transcript, touch, gestures), state, history, bindings, live stream.
+
+Every route acts on the signed-in member's household only. Risky actions (unlock, covers,
+heating) answer 409 ``confirmation_required`` with a token, which ``POST /confirm`` redeems.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from lingxi.api.deps import CurrentMember, DatabaseDep, service
+from lingxi.data.repos import home as repo
+from lingxi.errors import InvalidInputError, NotFoundError
+from lingxi.home import DEFAULT_GESTURE_BINDINGS, DeviceState, HomeController, create_driver
+from lingxi.home.nlu import HOME_INTENTS, MAX_TEXT_CHARS
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/home", tags=["home"])
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The request.")]
+AreaField = Annotated[str | None, Field(max_length=100, description="The room it came from.")]
+EntityId = Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[a-z_]+\.[a-z0-9_]+$")]
+GestureName = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+
+
+class ParseBody(BaseModel):
+    """A request to parse without acting."""
+
+    text: Text
+    area: AreaField = None
+
+
+class CommandBody(BaseModel):
+    """A typed request or a voice transcript."""
+
+    text: Text
+    channel: Literal["text", "voice"] = "text"
+    area: AreaField = None
+
+
+class ConfirmBody(BaseModel):
+    """The token of a request that waits for a yes."""
+
+    token: Annotated[str, Field(min_length=8, max_length=100)]
+
+
+class TouchBody(BaseModel):
+    """A tile or slider of the web app: explicit target and action."""
+
+    entity_id: EntityId
+    intent: Annotated[str, Field(max_length=60)] = "HassTurnOn"
+    slots: dict[str, Any] = Field(default_factory=dict)
+    confirmed: bool = False
+
+
+class GestureBody(BaseModel):
+    """A gesture event (pad swipe/tap/long press, or a recognised gesture) or raw landmarks."""
+
+    gesture: GestureName | None = None
+    landmarks: Annotated[list[list[float]], Field(max_length=21)] | None = None
+    """21 hand landmarks (x, y) in pixels."""
+    history: Annotated[list[list[float]], Field(max_length=16)] | None = None
+    """16 fingertip positions (x, y) in pixels."""
+    width: Annotated[float, Field(gt=0, le=10000)] = 1.0
+    height: Annotated[float, Field(gt=0, le=10000)] = 1.0
+    target: EntityId | None = None
+
+
+class BindingBody(BaseModel):
+    """What a gesture does: a Home Assistant intent and fixed slots."""
+
+    intent: Annotated[str, Field(max_length=60)]
+    slots: dict[str, Any] = Field(default_factory=dict)
+
+
+def _controller(request: Request) -> HomeController:
+    def build(state: Any) -> HomeController:
+        settings = state.settings
+        driver = create_driver("mqtt", settings=settings.mqtt) if settings.mqtt.url else None
+        controller = HomeController(state.db, settings=settings.home, driver=driver)
+        state.on_shutdown.append(controller.close)
+        return controller
+
+    controller: HomeController = service(request, "home_controller", build)
+    return controller
+
+
+@router.post("/parse")
+def parse(body: ParseBody, request: Request, member: CurrentMember) -> dict[str, Any]:
+    """The intents and slots in a request (the `lingxi home parse --json` document)."""
+    result = _controller(request).parse(body.text, member.household_id, context_area=body.area)
+    doc = result.to_dict()
+    doc["targets"] = [list(c.targets) for c in result.commands]
+    return doc
+
+
+@router.post("/command")
+def command(body: CommandBody, request: Request, member: CurrentMember) -> dict[str, Any]:
+    """Understand and carry out a request; 409 with a token when it needs a confirmation."""
+    result = _controller(request).handle(
+        body.text, member, channel=body.channel, context_area=body.area
+    )
+    return result.to_dict()
+
+
+@router.post("/confirm")
+def confirm(body: ConfirmBody, request: Request, member: CurrentMember) -> dict[str, Any]:
+    """Carry out a request that waited for a yes."""
+    return _controller(request).confirm(body.token, member).to_dict()
+
+
+@router.post("/touch")
+def touch(body: TouchBody, request: Request, member: CurrentMember) -> dict[str, Any]:
+    """A tile or slider: ``intent`` is a Home Assistant intent, or ``select`` to point at it."""
+    if body.intent != "select" and body.intent not in HOME_INTENTS:
+        raise InvalidInputError.for_field("intent", "a home intent or 'select'", body.intent)
+    result = _controller(request).touch(
+        body.entity_id, member, intent=body.intent, slots=body.slots, confirmed=body.confirmed
+    )
+    return result.to_dict()
+
+
+@router.post("/gesture")
+def gesture(body: GestureBody, request: Request, member: CurrentMember) -> dict[str, Any]:
+    """A gesture event by name, or landmarks/trajectory to classify first."""
+    controller = _controller(request)
+    if body.gesture is not None:
+        return controller.gesture(body.gesture, member, target=body.target).to_dict()
+    if body.landmarks is None and body.history is None:
+        raise InvalidInputError.for_field("gesture", "a name, landmarks or a history", None)
+    return controller.gesture_from_landmarks(
+        member,
+        landmarks=body.landmarks,
+        history=body.history,
+        width=body.width,
+        height=body.height,
+        target=body.target,
+    ).to_dict()
+
+
+@router.post("/undo")
+def undo(request: Request, member: CurrentMember) -> dict[str, Any]:
+    """Put back the states from before the member's last action."""
+    return _controller(request).undo(member).to_dict()
+
+
+@router.get("/state")
+def state(
+    request: Request,
+    member: CurrentMember,
+    entity_id: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    """Current states of the household's entities."""
+    rows = _controller(request).state(member.household_id, entity_id)
+    return {"data": rows, "count": len(rows)}
+
+
+@router.get("/history")
+def history(
+    request: Request,
+    member: CurrentMember,
+    entity_id: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> dict[str, Any]:
+    """Recorded changes, newest first: what, who (actor), how (source) and when."""
+    rows = _controller(request).history(member.household_id, entity_id=entity_id, limit=limit)
+    return {"data": rows, "count": len(rows)}
+
+
+@router.get("/gestures/bindings")
+def list_bindings(member: CurrentMember, db: DatabaseDep) -> dict[str, Any]:
+    """The household's gesture bindings, and the defaults for gestures it has not bound."""
+    with db.session() as s:
+        own = [b.to_dict() for b in repo.list_gesture_bindings(s, household_id=member.household_id)]
+    bound = {b["gesture"] for b in own}
+    defaults = [
+        {"gesture": g, "intent": i, "slots": sl}
+        for g, (i, sl) in sorted(DEFAULT_GESTURE_BINDINGS.items())
+        if g not in bound
+    ]
+    return {"data": own, "count": len(own), "defaults": defaults}
+
+
+@router.put("/gestures/bindings/{gesture}")
+def put_binding(
+    gesture: Annotated[str, PathParam(pattern=r"^[a-z_]{1,40}$")],
+    body: BindingBody,
+    member: CurrentMember,
+    db: DatabaseDep,
+) -> dict[str, Any]:
+    """Bind a gesture of the household to an intent with fixed slots."""
+    if body.intent not in HOME_INTENTS:
+        raise InvalidInputError.for_field(
+            "intent", "a home intent such as HassLightSet", body.intent
+        )
+    if len(json.dumps(body.slots)) > 2000:
+        raise InvalidInputError.for_field("slots", "at most 2000 characters of JSON", "...")
+    with db.session() as s:
+        binding = repo.set_gesture_binding(
+            s,
+            household_id=member.household_id,
+            gesture=gesture,
+            intent=body.intent,
+            slots=body.slots,
+        )
+    return binding.to_dict()
+
+
+@router.delete("/gestures/bindings/{gesture}", status_code=204)
+def delete_binding(gesture: str, member: CurrentMember, db: DatabaseDep) -> None:
+    """Remove a binding (the default, if any, applies again)."""
+    with db.session() as s:
+        if not repo.delete_gesture_binding(s, household_id=member.household_id, gesture=gesture):
+            raise NotFoundError(f"No binding for gesture {gesture!r}.", field="gesture")
+
+
+@router.get("/stream")
+async def stream(
+    request: Request,
+    member: CurrentMember,
+    max_events: Annotated[int | None, Query(ge=1, le=10000)] = None,
+) -> StreamingResponse:
+    """Server-sent events: a ``snapshot`` of every state, then one ``state`` event per change."""
+    controller = _controller(request)
+    household_id = member.household_id
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[DeviceState] = asyncio.Queue(maxsize=1000)
+
+    def on_change(changed_household: int, changed: DeviceState) -> None:
+        if changed_household == household_id:
+            loop.call_soon_threadsafe(_put, queue, changed)
+
+    snapshot = controller.state(household_id)
+    unsubscribe = controller.subscribe(on_change)
+
+    async def events() -> AsyncIterator[str]:
+        sent = 0
+        try:
+            yield f"event: snapshot\ndata: {json.dumps(snapshot, ensure_ascii=False)}\n\n"
+            sent += 1
+            while max_events is None or sent < max_events:
+                if await request.is_disconnected():
+                    break
+                try:
+                    changed = await asyncio.wait_for(queue.get(), timeout=15)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield f"event: state\ndata: {json.dumps(changed.to_dict(), ensure_ascii=False)}\n\n"
+                sent += 1
+        finally:
+            unsubscribe()
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+def _put(queue: asyncio.Queue[DeviceState], state: DeviceState) -> None:
+    if not queue.full():
+        queue.put_nowait(state)
