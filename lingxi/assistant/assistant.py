@@ -327,8 +327,8 @@ class Assistant:
             return route.skill, say("conflict", turn.language, message=err.message)
         except ConflictError as err:
             return route.skill, say("conflict", turn.language, message=err.message)
-        except UnavailableError as err:
-            logger.warning("skill %s unavailable: %s", route.skill, err)
+        except LingxiError as err:
+            logger.warning("skill %s failed: %s", route.skill, err)
             return route.skill, say("conflict", turn.language, message=err.message)
 
     # --- audit -----------------------------------------------------------------------------
@@ -666,6 +666,21 @@ class Assistant:
                 else say("track_eta_past", lang, eta=_clock(eta))
             )
         status = _status_words(shipment.status, lang)
+        try:
+            position = self.engines.dispatch.position(shipment.id)
+        except LingxiError:
+            position = None
+        if (
+            position
+            and position.get("vehicle")
+            and shipment.status in ("created", "picked_up", "in_transit", "out_for_delivery")
+        ):
+            before = position.get("stops_before")
+            eta_text += (
+                f" 由{position['vehicle']}配送，前面还有{before}站。"
+                if lang == "zh"
+                else f" On {position['vehicle']}, {before} stops before yours."
+            )
         others = turn.state.pop("_other_live", [])
         if others:
             ids = ", ".join(f"#{i}" for i in others)

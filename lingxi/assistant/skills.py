@@ -32,6 +32,7 @@ __all__ = [
     "CatalogueGuide",
     "DispatchEngine",
     "Engines",
+    "FacadeDispatch",
     "GuideAnswer",
     "FacadeGuide",
     "FacadeHome",
@@ -153,6 +154,10 @@ class DispatchEngine(Protocol):
 
     def eta(self, shipment_id: int) -> datetime | None:
         """The current plan's ETA for a shipment, if planned."""
+        ...
+
+    def position(self, shipment_id: int) -> dict[str, Any] | None:
+        """Where the shipment sits on its planned route (``vehicle``, ``stops_before``)."""
         ...
 
 
@@ -442,6 +447,52 @@ class StoredEtaDispatch:
         with self.db.session() as session:
             return orders.get_shipment(session, shipment_id=shipment_id).eta
 
+    def position(self, shipment_id: int) -> dict[str, Any] | None:
+        """Unknown without the dispatch engine."""
+        return None
+
+
+class FacadeDispatch:
+    """The dispatch engine's ``plan_shipments`` / ``eta_for_shipment`` behind :class:`DispatchEngine`."""
+
+    def __init__(self, db: Database, settings: Settings | None = None) -> None:
+        self.db = db
+        self.time_limit_s = settings.dispatch.time_limit_s if settings is not None else 2.0
+        self._network: Any = None
+        self._lock = threading.Lock()
+
+    def plan(self) -> None:
+        """Plan today's open shipments (routes, ETAs) with the road network loaded once."""
+        from datetime import UTC
+
+        from lingxi.dispatch import DispatchParams, load_network, plan_shipments
+
+        with self._lock:
+            if self._network is None:
+                self._network = load_network()
+            plan_shipments(
+                self.db,
+                datetime.now(UTC).date(),
+                params=DispatchParams(time_limit=self.time_limit_s),
+                network=self._network,
+            )
+
+    def _info(self, shipment_id: int) -> dict[str, Any]:
+        from lingxi.dispatch import eta_for_shipment
+
+        info: dict[str, Any] = eta_for_shipment(self.db, shipment_id)
+        return info
+
+    def eta(self, shipment_id: int) -> datetime | None:
+        """The ETA of the current plan (written to the shipment by the planner)."""
+        eta = self._info(shipment_id).get("eta")
+        return datetime.fromisoformat(eta) if isinstance(eta, str) else None
+
+    def position(self, shipment_id: int) -> dict[str, Any] | None:
+        """The shipment's vehicle and how many stops come before it."""
+        route = self._info(shipment_id).get("route")
+        return dict(route) if isinstance(route, dict) else None
+
 
 class FacadeGuide:
     """The guide engine's :class:`lingxi.guide.ShoppingGuide` behind :class:`GuideEngine`."""
@@ -531,6 +582,10 @@ class FacadeHome:
             return HomeOutcome(False, err.message, needs_confirmation=True, confirm_token=err.token)
         except (ForbiddenError, NotFoundError) as err:
             return HomeOutcome(False, err.message)
+        except LingxiError as err:
+            # The engine could not carry it out; say so instead of failing the whole turn.
+            logger.warning("home engine refused %r: %s", text[:80], err)
+            return HomeOutcome(False, err.message)
         return self._outcome(result)
 
     def confirm(self, token: str, member: Member) -> HomeOutcome:
@@ -602,6 +657,15 @@ def _real_home(db: Database, settings: Settings | None) -> HomeEngine | None:
     return FacadeHome(HomeController(db, settings=home_settings, driver=driver))
 
 
+def _real_dispatch(db: Database, settings: Settings | None) -> DispatchEngine | None:
+    try:
+        from lingxi.dispatch import eta_for_shipment, plan_shipments  # noqa: F401
+    except ImportError as err:
+        logger.warning("dispatch facade not importable, using stored ETAs: %s", err)
+        return None
+    return FacadeDispatch(db, settings)
+
+
 def default_engines(
     db: Database,
     settings: Settings | None = None,
@@ -620,12 +684,13 @@ def default_engines(
         home = FacadeHome(home_controller)
     elif real:
         home = _real_home(db, settings)
+    dispatch = _real_dispatch(db, settings) if real else None
     notes = [
         "guide: ShoppingGuide (built on first use)" if real else "guide: catalogue filter",
-        "dispatch: stored ETA (no planning facade yet)",
+        "dispatch: plan_shipments" if dispatch else "dispatch: stored ETA",
         "home: HomeController" if home else "home: not available",
     ]
-    return Engines(guide=guide, dispatch=StoredEtaDispatch(db), home=home, notes=notes)
+    return Engines(guide=guide, dispatch=dispatch or StoredEtaDispatch(db), home=home, notes=notes)
 
 
 def engine_matchers() -> tuple[Any, Any]:
