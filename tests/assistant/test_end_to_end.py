@@ -9,7 +9,9 @@ minute (the real ShoppingGuide embeds the whole catalogue on first use).
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -26,12 +28,46 @@ home_mod = pytest.importorskip("lingxi.home")
 
 @pytest.mark.slow
 def test_order_delivery_eta_and_porch_light(db: Database) -> None:
-    """The whole chain across guide, orders, dispatch data and the home, through one conversation."""
+    """The whole chain across guide, orders, dispatch and the home (in-process devices)."""
     load_demo(db)
+    _chain(db, home_mod.HomeController(db))
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_chain_with_the_porch_light_on_mosquitto(pg_db: Database) -> None:
+    """The same chain on PostgreSQL with the home's MQTT driver and a simulated device hub on
+    the Mosquitto broker at 127.0.0.1:1883: the porch light's command goes over the broker."""
+    from lingxi.config import MQTTSettings
+    from lingxi.data.repos import home as home_repo
+    from lingxi.home.drivers.mqtt import SimulatedHub
+
+    load_demo(pg_db)
+    tag = uuid.uuid4().hex[:8]
+    settings = MQTTSettings(
+        url="mqtt://127.0.0.1:1883", base_topic=f"lingxi_assist_{tag}", discovery_prefix=f"ha_{tag}"
+    )
+    with pg_db.session() as s:
+        mei = identity.find_customer_by_email(s, email="mei@demo.lingxi")
+        assert mei is not None
+        entities = home_repo.list_entities(s, household_id=mei.household_id)
+    hub = SimulatedHub(settings=settings, household_id=mei.household_id, entities=entities)
+    driver = home_mod.create_driver("mqtt", settings=settings)
+    controller = home_mod.HomeController(pg_db, driver=driver)
+    try:
+        _chain(pg_db, controller)
+        porch_topic = f"{settings.base_topic}/{mei.household_id}/light/porch/set"
+        assert any(topic == porch_topic and not retained for topic, _, retained in hub.received)
+        assert hub.state("light.porch").state == "on"
+    finally:
+        controller.close()
+        hub.close(clear_retained=True)
+
+
+def _chain(db: Database, controller: Any) -> None:
     with db.session() as s:
         mei = identity.find_customer_by_email(s, email="mei@demo.lingxi")
     assert mei is not None
-    controller = home_mod.HomeController(db)
     engines = Engines(
         guide=CatalogueGuide(db), dispatch=FacadeDispatch(db), home=FacadeHome(controller)
     )
