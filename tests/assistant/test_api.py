@@ -109,3 +109,18 @@ def test_bad_bodies_are_422(client: TestClient, world: World, body: dict) -> Non
     r = client.post(f"/api/assistant/conversations/{cid}/messages", headers=h, json=body)
     assert r.status_code == 422
     assert "text" in r.text or "channel" in r.text
+
+
+def test_the_app_assistant_shares_the_home_controller(world: World, settings: Settings) -> None:
+    """Built by the app, the assistant uses the one HomeController of the home routes."""
+    app = create_app(settings, database=world.db)
+    with TestClient(app) as c:
+        r = c.post(
+            "/api/assistant/conversations/1/messages",
+            headers=_headers(world, world.mei.customer_id),
+            json={"text": "hello"},
+        )
+        assert r.status_code == 404  # no conversation 1 yet; the service is built anyway
+        assistant = app.state.services["assistant"]
+        controller = app.state.services["home_controller"]
+        assert assistant.engines.home.controller is controller

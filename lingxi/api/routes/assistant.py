@@ -38,16 +38,25 @@ class MessageCreate(BaseModel):
     channel: Literal["text", "voice", "touch", "gesture"] = "text"
 
 
-def _build(state: Any) -> Assistant:
-    # Share the home engine's controller when the app already built one (one set of device
-    # states for the home routes and the assistant).
+def _home_controller(state: Any) -> Any:
+    # One HomeController per app, shared with the home routes (same service name and recipe),
+    # so the assistant and the home dashboard see one set of device states.
     services: dict[str, Any] = state.services
-    controller = services.get("home_controller") or services.get("home")
-    engines = default_engines(
-        state.db,
-        state.settings,
-        home_controller=controller if hasattr(controller, "turn_on") else None,
-    )
+    if "home_controller" not in services:
+        try:
+            from lingxi.home import HomeController, create_driver
+        except ImportError:
+            return None
+        settings = state.settings
+        driver = create_driver("mqtt", settings=settings.mqtt) if settings.mqtt.url else None
+        controller = HomeController(state.db, settings=settings.home, driver=driver)
+        state.on_shutdown.append(controller.close)
+        services["home_controller"] = controller
+    return services["home_controller"]
+
+
+def _build(state: Any) -> Assistant:
+    engines = default_engines(state.db, state.settings, home_controller=_home_controller(state))
     return Assistant(state.db, settings=state.settings, engines=engines)
 
 
