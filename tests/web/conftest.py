@@ -132,13 +132,17 @@ def new_page(browser: Any, width: str, console: Console, locale: str = "en-GB") 
     """A page in a fresh context (own cookies) at one of :data:`WIDTHS`."""
     w, hgt = WIDTHS[width]
     context = browser.new_context(viewport={"width": w, "height": hgt}, locale=locale)
-    page = context.new_page()
-    page.on(
-        "console",
-        lambda m: (
-            console.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None
-        ),
-    )
+    return watch(context.new_page(), console)
+
+
+def watch(page: Any, console: Console) -> Any:
+    """Record ``page``'s console errors and uncaught exceptions in ``console``."""
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            console.errors.append(f"console.error: {message.text}")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda e: console.errors.append(f"pageerror: {e}"))
     page.set_default_timeout(15_000)
     return page

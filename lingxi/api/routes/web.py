@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,8 +12,8 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from lingxi.api.deps import SESSION_COOKIE, CurrentMember, DatabaseDep, SettingsDep, service
-from lingxi.data.repos import catalog, identity
-from lingxi.errors import UnauthorizedError
+from lingxi.data.repos import catalog, fleet, identity, orders
+from lingxi.errors import ForbiddenError, UnauthorizedError
 
 __all__ = ["router"]
 
@@ -126,3 +127,56 @@ def product_facts(
         for p in views
     ]
     return {"data": data, "count": len(data)}
+
+
+@router.get("/ops")
+def operations(
+    member: CurrentMember,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    day: Annotated[date | None, Query(description="Plan day (default: today, UTC)")] = None,
+) -> dict[str, Any]:
+    """The operations board: the day's live routes with their lines and stops, the open
+    shipments no route serves, the depot and the vehicles. A demo operator view, with the same
+    rule as the dispatch engine's planning routes: a household owner, outside production."""
+    if settings.environment == "production" or member.role != "owner":
+        raise ForbiddenError(
+            "The operations board is a demo operator view: a household owner, outside production.",
+            field="role",
+        )
+    day = day or datetime.now(UTC).date()
+    with db.session() as session:
+        depots, vehicles = fleet.get_fleet(session)
+        routes = fleet.current_routes(session, plan_date=day)
+        open_shipments = orders.list_open_shipments(session)
+    planned = {s.shipment_id for r in routes for s in r.stops if s.shipment_id is not None}
+    route_docs = []
+    for r in routes:
+        doc = r.to_dict()
+        doc["geometry"] = [[round(p[1], 5), round(p[0], 5)] for p in r.geometry]
+        route_docs.append(doc)
+    unassigned = [
+        {
+            "shipment_id": s.id,
+            "order_id": s.order_id,
+            "status": s.status,
+            "lat": s.lat,
+            "lon": s.lon,
+        }
+        for s in open_shipments
+        if s.id not in planned
+    ]
+    depot = depots[0] if depots else None
+    return {
+        "day": day.isoformat(),
+        "depot": {"name": depot.name, "lat": depot.lat, "lon": depot.lon} if depot else None,
+        "vehicles": [
+            {"name": v.name, "capacity": v.capacity, "lat": v.lat, "lon": v.lon} for v in vehicles
+        ],
+        "routes": route_docs,
+        "unassigned": unassigned,
+        "cost": {
+            "distance_m": sum(r.distance_m for r in routes),
+            "duration_s": sum(r.duration_s for r in routes),
+        },
+    }

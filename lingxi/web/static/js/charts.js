@@ -35,7 +35,10 @@ export function lineChart({ points, title, format = (v) => String(v), yMin = nul
     const dot = el("circle", { cx: x(i), cy: y(p.y), r: 3.5, fill: color });
     dot.append(el("title", {}, `${p.x}: ${format(p.y)}`));
     svg.append(dot);
-    if (i % every === 0 || i === points.length - 1) svg.append(el("text", { x: x(i), y: H - 8, "text-anchor": "middle", class: "axis" }, p.x));
+    if (i % every === 0 || i === points.length - 1) {
+      const anchor = points.length > 1 && i === points.length - 1 ? "end" : i === 0 && points.length > 1 ? "start" : "middle";
+      svg.append(el("text", { x: x(i), y: H - 8, "text-anchor": anchor, class: "axis" }, p.x));
+    }
   });
   return svg;
 }

@@ -1,31 +1,18 @@
 // Operations: today's routes on the map, unassigned stops, a traffic report control that
 // re-plans, and charts of cost and on-time rate through the day.
 
-import { api, fillPath } from "../api.js";
+import { api } from "../api.js";
 import { lineChart } from "../charts.js";
 import { add, formatTime, h, replace, toast } from "../dom.js";
-import { discover, roadNetwork, toCoords, toLonLat } from "../engines.js";
+import { discover, roadNetwork } from "../engines.js";
 import { lang, t } from "../i18n.js";
 import { drawMap, legend } from "../map.js";
 
 const COLORS = ["#2563eb", "#d97706", "#7c3aed", "#059669", "#db2777", "#0891b2"];
+const LATE_AFTER_S = 15 * 60;
 
-async function backends() {
-  const [plan, traffic, metrics, replan] = await Promise.all([
-    discover(/^GET \/api\/dispatch\/(routes|plan|today|routes\/today)$/),
-    discover(/^POST \/api\/dispatch\/(traffic|traffic-reports|traffic_reports|reports\/traffic)$/),
-    discover(/^GET \/api\/dispatch\/(metrics|kpis|stats|history|timeline)$/),
-    discover(/^POST \/api\/dispatch\/(replan|plan|routes\/replan)$/),
-  ]);
-  return { plan, traffic, metrics, replan };
-}
-
-function routesOf(plan) {
-  return plan.routes || plan.data || [];
-}
-
-function stopPoint(s) {
-  return toLonLat(s.location || s.position || s) || null;
+function today() {
+  return new Date().toISOString().slice(0, 10);
 }
 
 function fmtDuration(s) {
@@ -34,156 +21,185 @@ function fmtDuration(s) {
   return m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m} min`;
 }
 
-export async function render(container) {
-  const be = await backends();
-  add(container, h("header", {}, h("h1", { text: t("ops.title") })));
-  if (!be.plan) {
-    add(container, h("p", { class: "notice", text: t("ops.unavailable") }));
+/**
+ * The day's series, kept in this browser: one point per plan seen (on load, after each traffic
+ * report or re-plan). Cost is the planned driving time; a stop is on time when its planned
+ * arrival is no later than 15 minutes after the first arrival this board saw promised for it.
+ */
+function recordSnapshot(board) {
+  const key = `lingxi.ops.${board.day}`;
+  const saved = JSON.parse(sessionStorage.getItem(key) || '{"promised": {}, "points": []}');
+  let stops = 0, onTime = 0;
+  for (const r of board.routes) {
+    for (const s of r.stops) {
+      if (!s.eta || s.shipment_id == null) continue;
+      const eta = Date.parse(s.eta);
+      const promised = saved.promised[s.shipment_id] ?? eta;
+      saved.promised[s.shipment_id] = promised;
+      stops += 1;
+      if (eta - promised <= LATE_AFTER_S * 1000) onTime += 1;
+    }
+  }
+  const point = { at: new Date().toISOString(), cost_s: board.cost.duration_s, on_time: stops ? onTime / stops : 1 };
+  const last = saved.points.at(-1);
+  if (!last || last.cost_s !== point.cost_s || last.on_time !== point.on_time) saved.points.push(point);
+  saved.points = saved.points.slice(-48);
+  sessionStorage.setItem(key, JSON.stringify(saved));
+  return saved.points;
+}
+
+export async function render(container, ctx) {
+  const [plan, traffic] = await Promise.all([
+    discover(/^POST \/api\/dispatch\/plan$/),
+    discover(/^POST \/api\/dispatch\/traffic$/),
+  ]);
+  add(container, h("header", {}, h("h1", { text: t("ops.title") }), h("p", { class: "muted", text: t("ops.demoNote") })));
+  if (ctx.member.role !== "owner") {
+    add(container, h("p", { class: "notice", text: t("ops.ownerOnly") }));
     return null;
   }
   const mapBox = h("section", { class: "card", "aria-labelledby": "routes-h" });
-  const side = h("div", { class: "stack" });
+  const unassignedBox = h("section", { class: "card", "aria-labelledby": "unassigned-h" });
+  const trafficBox = h("section", { class: "card", "aria-labelledby": "traffic-h" });
   const charts = h("div", { class: "grid-2" });
-  add(container, h("div", { class: "ops-layout" }, mapBox, side), charts);
+  add(container, h("div", { class: "ops-layout" }, mapBox, h("div", { class: "stack" }, trafficBox, unassignedBox)), charts);
 
   const roads = await roadNetwork();
-  let plan = null;
+  let board = null;
 
-  const draw = () => {
-    const routes = routesOf(plan);
-    const mapRoutes = [];
+  const drawBoard = () => {
     const markers = [];
-    routes.forEach((r, i) => {
+    const mapRoutes = board.routes.map((r, i) => {
       const color = COLORS[i % COLORS.length];
-      const stops = r.stops || [];
-      const coords = toCoords(r.geometry || r.path) || stops.map(stopPoint).filter(Boolean);
-      if (coords && coords.length >= 2) mapRoutes.push({ coords, color, label: r.vehicle || r.vehicle_name });
-      stops.forEach((s, k) => {
-        const p = stopPoint(s);
-        if (p) markers.push({ kind: "stop", lon: p[0], lat: p[1], color, r: 5, label: `${r.vehicle || ""} #${k + 1} ${s.label || s.name || s.address || ""}` });
-      });
-      const pos = toLonLat(r.position || r.vehicle_position);
-      if (pos) markers.push({ kind: "vehicle", id: `v${i}`, lon: pos[0], lat: pos[1], color, label: r.vehicle });
+      r.stops.forEach((s) => markers.push({ kind: "stop", lon: s.lon, lat: s.lat, color, r: 5, label: `${r.vehicle} #${s.sequence} · ${formatTime(s.eta, lang(), { timeStyle: "short" })}` }));
+      return { coords: r.geometry.length >= 2 ? r.geometry : r.stops.map((s) => [s.lon, s.lat]), color, label: r.vehicle };
     });
-    const depot = toLonLat(plan.depot);
-    if (depot) markers.push({ kind: "depot", lon: depot[0], lat: depot[1], text: t("orders.depot") });
-    const unassigned = plan.unassigned || [];
-    for (const u of unassigned) {
-      const p = stopPoint(u);
-      if (p) markers.push({ kind: "stop", lon: p[0], lat: p[1], color: "#b42318", r: 7, label: t("ops.unassigned") });
+    for (const u of board.unassigned) {
+      if (Number.isFinite(u.lat)) markers.push({ kind: "stop", lon: u.lon, lat: u.lat, color: "#b42318", r: 7, label: `${t("ops.unassigned")} #${u.shipment_id}` });
     }
+    if (board.depot) markers.push({ kind: "depot", lon: board.depot.lon, lat: board.depot.lat, label: board.depot.name, text: board.depot.name });
     const map = drawMap({ roads, routes: mapRoutes, markers, title: t("ops.routes") });
     map.svg.dataset.testid = "ops-map";
     replace(
       mapBox,
-      h("h2", { id: "routes-h", text: t("ops.routes") }),
+      h("h2", { id: "routes-h", text: `${t("ops.routes")} · ${board.day}` }),
       map.svg,
-      legend(routes.map((r, i) => [COLORS[i % COLORS.length], `${r.vehicle || r.vehicle_name || `${t("ops.vehicle")} ${i + 1}`} · ${t("ops.stops", { n: (r.stops || []).length })}`])),
-      h(
-        "table",
-        { class: "route-table" },
-        h("thead", {}, h("tr", {}, h("th", { scope: "col", text: t("ops.vehicle") }), h("th", { scope: "col", text: t("ops.stops", { n: "" }).trim() }), h("th", { scope: "col", text: t("ops.distance") }), h("th", { scope: "col", text: t("ops.duration") }))),
-        h(
-          "tbody",
-          {},
-          routes.map((r) =>
-            h("tr", {}, h("td", { text: r.vehicle || r.vehicle_name || "" }), h("td", { text: String((r.stops || []).length) }), h("td", { text: Number.isFinite(r.distance) ? `${(r.distance / 1000).toFixed(1)} km` : "–" }), h("td", { text: fmtDuration(r.duration) })),
-          ),
-        ),
-      ),
+      legend([...board.routes.map((r, i) => [COLORS[i % COLORS.length], `${r.vehicle} · ${t("ops.stops", { n: r.stops.length })}`]), ["#b42318", t("ops.unassigned")]]),
+      board.routes.length
+        ? h(
+            "table",
+            { class: "route-table", "data-testid": "routes" },
+            h("thead", {}, h("tr", {}, h("th", { scope: "col", text: t("ops.vehicle") }), h("th", { scope: "col", text: t("ops.stopsCol") }), h("th", { scope: "col", text: t("ops.distance") }), h("th", { scope: "col", text: t("ops.duration") }))),
+            h("tbody", {}, board.routes.map((r) => h("tr", {}, h("td", { text: `${r.vehicle} (v${r.version})` }), h("td", { text: String(r.stops.length) }), h("td", { text: `${(r.distance_m / 1000).toFixed(1)} km` }), h("td", { text: fmtDuration(r.duration_s) })))),
+          )
+        : h("p", { class: "muted", text: t("ops.noRoutes") }),
+      plan ? h("button", { type: "button", class: "btn-ghost", onclick: planDay, text: t("ops.replan") }) : null,
     );
     replace(
       unassignedBox,
       h("h2", { id: "unassigned-h", text: t("ops.unassigned") }),
-      unassigned.length
-        ? h("ul", { "data-testid": "unassigned" }, unassigned.map((u) => h("li", { text: u.label || u.name || u.address || u.stop_id || u.id || JSON.stringify(u) })))
+      board.unassigned.length
+        ? h("ul", { "data-testid": "unassigned" }, board.unassigned.map((u) => h("li", { text: `#${u.shipment_id} · ${t("orders.order", { id: u.order_id })} · ${t(`status.${u.status}`)}` })))
         : h("p", { class: "muted", text: t("ops.noUnassigned") }),
+    );
+    const zones = board.routes.flatMap((r) => r.stops.map((s) => h("option", { value: `${s.lat},${s.lon}`, text: `${r.vehicle} #${s.sequence} (${s.lat.toFixed(4)}, ${s.lon.toFixed(4)})` })));
+    const keep = target.value;
+    replace(target, zones);
+    if (keep) target.value = keep;
+    drawCharts(recordSnapshot(board));
+  };
+
+  const drawCharts = (points) => {
+    const label = (p) => formatTime(p.at, lang(), { timeStyle: "short" });
+    replace(
+      charts,
+      h("section", { class: "card" }, h("h2", { text: t("ops.cost") }), h("p", { class: "muted small", text: t("ops.costHelp") }), lineChart({ points: points.map((p) => ({ x: label(p), y: p.cost_s / 60 })), title: t("ops.cost"), format: (v) => `${v.toFixed(0)}′` })),
+      h("section", { class: "card" }, h("h2", { text: t("ops.ontime") }), h("p", { class: "muted small", text: t("ops.ontimeHelp") }), lineChart({ points: points.map((p) => ({ x: label(p), y: p.on_time * 100 })), title: t("ops.ontime"), format: (v) => `${v.toFixed(0)}%`, yMin: 0, yMax: 100, color: "#2563eb" })),
     );
   };
 
-  const unassignedBox = h("section", { class: "card", "aria-labelledby": "unassigned-h" });
-  const trafficBox = h("section", { class: "card", "aria-labelledby": "traffic-h" });
-  side.append(unassignedBox, trafficBox);
+  const load = async () => {
+    board = await api("/api/web/ops", { query: { day: today() } });
+    drawBoard();
+  };
 
-  // Traffic report: a segment (way) or a zone around a point, and a slowdown factor.
+  const planDay = async () => {
+    try {
+      await api(plan.slice(5), { method: "POST", body: { day: today(), time_limit_s: 2 } });
+      await load();
+      toast(t("ops.planned"));
+    } catch (err) {
+      toast(t("error", { message: err.message }), "error");
+    }
+  };
+
+  // The report holds from now for two hours; when today's routes are already over (a demo
+  // opened late), it starts ten minutes before the first planned stop instead, so the re-plan
+  // has something under way to change.
+  const spanStart = () => {
+    const now = new Date();
+    const etas = (board?.routes || []).flatMap((r) => r.stops.map((s) => Date.parse(s.eta))).filter(Number.isFinite);
+    if (!etas.length || now.getTime() < Math.max(...etas)) return now;
+    return new Date(Math.min(...etas) - 10 * 60 * 1000);
+  };
+
+  // Traffic report: a zone around a stop, a slowdown and a span.
   const target = h("select", { id: "traffic-target" });
-  const factor = h("select", { id: "traffic-factor" }, [1.5, 2, 3, 5].map((f) => h("option", { value: String(f), text: `× ${f}` })));
+  const radius = h("select", { id: "traffic-radius" }, [200, 400, 800].map((m) => h("option", { value: String(m), text: `${m} m` })));
+  const factor = h("select", { id: "traffic-factor" }, [2, 3, 5].map((f) => h("option", { value: String(f), text: t("ops.slower", { n: f }) })));
+  const result = h("p", { class: "muted", "aria-live": "polite", "data-testid": "traffic-result" });
   const form = h(
     "form",
     {
       class: "traffic-form",
       onsubmit: async (ev) => {
         ev.preventDefault();
-        if (!be.traffic) return;
-        const [kind, a, b] = target.value.split(":");
-        const body = { factor: Number(factor.value) };
-        if (kind === "zone") Object.assign(body, { lat: Number(a), lon: Number(b), radius_m: 400, zone: { lat: Number(a), lon: Number(b), radius_m: 400 } });
-        else Object.assign(body, { way_id: Number(a), segment: a });
+        const [lat, lon] = target.value.split(",").map(Number);
+        const now = spanStart();
+        const body = {
+          kind: "zone",
+          lat,
+          lon,
+          radius_m: Number(radius.value),
+          speed_factor: 1 / Number(factor.value),
+          starts_at: now.toISOString(),
+          ends_at: new Date(now.getTime() + 2 * 3600 * 1000).toISOString(),
+          day: today(),
+        };
+        const submit = form.querySelector("button");
+        submit.disabled = true;
         try {
-          const answer = await api(fillPath(be.traffic, {}), { method: "POST", body });
-          if (answer && (answer.routes || answer.plan)) plan = answer.plan || answer;
-          else plan = await api(fillPath(be.plan, {}));
-          draw();
-          loadMetrics();
+          const answer = await api(traffic.slice(5), { method: "POST", body });
+          const replanned = Array.isArray(answer.routes_replanned) ? answer.routes_replanned.length : answer.routes_replanned;
+          result.textContent = t("ops.trafficResult", { routes: replanned, etas: answer.eta_changes.length });
+          await load();
           toast(t("ops.reported"));
         } catch (err) {
           toast(t("error", { message: err.message }), "error");
+        } finally {
+          submit.disabled = false;
         }
       },
     },
     h("label", { for: "traffic-target", text: t("ops.segment") }),
     target,
+    h("label", { for: "traffic-radius", text: t("ops.radius") }),
+    radius,
     h("label", { for: "traffic-factor", text: t("ops.factor") }),
     factor,
-    h("button", { type: "submit", class: "btn-primary", disabled: !be.traffic, text: t("ops.report") }),
+    h("button", { type: "submit", class: "btn-primary", disabled: !traffic, text: t("ops.report") }),
+    result,
   );
-  replace(trafficBox, h("h2", { id: "traffic-h", text: t("ops.traffic") }), h("p", { class: "muted", text: be.traffic ? t("ops.trafficHelp") : t("notAvailable") }), form);
-
-  const loadMetrics = async () => {
-    if (!be.metrics) {
-      replace(charts, h("p", { class: "muted", text: `${t("ops.cost")} / ${t("ops.ontime")}: ${t("notAvailable")}` }));
-      return;
-    }
-    try {
-      const m = await api(fillPath(be.metrics, {}));
-      const rows = Array.isArray(m) ? m : m.data || m.points || m.timeline || [];
-      const label = (r) => (r.at || r.time ? formatTime(r.at || r.time, lang(), { timeStyle: "short" }) : String(r.hour ?? r.label ?? ""));
-      const cost = rows.filter((r) => Number.isFinite(r.cost)).map((r) => ({ x: label(r), y: r.cost }));
-      const ontime = rows.filter((r) => Number.isFinite(r.on_time_rate ?? r.on_time)).map((r) => ({ x: label(r), y: (r.on_time_rate ?? r.on_time) * 100 }));
-      replace(
-        charts,
-        h("section", { class: "card" }, h("h2", { text: t("ops.cost") }), cost.length ? lineChart({ points: cost, title: t("ops.cost"), format: (v) => v.toFixed(0) }) : h("p", { class: "muted", text: t("ops.noData") })),
-        h("section", { class: "card" }, h("h2", { text: t("ops.ontime") }), ontime.length ? lineChart({ points: ontime, title: t("ops.ontime"), format: (v) => `${v.toFixed(0)}%`, yMin: 0, yMax: 100, color: "#2563eb" }) : h("p", { class: "muted", text: t("ops.noData") })),
-      );
-    } catch (err) {
-      replace(charts, h("p", { class: "error", text: t("error", { message: err.message }) }));
-    }
-  };
+  replace(trafficBox, h("h2", { id: "traffic-h", text: t("ops.traffic") }), h("p", { class: "muted", text: traffic ? t("ops.trafficHelp") : t("notAvailable") }), form);
 
   try {
-    plan = await api(fillPath(be.plan, {}));
+    await load();
   } catch (err) {
     add(mapBox, h("p", { class: "error", role: "alert", text: t("error", { message: err.message }) }));
     return null;
   }
-  // Traffic targets: zones around today's stops, and named segments if the plan lists them.
-  const zones = [];
-  routesOf(plan).forEach((r) => (r.stops || []).forEach((s) => {
-    const p = stopPoint(s);
-    if (p) zones.push(h("option", { value: `zone:${p[1]}:${p[0]}`, text: `${s.label || s.name || s.address || `${p[1].toFixed(4)}, ${p[0].toFixed(4)}`}` }));
-  }));
-  const segments = (plan.segments || []).map((sg) => h("option", { value: `way:${sg.way_id ?? sg.id}`, text: sg.name || `way ${sg.way_id ?? sg.id}` }));
-  replace(target, zones, segments);
-  draw();
-  loadMetrics();
-  const timer = setInterval(async () => {
-    if (document.hidden) return;
-    try {
-      plan = await api(fillPath(be.plan, {}));
-      draw();
-    } catch (err) {
-      console.warn("plan refresh failed", err);
-    }
-  }, 15000);
+  const timer = setInterval(() => {
+    if (!document.hidden) load().catch((err) => console.warn("board refresh failed", err));
+  }, 20000);
   return () => clearInterval(timer);
 }
