@@ -311,9 +311,17 @@ class ShoppingGuide:
             )
         scores, personal, profile = self._score(query, rows, person)
         order = np.argsort(-scores, kind="stable")[:k]
+        # The history is named in the reasons of the items it lifted most.
+        cut = max(0.25, 0.8 * float(personal[order].max())) if order.size else 1.0
         items = tuple(
             self._recommendation(
-                int(rows[o]), float(scores[o]), query, applied, relaxed, person, float(personal[o])
+                int(rows[o]),
+                float(scores[o]),
+                query,
+                applied,
+                relaxed,
+                person,
+                float(personal[o]) >= cut,
             )
             for o in order
         )
@@ -481,13 +489,15 @@ class ShoppingGuide:
             content = self.retriever.embeddings[rows] @ (
                 weights @ self.retriever.embeddings[hist_rows]
             )
-            content = content / max(float(weights.sum()), 1e-6)
-            personal = np.clip(content, 0, 1).astype(np.float32) * 0.5
+            # e5 cosines sit in a narrow band; only the spread among candidates is informative.
+            lo, hi = float(content.min()), float(content.max())
+            content = (content - lo) / (hi - lo) if hi > lo else np.zeros_like(content)
+            personal = content.astype(np.float32)
             if self.recommender is not None and self.recommender.model.B_ is not None:
                 collab = self._collab(hist_rows, weights, rows)
                 top = float(np.abs(collab).max()) if collab.size else 0.0
                 if top > 0:
-                    personal = personal + 0.5 * np.clip(collab / top, 0, 1)
+                    personal = 0.5 * personal + 0.5 * np.clip(collab / top, 0, 1)
             seen = np.isin(rows, hist_rows)
             personal[seen] *= 0.5  # already known items are less of a discovery
             score += p.personal * personal
@@ -534,7 +544,7 @@ class ShoppingGuide:
         applied: ProductQuery,
         relaxed: tuple[str, ...],
         person: PersonContext,
-        personal: float,
+        personal: bool,
     ) -> Recommendation:
         prod = self.index.products[row]
         assert satisfies(prod, applied)
@@ -557,7 +567,7 @@ class ShoppingGuide:
         query: ProductQuery,
         relaxed: tuple[str, ...],
         person: PersonContext,
-        personal: float,
+        personal: bool,
     ) -> str:
         zh = query.language == "zh"
         parts: list[str] = []
@@ -583,18 +593,22 @@ class ShoppingGuide:
         absent = [i for i in query.exclude_ingredients if i not in prod.canonical_ingredients]
         if absent:
             parts.append(
-                "成分表不含" + "、".join(absent)
+                "成分表不含" + "、".join(_zh_name(a) for a in absent)
                 if zh
                 else "no " + ", ".join(absent) + " in its INCI list"
             )
         present = [i for i in query.include_ingredients if i in prod.canonical_ingredients]
         if present:
-            parts.append("含" + "、".join(present) if zh else "contains " + ", ".join(present))
+            parts.append(
+                "含" + "、".join(_zh_name(a) for a in present)
+                if zh
+                else "contains " + ", ".join(present)
+            )
         if prod.brand in query.brands:
             parts.append(f"{prod.brand}" if zh else f"from {prod.brand} as asked")
         if prod.rating is not None:
             parts.append(f"评分 {prod.rating:.1f}/5" if zh else f"rated {prod.rating:.1f}/5")
-        link = self._history_link(prod, person, zh=zh) if personal > 0 else None
+        link = self._history_link(prod, person, zh=zh) if personal else None
         if link:
             parts.append(link)
         if relaxed:
@@ -663,6 +677,12 @@ def _fit_personal(
     model = SLISTRecommender(alpha=0.2, l2=10.0, profile_decay=4.0)
     model.fit([q for q in seqs if q], n_items=int(active.size))
     return _Personal(model, column), popularity
+
+
+def _zh_name(canonical: str) -> str:
+    from lingxi.guide.inci import load_inci
+
+    return load_inci().zh_name(canonical)
 
 
 def _fmt_rating(r: float | None) -> str:

@@ -93,6 +93,11 @@ class InciDictionary:
         pairs = [(a, e.canonical) for e in self._entries.values() for a in (*e.en, *e.zh)]
         return sorted({p for p in pairs if p[0]}, key=lambda p: (-len(p[0]), p[0]))
 
+    def zh_name(self, canonical: str) -> str:
+        """The first Chinese alias of ``canonical`` (its English name if it has none)."""
+        spec = self._entries.get(canonical)
+        return spec.zh[0] if spec and spec.zh else canonical
+
     def entry_matches(self, canonical: str, label_entry: str) -> bool:
         """True when one normalised INCI label entry counts as ``canonical``."""
         spec = self._entries[canonical]

@@ -190,6 +190,7 @@ class HybridRetriever:
     ) -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.lexical_weight = lexical_weight
         self._bm25 = bm25s.BM25()
         corpus = [tokenize(_lexical_text(p)) or ["_"] for p in products]
