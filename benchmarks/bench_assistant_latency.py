@@ -9,7 +9,7 @@
   model calls (prompt building, parsing, validation, skills, storage).
 
 Messages: the hand-written routing sets (both languages), each in a fresh conversation so no
-confirmation carries over. Demo data in a SQLite file cached under ``benchmarks/results``.
+confirmation carries over. Demo data in a SQLite file cached under ``var/``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from benchmarks._common import RESULTS, write_result
+from benchmarks._common import ROOT, write_result
 from benchmarks.bench_assistant_routing import load
 from lingxi.assistant import Assistant
-from lingxi.assistant.router import Router
+from lingxi.assistant.router import Router, is_no, is_yes
 from lingxi.assistant.skills import default_engines
 from lingxi.config import Settings
 from lingxi.data import Database, upgrade
@@ -31,8 +31,8 @@ from lingxi.data.repos.demo import load_demo
 
 
 def _db() -> Database:
-    path = RESULTS / "assistant_bench.db"
-    RESULTS.mkdir(exist_ok=True)
+    path = ROOT / "var" / "assistant_bench.db"  # git-ignored; reused between runs
+    path.parent.mkdir(exist_ok=True)
     fresh = not path.exists()
     db = Database.from_url(f"sqlite:///{path}")
     upgrade(db.engine)
@@ -82,7 +82,10 @@ def _llm(db: Database, member: Any, messages: list[tuple[str, str]]) -> dict[str
         model_ms: list[float] = []
         for rounds in (1, 2):  # the first round warms up
             for skill, text in messages:
+                if is_yes(text) or is_no(text):
+                    continue  # answered before the model is asked (nothing pending)
                 route = router.route(text)
+                fake.script.clear()
                 fake.push({"tool": route.skill, "arguments": {"intent": route.intent}})
                 t0 = time.perf_counter()
                 reply = assistant.handle(text, member)

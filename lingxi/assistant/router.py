@@ -157,7 +157,7 @@ _EN = _rules(
             "account",
             "remember",
             4,
-            r"\bi (avoid|hate|don'?t like|can'?t stand|never use)\b.*\b(fragrance|alcohol|parabens?|"
+            r"\bi (really |just |totally )?(avoid|hate|don'?t like|can'?t stand|never use)\b.*\b(fragrance|alcohol|parabens?|"
             r"sulfates?|silicones?|oils?)\b",
         ),
         # orders: tracking, listing, cancelling, returning, buying a specific item
@@ -196,7 +196,15 @@ _EN = _rules(
             r"\bmy last order\b",
         ),
         ("orders", "track", 3, r"\border #?\d+\b"),
-        ("orders", "cancel", 5, r"\bcancel\b"),
+        ("orders", "cancel", 5, r"\bcancel\b|\b(scrap|drop|undo)\b.*\border\b"),
+        (
+            "orders",
+            "track",
+            4,
+            r"\b(i|we) (ordered|bought)\b|\b(isn'?t|hasn'?t|not) (here|arrived|come)\b",
+        ),
+        ("orders", "track", 2.5, r"\b(yesterday'?s|last|that|the) order\b"),
+        ("orders", "buy", 6, r"\b(one|two|three|four|\d+) of the\b"),
         (
             "orders",
             "return",
@@ -254,7 +262,7 @@ _EN = _rules(
             "command",
             4,
             r"\btoo (dark|bright|hot|cold|warm|loud|quiet|stuffy)\b|\bi'?m (freezing|cold|hot|boiling)\b|"
-            r"\bcan'?t see\b",
+            r"\bcan'?t see\b|\bpitch (black|dark)\b",
         ),
         (
             "home",
@@ -353,16 +361,19 @@ _ZH = _rules(
             "account",
             "consent_revoke",
             6,
-            r"不要再保存|别记|不要记|撤销|关闭个性化|取消授权|别再保存",
+            r"不要再保存|别记|不要记|撤销|关闭个性化|取消授权|别再保存|别再用|不要再用|别用我的",
         ),
         ("account", "remember", 5, r"记住我|保存我的|记下|记一下"),
+        ("account", "remember", 6, r"记得我是|以后记得"),
+        ("account", "remember", 5, r"我(很|非常|特别|真的)?(讨厌|受不了|不喜欢)"),
         ("account", "remember", 3, r"改成|更新一下|我一般预算|我的预算"),
         ("account", "remember", 3, r"^我是(油皮|干皮|敏感肌|混合皮|中性皮|油性|干性)"),
         ("account", "remember", 2.5, r"我的皮肤(很|比较|有点|偏)?"),
         ("account", "remember", 3, r"过敏|我不用含|我不喜欢含|我不用.*的东西"),
         ("orders", "track", 5, r"快递|包裹|物流|配送|发货|骑手|快递员|配送员"),
         ("orders", "track", 4, r"到哪|什么时候到|多久.*(到|送)|送到|还没到|送达|到了没"),
-        ("orders", "track", 4, r"订单|我的货|东西送"),
+        ("orders", "track", 4, r"订单|我的货|东西送|单子|这单|那单|上一单|派送|送货|没送来|还没来"),
+        ("orders", "track", 2.5, r"订的|买的"),
         (
             "orders",
             "list",
@@ -372,7 +383,12 @@ _ZH = _rules(
         ("orders", "buy", 6, r"就(那|这)个"),
         ("orders", "cancel", 5, r"取消"),
         ("orders", "return", 5, r"退货|能退|退款|退掉"),
-        ("orders", "buy", 6, r"(买|要|下单|就要|来两个|来一个)(" + _ORDINAL_ZH + r")"),
+        (
+            "orders",
+            "buy",
+            6,
+            r"(买|要|下单|就要|来|拿)(一|两|二|三|四|五)?(瓶|个|支|盒|份)?(" + _ORDINAL_ZH + r")",
+        ),
         ("orders", "buy", 6, r"下单|购物车|结账|买它|就买|再买一次|帮我买这|要这个"),
         ("orders", "buy", 5, r"我要买(" + _BRAND_ZH + r")"),
         (
@@ -392,7 +408,7 @@ _ZH = _rules(
             "home",
             "command",
             4,
-            r"太暗|太亮|再亮|亮一点|暗一点|太热|太冷|有点冷|有点热|调暖|调冷|暖一点|凉快|太吵|好闷|"
+            r"好黑|太黑|很黑|黑漆漆|冷死|热死|好冷|好热|很冷|很热|太暗|太亮|再亮|亮一点|暗一点|太热|太冷|有点冷|有点热|调暖|调冷|暖一点|凉快|太吵|好闷|"
             r"大一点|小一点|看不见|睡觉了|最大",
         ),
         ("home", "state", 4, r"温度多少|多少度|开着吗|锁了吗|在工作吗|度$"),
