@@ -112,9 +112,18 @@ def product_passage(p: ProductFacts) -> str:
     return f"{p.brand} {p.name}. {p.category} for {skin} skin. Ingredients: {head}."
 
 
+@lru_cache(maxsize=1)
+def _zh_aliases() -> dict[str, str]:
+    out: dict[str, list[str]] = {}
+    for alias, canonical in load_inci().aliases():
+        if not alias.isascii():
+            out.setdefault(canonical, []).append(alias)
+    return {c: " ".join(a) for c, a in out.items()}
+
+
 def _lexical_text(p: ProductFacts) -> str:
-    inci = load_inci()
-    zh = " ".join(a for a, c in inci.aliases() if c in p.canonical_ingredients and not a.isascii())
+    zh_names = _zh_aliases()
+    zh = " ".join(zh_names.get(c, "") for c in sorted(p.canonical_ingredients))
     tags = " ".join(_ZH_SKIN.get(t, "") for t in p.skin_types)
     key = " ".join(sorted(p.canonical_ingredients))
     return f"{product_passage(p)} {key} {_ZH_CATEGORY.get(p.category, '')} {tags} {zh}"

@@ -1,0 +1,81 @@
+"""Conformance tests run against every recommender (as implicit's mixin does)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lingxi.errors import InvalidInputError
+from lingxi.guide.recommender import (
+    EASERecommender,
+    NotFittedError,
+    PopularityRecommender,
+    Recommender,
+    SLISTRecommender,
+    load_recommender,
+)
+
+# Two "routines": 0 -> 1 -> 2 -> 3 and 4 -> 5 -> 6, with item 7 popular everywhere.
+SEQUENCES = [[0, 1, 2, 3, 7], [0, 1, 2, 7], [4, 5, 6, 7], [4, 5, 6], [1, 2, 3], [5, 6, 7]] * 5
+N_ITEMS = 8
+
+
+def _models() -> list[Recommender]:
+    return [
+        PopularityRecommender(),
+        EASERecommender(l2=1.0),
+        SLISTRecommender(alpha=0.5, l2=1.0),
+    ]
+
+
+@pytest.fixture(params=_models(), ids=lambda m: type(m).__name__)
+def model(request: pytest.FixtureRequest) -> Recommender:
+    """A fitted model of each kind."""
+    m: Recommender = request.param
+    return m.fit(SEQUENCES, n_items=N_ITEMS)
+
+
+def test_recommend_excludes_history_and_is_sorted(model: Recommender) -> None:
+    """Top-k never repeats the history and scores are non-increasing."""
+    ids, scores = model.recommend([0, 1], k=4)
+    assert not {0, 1} & set(ids.tolist())
+    assert list(scores) == sorted(scores, reverse=True)
+    assert len(ids) == 4
+
+
+def test_save_load_round_trip(model: Recommender, tmp_path: Path) -> None:
+    """A saved model scores exactly as before."""
+    path = tmp_path / "m.npz"
+    model.save(path)
+    again = load_recommender(path)
+    np.testing.assert_allclose(again.score([[0, 1]]), model.score([[0, 1]]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("k", [0, -3])
+def test_bad_k(model: Recommender, k: int) -> None:
+    """k must be positive."""
+    with pytest.raises(InvalidInputError, match="'k'"):
+        model.recommend([0], k=k)
+
+
+@pytest.mark.parametrize("cls", [EASERecommender, SLISTRecommender])
+def test_models_learn_the_routine(cls: type[EASERecommender | SLISTRecommender]) -> None:
+    """After 4 -> 5 the item-item models suggest 6 first; a new interaction changes that at once."""
+    m = cls(l2=1.0).fit(SEQUENCES, n_items=N_ITEMS)
+    assert m.recommend([4, 5], k=1)[0][0] == 6
+    assert m.recommend([4, 5, 0, 1], k=1)[0][0] == 2
+    assert m.similar_items(0, k=1)[0][0] not in (4, 5, 6)
+
+
+def test_unfitted_and_bad_params() -> None:
+    """Unfitted use and bad parameters name the problem."""
+    with pytest.raises(NotFittedError):
+        SLISTRecommender().recommend([0])
+    with pytest.raises(InvalidInputError, match="alpha"):
+        SLISTRecommender(alpha=2.0)
+    with pytest.raises(InvalidInputError, match="l2"):
+        EASERecommender(l2=0)
+    with pytest.raises(InvalidInputError, match="sequences"):
+        EASERecommender().fit([[0, 99]], n_items=3)
