@@ -338,6 +338,9 @@ class PostponePolicy:
     threshold: float = 0.7
     final_share: float = 0.35
     """Share of the time limit kept for the final solve of the kept requests."""
+    route_filter: bool = False
+    """Before the last epoch, dispatch only the routes that carry a must-dispatch request;
+    the others are planned again next epoch with more requests to combine with."""
     seed: int = 0
     _rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(12345))
 
@@ -360,7 +363,13 @@ class PostponePolicy:
             return []
         problem, index = _epoch_problem(state, keep)
         remaining = max(self.time_limit - (time.perf_counter() - started), 0.2)
-        return _solve_routes(problem, index, state, remaining, self.seed)
+        routes = _solve_routes(problem, index, state, remaining, self.seed)
+        if self.route_filter and not state.is_last:
+            must = {
+                int(r) for r, m in zip(state.request_idx, state.must_dispatch, strict=True) if m
+            }
+            routes = [r for r in routes if must.intersection(r)]
+        return routes
 
     def _scenario(
         self, state: EpochState, sim: Simulator, limit: float, s: int

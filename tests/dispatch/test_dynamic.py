@@ -59,7 +59,14 @@ def test_step_refuses_missing_must_dispatch_and_late_routes() -> None:
         sim.step(state, [])
 
 
-@pytest.mark.parametrize("policy", [GreedyPolicy(0.2), PostponePolicy(0.8, scenarios=2)])
+@pytest.mark.parametrize(
+    "policy",
+    [
+        GreedyPolicy(0.2),
+        PostponePolicy(0.8, scenarios=2),
+        PostponePolicy(0.6, scenarios=1, route_filter=True),
+    ],
+)
 def test_policies_dispatch_every_request(policy: GreedyPolicy | PostponePolicy) -> None:
     """By the last epoch every sampled request is dispatched, and cost is driving time."""
     ins = _instance()
