@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,8 @@ class Server:
     url: str
     env: dict[str, str]
     log: Path
+    hubs: dict[int, Any] = field(default_factory=dict)
+    """Simulated MQTT device hubs by household id (empty when no broker is reachable)."""
 
     def cli(self, *args: str) -> str:
         """Run a `lingxi` command against the same database; its stdout."""
@@ -70,6 +73,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {**os.environ, "LINGXI_DB__URL": f"sqlite:///{tmp / 'lingxi.db'}"}
     for args in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([_lingxi(), *args], env=env, capture_output=True, timeout=300, check=True)
+    hubs = _start_hubs(env) if _broker_up() else {}
     port = _free_port()
     log = tmp / "serve.log"
     with log.open("w") as out:
@@ -91,13 +95,59 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"lingxi serve did not start:\n{log.read_text()}")
             time.sleep(0.25)
-        yield Server(url=url, env=env, log=log)
+        yield Server(url=url, env=env, log=log, hubs=hubs)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        for hub in hubs.values():
+            hub.close(clear_retained=True)
+
+
+def _broker_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 1883), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _start_hubs(env: dict[str, str]) -> dict[int, Any]:
+    """Point the server at the real Mosquitto (topics of its own) and start a simulated device
+    hub per demo household that answers commands like real devices."""
+    from lingxi.config import MQTTSettings
+    from lingxi.data import Database
+    from lingxi.data.repos import home as home_repo
+    from lingxi.home.devices import DeviceState
+    from lingxi.home.drivers.mqtt import SimulatedHub
+
+    tag = uuid.uuid4().hex[:8]
+    env["LINGXI_MQTT__URL"] = "mqtt://127.0.0.1:1883"
+    env["LINGXI_MQTT__BASE_TOPIC"] = f"lingxiweb_{tag}"
+    env["LINGXI_MQTT__DISCOVERY_PREFIX"] = f"haweb_{tag}"
+    settings = MQTTSettings(
+        url=env["LINGXI_MQTT__URL"],
+        base_topic=env["LINGXI_MQTT__BASE_TOPIC"],
+        discovery_prefix=env["LINGXI_MQTT__DISCOVERY_PREFIX"],
+    )
+    db = Database.from_url(env["LINGXI_DB__URL"])
+    hubs: dict[int, Any] = {}
+    try:
+        with db.session() as s:
+            for household_id in home_repo.list_households_with_entities(s):
+                entities = home_repo.list_entities(s, household_id=household_id)
+                states = {
+                    e: DeviceState(e, r.state, dict(r.attributes))
+                    for e, r in home_repo.current_states(s, household_id=household_id).items()
+                }
+                hubs[household_id] = SimulatedHub(
+                    settings=settings, household_id=household_id, entities=entities, states=states
+                )
+    finally:
+        db.dispose()
+    return hubs
 
 
 @pytest.fixture(scope="session")
@@ -203,11 +253,12 @@ def has_route(server: Server, pattern: str) -> bool:
     return any(pattern in p for p in paths)
 
 
-def wait_until(page: Any, expression: str, timeout_s: float = 15.0) -> Any:
-    """Poll a JS expression until truthy (wait_for_function would need 'unsafe-eval' under our CSP)."""
+def wait_until(page: Any, expression: str, arg: Any = None, timeout_s: float = 15.0) -> Any:
+    """Poll a JS expression (or function of ``arg``) until truthy; wait_for_function would need
+    'unsafe-eval' under the app's CSP."""
     deadline = time.monotonic() + timeout_s
     while True:
-        value = page.evaluate(expression)
+        value = page.evaluate(expression, arg)
         if value:
             return value
         if time.monotonic() > deadline:

@@ -16,7 +16,7 @@ async function backends() {
     discover(/^POST \/api\/home\/(gesture|gestures\/[\w{}_-]+|commands\/gesture)$/),
     discover(/^GET \/api\/home\/history$/),
     discover(/^GET \/api\/home\/[\w/-]*(stream|events|live)[\w/-]*$/),
-    discover(/^GET \/api\/home\/(gestures|gesture-bindings|gesture_bindings|bindings)$/),
+    discover(/^GET \/api\/home\/(gestures\/bindings|gestures|bindings)$/),
   ]);
   return { state, areas, touch, gesture, history, stream, bindings };
 }
@@ -83,9 +83,12 @@ export async function render(container, ctx) {
   const sendTouch = async (e, intent, slots, confirmed = false) => {
     const path = fillPath(be.touch, { entity_id: e.entity_id });
     try {
-      const result = await api(path, { method: "POST", body: { entity_id: e.entity_id, intent, slots, confirmed, channel: "touch", language: lang() } });
+      const result = await api(path, { method: "POST", body: { entity_id: e.entity_id, intent, slots, confirmed } });
       applyChanges(result.changes || []);
-      if (result.reply) toast(result.reply);
+      if (result.question && result.reason === "needs_confirmation") {
+        drawTile(e);
+        toast(result.question);
+      } else if (result.reply) toast(result.reply);
       refreshHistory();
     } catch (err) {
       if (err instanceof ApiError && err.status === 409 && (err.code === "confirmation_required" || err.details?.token)) {
@@ -101,7 +104,9 @@ export async function render(container, ctx) {
   const sendTouchConfirmed = async (e, intent, slots, token) => {
     const path = fillPath(be.touch, { entity_id: e.entity_id });
     try {
-      const result = await api(path, { method: "POST", body: { entity_id: e.entity_id, intent, slots, confirmed: true, token, channel: "touch", language: lang() } });
+      const result = token
+        ? await api("/api/home/confirm", { method: "POST", body: { token } })
+        : await api(path, { method: "POST", body: { entity_id: e.entity_id, intent, slots, confirmed: true } });
       applyChanges(result.changes || []);
       refreshHistory();
     } catch (err) {
@@ -143,10 +148,16 @@ export async function render(container, ctx) {
             class: "tile-main",
             "aria-pressed": String(on),
             "aria-label": `${e.name}: ${stateLabel(e)}`,
-            onclick: () => {
+            onclick: async () => {
               const { intent, slots } = toggleIntent(e);
+              let confirmed = false;
+              if (e.domain === "lock" && intent === "HassTurnOff") {
+                // Unlocking is risky: ask here, then send it already confirmed.
+                confirmed = await confirmDialog({ title: t("home.unlockTitle"), body: t("home.unlockBody", { name: e.name }), confirmLabel: t("home.confirm"), cancelLabel: t("cancel"), danger: true });
+                if (!confirmed) return;
+              }
               tile.classList.add("busy");
-              sendTouch(e, intent, slots).finally(() => tile.classList.remove("busy"));
+              sendTouch(e, intent, slots, confirmed).finally(() => tile.classList.remove("busy"));
             },
           },
           icon(e.domain, "tile-icon"),
@@ -232,7 +243,7 @@ export async function render(container, ctx) {
       return;
     }
     try {
-      const result = await api(fillPath(be.gesture, { gesture }), { method: "POST", body: { gesture, target: target.value || null, channel: "gesture", language: lang() } });
+      const result = await api(fillPath(be.gesture, { gesture }), { method: "POST", body: { gesture, target: target.value || null } });
       applyChanges(result.changes || []);
       toast(result.ok === false ? result.reply || t("home.gestureNone", { gesture: t(`gesture.${gesture}`) }) : t("home.gestureDone", { gesture: t(`gesture.${gesture}`), action: result.reply || "" }));
       refreshHistory();
@@ -298,7 +309,7 @@ export async function render(container, ctx) {
   if (be.bindings) {
     api(fillPath(be.bindings, {}))
       .then((b) => {
-        const rows = Array.isArray(b) ? b : b.data || b.bindings || [];
+        const rows = Array.isArray(b) ? b : [...(b.data || b.bindings || []), ...(b.defaults || [])];
         replace(bindingList, rows.map((r) => h("li", {}, h("strong", { text: t(`gesture.${r.gesture}`) }), ` → ${r.intent}${r.slots && Object.keys(r.slots).length ? ` ${JSON.stringify(r.slots)}` : ""}`)));
       })
       .catch((err) => console.warn("bindings unavailable", err));
