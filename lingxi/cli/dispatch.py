@@ -55,6 +55,12 @@ def solve_cmd(
         raise InvalidInputError.for_field(
             "--objective", f"one of {', '.join(_OBJECTIVES)}", objective
         )
+    if not time_limit > 0:
+        raise InvalidInputError.for_field("--time-limit", "a number of seconds > 0", time_limit)
+    if seed < 0:
+        raise InvalidInputError.for_field("--seed", "an integer >= 0", seed)
+    if fleet is not None and fleet < 1:
+        raise InvalidInputError.for_field("--fleet", "an integer >= 1", fleet)
     base = DispatchParams.from_file(params_file) if params_file else DispatchParams()
     if not objective:
         objective = "hierarchical" if fmt == "solomon" else base.objective

@@ -41,3 +41,10 @@ def test_bad_input_exits_2_naming_field(tiny_solomon: Path) -> None:
     result = runner.invoke(app, ["solve", "missing.txt", "--json"])
     assert result.exit_code == 2
     assert "missing.txt" in json.loads(result.stdout)["error"]["message"]
+
+
+def test_time_limit_must_be_positive(tiny_solomon: Path) -> None:
+    """--time-limit 0 is refused naming the option."""
+    result = runner.invoke(app, ["solve", str(tiny_solomon), "--time-limit", "0", "--json"])
+    assert result.exit_code == 2
+    assert "--time-limit" in json.loads(result.stdout)["error"]["message"]
