@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -240,8 +241,16 @@ class ShoppingGuide:
         text = str(ref).strip()
         if not text:
             raise InvalidInputError.for_field("product", "a product id or name", ref)
-        choices = [f"{p.brand} {p.name}" for p in self.index.products]
-        best = process.extractOne(text, choices, scorer=fuzz.WRatio)
+        from lingxi.guide.inci import normalise_label
+
+        want = normalise_label(text)
+        choices = [normalise_label(f"{p.brand} {p.name}") for p in self.index.products]
+        # Every word of the reference present: the shortest such product is the one meant.
+        words = set(re.findall(r"\w+", want))
+        exact = [i for i, c in enumerate(choices) if words <= set(re.findall(r"\w+", c))]
+        if exact:
+            return self.index.products[min(exact, key=lambda i: len(choices[i]))]
+        best = process.extractOne(want, choices, scorer=fuzz.token_set_ratio)
         if best is None or best[1] < 80:
             raise NotFoundError(f"No product matches {text!r}.", field="product", value=text)
         return self.index.products[best[2]]
