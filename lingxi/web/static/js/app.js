@@ -135,6 +135,7 @@ async function start() {
   }
   await route({ focus: false });
   document.documentElement.dataset.ready = "true";
+  performance.mark("lingxi-ready");
 }
 
 start();

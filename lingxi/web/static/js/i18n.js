@@ -156,6 +156,20 @@ const STRINGS = {
     "gesture.tap": "tap",
     "gesture.double_tap": "double tap",
     "gesture.long_press": "long press",
+    "gesture.clockwise": "circle clockwise",
+    "gesture.counter_clockwise": "circle anticlockwise",
+    "gesture.open": "open hand",
+    "gesture.close": "closed fist",
+    "gesture.stop": "stop sign",
+    "gesture.ok": "OK sign",
+    "home.you": "you",
+    "source.touch": "touch",
+    "source.gesture": "gesture",
+    "source.voice": "voice",
+    "source.text": "text",
+    "source.device": "the device",
+    "source.automation": "an automation",
+    "source.api": "the API",
     "ops.title": "Operations",
     "ops.routes": "Today's routes",
     "ops.unassigned": "Unassigned stops",
@@ -368,6 +382,20 @@ const STRINGS = {
     "gesture.tap": "轻点",
     "gesture.double_tap": "双击",
     "gesture.long_press": "长按",
+    "gesture.clockwise": "顺时针画圈",
+    "gesture.counter_clockwise": "逆时针画圈",
+    "gesture.open": "张开手掌",
+    "gesture.close": "握拳",
+    "gesture.stop": "停止手势",
+    "gesture.ok": "OK 手势",
+    "home.you": "你",
+    "source.touch": "触控",
+    "source.gesture": "手势",
+    "source.voice": "语音",
+    "source.text": "文字",
+    "source.device": "设备本身",
+    "source.automation": "自动化",
+    "source.api": "API",
     "ops.title": "运营",
     "ops.routes": "今日路线",
     "ops.unassigned": "未分配的站点",
@@ -441,6 +469,11 @@ export function t(key, vars = {}) {
   let text = table[key] ?? STRINGS.en[key] ?? key;
   for (const [name, value] of Object.entries(vars)) text = text.split(`{${name}}`).join(String(value));
   return text;
+}
+
+/** Translate `key` if there is a string for it, else return `fallback`. */
+export function tOr(key, fallback) {
+  return key in STRINGS[current] ? t(key) : fallback;
 }
 
 /** Every key of every language (tests check both tables have the same keys). */

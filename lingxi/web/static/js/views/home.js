@@ -4,7 +4,7 @@
 import { api, ApiError, fillPath, readEventStream } from "../api.js";
 import { add, confirmDialog, formatTime, h, icon, replace, toast } from "../dom.js";
 import { discover } from "../engines.js";
-import { lang, t } from "../i18n.js";
+import { lang, t, tOr } from "../i18n.js";
 
 const ON_STATES = new Set(["on", "open", "unlocked", "playing", "cleaning", "heat", "cool", "auto", "heat_cool", "dry", "fan_only"]);
 
@@ -207,6 +207,11 @@ export async function render(container, ctx) {
   };
 
   // History
+  const who = (r) => {
+    if (r.actor_customer_id == null) return "–";
+    return r.actor_customer_id === ctx.member.customer_id ? t("home.you") : `#${r.actor_customer_id}`;
+  };
+  const gestureName = (g) => tOr(`gesture.${g}`, g.replace(/_/g, " "));
   const historyList = h("ol", { class: "history", "aria-live": "polite" });
   const refreshHistory = async () => {
     if (!be.history) return;
@@ -222,7 +227,7 @@ export async function render(container, ctx) {
                 "li",
                 {},
                 h("strong", { text: `${names[r.entity_id] || r.entity_id}: ${r.state}` }),
-                h("span", { class: "muted", text: ` · ${t("home.by", { who: r.actor_name || r.actor || (r.actor_customer_id ? `#${r.actor_customer_id}` : "–"), how: r.source || r.channel || "" })}` }),
+                h("span", { class: "muted", text: ` · ${t("home.by", { who: who(r), how: tOr(`source.${r.source}`, r.source || "") })}` }),
                 h("time", { datetime: r.changed_at, text: formatTime(r.changed_at, lang(), { timeStyle: "short" }) }),
               ),
             )
@@ -245,7 +250,7 @@ export async function render(container, ctx) {
     try {
       const result = await api(fillPath(be.gesture, { gesture }), { method: "POST", body: { gesture, target: target.value || null } });
       applyChanges(result.changes || []);
-      toast(result.ok === false ? result.reply || t("home.gestureNone", { gesture: t(`gesture.${gesture}`) }) : t("home.gestureDone", { gesture: t(`gesture.${gesture}`), action: result.reply || "" }));
+      toast(result.ok === false ? result.reply || t("home.gestureNone", { gesture: gestureName(gesture) }) : t("home.gestureDone", { gesture: gestureName(gesture), action: result.reply || "" }));
       refreshHistory();
     } catch (err) {
       toast(t("error", { message: err.message }), "error");
@@ -310,7 +315,7 @@ export async function render(container, ctx) {
     api(fillPath(be.bindings, {}))
       .then((b) => {
         const rows = Array.isArray(b) ? b : [...(b.data || b.bindings || []), ...(b.defaults || [])];
-        replace(bindingList, rows.map((r) => h("li", {}, h("strong", { text: t(`gesture.${r.gesture}`) }), ` → ${r.intent}${r.slots && Object.keys(r.slots).length ? ` ${JSON.stringify(r.slots)}` : ""}`)));
+        replace(bindingList, rows.map((r) => h("li", {}, h("strong", { text: gestureName(r.gesture) }), ` → ${r.intent}${r.slots && Object.keys(r.slots).length ? ` ${JSON.stringify(r.slots)}` : ""}`)));
       })
       .catch((err) => console.warn("bindings unavailable", err));
   }
