@@ -88,6 +88,9 @@ class HomeSettings(BaseModel):
     confirm_domains: tuple[str, ...] = ("lock", "cover", "climate")
     """Domains whose actions need a confirmation turn (or a role that allows it)."""
     fusion_window_s: float = Field(default=8.0, gt=0)
+    stt_url: str | None = None
+    """An OpenAI-compatible server for ``/v1/audio/transcriptions``; else the offline ``[voice]`` extra."""
+    stt_model: str = "whisper-1"
 
 
 class AuthSettings(BaseModel):

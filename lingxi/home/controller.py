@@ -159,6 +159,7 @@ class HomeController:
         self._busy: set[str] = set()
         self._lock = threading.RLock()
         self._gesture_models: Any = None
+        self._recognizers: dict[int, Any] = {}
         self.driver.add_listener(self._on_device_state)
 
     # ------------------------------------------------------------------ home and parsing
@@ -271,6 +272,39 @@ class HomeController:
                 language=result.language,
             )
         return self.execute(list(result.commands), member, channel=channel, confirmed=confirmed)
+
+    def handle_audio(
+        self,
+        audio: bytes,
+        member: Member,
+        *,
+        language: str = "en",
+        context_area: str | None = None,
+        stt_url: str | None = None,
+        stt_model: str = "whisper-1",
+    ) -> ActionResult:
+        """A spoken request (WAV): transcribe, then the same path as typed text (channel voice).
+
+        Uses the transcription server when ``stt_url`` is given, else the offline grammar
+        recogniser of the optional ``[voice]`` extra.
+        """
+        from lingxi.home.voice import GrammarRecognizer, ServerRecognizer, read_wav
+
+        pcm, _ = read_wav(audio)
+        recognizer: Any
+        if stt_url:
+            recognizer = ServerRecognizer(stt_url, model=stt_model)
+        else:
+            key = member.household_id
+            recognizer = self._recognizers.get(key)
+            if recognizer is None:
+                recognizer = self._recognizers[key] = GrammarRecognizer(self.home(key))
+        transcript = recognizer.transcribe(pcm, language=language)
+        if not transcript.text:
+            return ActionResult(ok=False, reply="I didn't catch that.", reason="no_speech")
+        result = self.handle(transcript.text, member, channel="voice", context_area=context_area)
+        result.commands.insert(0, {"transcript": transcript.text, "engine": transcript.engine})
+        return result
 
     def execute(
         self,

@@ -185,3 +185,13 @@ def test_sse_stream_sends_snapshot_then_changes(
     change = json.loads(events[1].split("data: ", 1)[1])
     assert change["entity_id"] == "light.porch"
     assert change["state"] == "on"
+
+
+def test_corrupt_audio_is_422(
+    api: tuple[TestClient, dict[str, dict[str, str]], dict[str, Member]],
+) -> None:
+    """A body that is not a WAV file is bad input, never a crash."""
+    client, headers, _ = api
+    r = client.post("/api/home/audio", content=b"not audio at all", headers=headers["owner"])
+    assert r.status_code == 422
+    assert r.json()["error"]["details"]["field"] == "audio"

@@ -112,6 +112,28 @@ def command(body: CommandBody, request: Request, member: CurrentMember) -> dict[
     return result.to_dict()
 
 
+@router.post("/audio")
+async def audio(
+    request: Request,
+    member: CurrentMember,
+    language: Annotated[Literal["en", "zh-CN"], Query()] = "en",
+    area: Annotated[str | None, Query(max_length=100)] = None,
+) -> dict[str, Any]:
+    """A spoken request as a WAV body: transcribed, then carried out like text (channel voice)."""
+    body = await request.body()
+    settings = request.app.state.settings
+    result = await asyncio.to_thread(
+        _controller(request).handle_audio,
+        body,
+        member,
+        language=language,
+        context_area=area,
+        stt_url=settings.home.stt_url,
+        stt_model=settings.home.stt_model,
+    )
+    return result.to_dict()
+
+
 @router.post("/confirm")
 def confirm(body: ConfirmBody, request: Request, member: CurrentMember) -> dict[str, Any]:
     """Carry out a request that waited for a yes."""
