@@ -550,6 +550,7 @@ def _language(text: str) -> str:
     return "zh" if cjk and cjk * 2 >= latin else "en"
 
 
+@lru_cache(maxsize=4096)
 def _word_pattern(alias: str) -> re.Pattern[str]:
     escaped = re.escape(alias)
     if alias.isascii():
