@@ -93,6 +93,10 @@ class _Turn:
     needs_confirmation: bool = False
     prefix: str = ""
     slots: dict[str, Any] = field(default_factory=dict)
+    audits: list[dict[str, Any]] = field(default_factory=list)
+    """Tool calls to store with the reply (one transaction with the turn and the state)."""
+    finishes: list[tuple[int, str, dict[str, Any] | None]] = field(default_factory=list)
+    """How earlier pending calls ended: ``(tool_call_id, confirmation, result)``."""
 
 
 _ORDINALS_EN = {
@@ -265,6 +269,23 @@ class Assistant:
         turn.state["language"] = turn.language
         turn.state = {k: v for k, v in turn.state.items() if not k.startswith("_")}
         with self.db.session() as session:
+            for call_id, confirmation, result in turn.finishes:
+                conv_repo.finish_tool_call(
+                    session, tool_call_id=call_id, confirmation=confirmation, result=result
+                )
+            for audit in turn.audits:
+                call_id = conv_repo.record_tool_call(
+                    session,
+                    conversation_id=conv.id,
+                    customer_id=member.customer_id,
+                    tool=audit["tool"],
+                    arguments=audit["arguments"],
+                    result=audit["result"],
+                    confirmation=audit["confirmation"],
+                    channel=channel,
+                )
+                if audit["confirmation"] == "pending" and "pending" in turn.state:
+                    turn.state["pending"]["tool_call_id"] = call_id
             conv_repo.add_turn(
                 session, conversation_id=conv.id, role="assistant", text=reply_text, skill=skill
             )
@@ -290,7 +311,7 @@ class Assistant:
             if is_yes(turn.text):
                 return self._run_pending(turn, pending), self._last_reply(turn), "router"
             self._audit_finish(
-                pending["tool_call_id"], "declined" if is_no(turn.text) else "expired"
+                turn, pending["tool_call_id"], "declined" if is_no(turn.text) else "expired"
             )
             if is_no(turn.text):
                 return pending["skill"], say("declined", turn.language), "router"
@@ -341,40 +362,31 @@ class Assistant:
         result: dict[str, Any],
         *,
         confirmation: str = "not_needed",
-    ) -> int:
-        with self.db.session() as session:
-            call_id = conv_repo.record_tool_call(
-                session,
-                conversation_id=turn.conversation_id,
-                customer_id=turn.member.customer_id,
-                tool=tool,
-                arguments=arguments,
-                result=result,
-                confirmation=confirmation,
-                channel=turn.channel,
-            )
-        turn.actions.append(
-            {"tool": tool, "arguments": arguments, "result": result, "confirmation": confirmation}
-        )
-        return call_id
+    ) -> None:
+        """Audit a tool call; stored with the reply, in the same transaction as the turn."""
+        action = {
+            "tool": tool,
+            "arguments": arguments,
+            "result": result,
+            "confirmation": confirmation,
+        }
+        turn.audits.append(action)
+        turn.actions.append(action)
 
     def _audit_finish(
-        self, call_id: int, confirmation: str, result: dict[str, Any] | None = None
+        self, turn: _Turn, call_id: int, confirmation: str, result: dict[str, Any] | None = None
     ) -> None:
-        with self.db.session() as session:
-            conv_repo.finish_tool_call(
-                session, tool_call_id=call_id, confirmation=confirmation, result=result
-            )
+        turn.finishes.append((call_id, confirmation, result))
 
     def _ask(
         self, turn: _Turn, skill: Skill, tool: str, arguments: dict[str, Any], question: str
     ) -> str:
         """Record a pending tool call and ask for a yes."""
-        call_id = self._audit(turn, tool, arguments, {"asked": question}, confirmation="pending")
+        self._audit(turn, tool, arguments, {"asked": question}, confirmation="pending")
         turn.state["pending"] = {
             "tool": tool,
             "arguments": arguments,
-            "tool_call_id": call_id,
+            "tool_call_id": None,  # filled in when the audit row is stored with the reply
             "skill": skill,
         }
         turn.needs_confirmation = True
@@ -398,7 +410,7 @@ class Assistant:
                 say("conflict", turn.language, message=err.message),
             )
             confirmation = "confirmed"
-        self._audit_finish(call_id, confirmation, result)
+        self._audit_finish(turn, call_id, confirmation, result)
         turn.actions.append(
             {"tool": tool, "arguments": args, "result": result, "confirmation": confirmation}
         )
@@ -815,7 +827,7 @@ class Assistant:
                     )
                 ]
             self._audit(turn, "account.export", {}, {"orders": len(doc["orders"])})
-            turn.actions[-1]["result"] = {"export": doc}
+            turn.actions[-1] = {**turn.actions[-1], "result": {"export": doc}}
             return say("export", lang, n=len(doc["orders"]))
         if intent == "delete_all":
             return self._ask(

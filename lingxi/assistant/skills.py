@@ -320,13 +320,20 @@ class CatalogueGuide:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._products: list[catalog.ProductView] | None = None
+        self._flags: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     def _catalogue(self) -> list[catalog.ProductView]:
         with self._lock:
             if self._products is None:
                 with self.db.session() as session:
-                    self._products = catalog.list_products(session)
+                    products = catalog.list_products(session)
+                # Which tracked ingredients each product contains, computed once.
+                names = ("alcohol", *_INGREDIENT_MATCH)
+                self._flags = {
+                    p.id: frozenset(n for n in names if _has(p.ingredients, n)) for p in products
+                }
+                self._products = products
             return self._products
 
     def product(self, product_id: int) -> ProductPick | None:
@@ -370,7 +377,7 @@ class CatalogueGuide:
         relaxed: list[str] = []
         order: tuple[str, ...] = ("brands", "include_ingredients", "max_price", "skin_types")
         while True:
-            found = [p for p in self._catalogue() if _fits(p, constraints)]
+            found = [p for p in self._catalogue() if _fits(p, constraints, self._flags[p.id])]
             if found or not order:
                 break
             name, order = order[0], order[1:]
@@ -390,7 +397,7 @@ class CatalogueGuide:
         return GuideAnswer(items=picks, need=effective, relaxed=tuple(relaxed))
 
 
-def _fits(p: catalog.ProductView, c: dict[str, Any]) -> bool:
+def _fits(p: catalog.ProductView, c: dict[str, Any], flags: frozenset[str]) -> bool:
     if c["category"] and p.category != c["category"]:
         return False
     if any(s not in p.skin_types for s in c["skin_types"]):
@@ -399,11 +406,11 @@ def _fits(p: catalog.ProductView, c: dict[str, Any]) -> bool:
         return False
     if c["brands"] and p.brand not in c["brands"]:
         return False
-    if any(_has(p.ingredients, i) for i in c["exclude_ingredients"]):
+    if any(i in flags for i in c["exclude_ingredients"]):
         return False
     if c["include_ingredients"] and not p.ingredients:
         return False
-    return all(_has(p.ingredients, i) for i in c["include_ingredients"])
+    return all(i in flags for i in c["include_ingredients"])
 
 
 def _reason(p: catalog.ProductView, c: dict[str, Any]) -> str:
