@@ -511,7 +511,7 @@ class Parser:
                 text,
                 language="zh-CN" if zh else "en",
                 vocabulary=self.vocabulary,
-                only=HOME_INTENTS,
+                only=_family(t2),
             )
             if match is not None:
                 t1 = self._frame_from_tier1(text, match, zh)
@@ -1243,6 +1243,43 @@ class Parser:
             return command
         slots = {k: v for k, v in command.slots.items() if k not in ("domain", "area", "floor")}
         return replace(command, slots=slots, targets=previous.targets, all_requested=True)
+
+
+_ON_OFF = frozenset({"HassTurnOn", "HassTurnOff"})
+_QUERY = frozenset({"HassGetState", "HassClimateGetTemperature"})
+_MEDIA = frozenset(i for i in HOME_INTENTS if i.startswith(("HassMedia", "HassSetVolume")))
+_FAMILIES: dict[str, frozenset[str]] = {
+    "on": _ON_OFF | _QUERY,
+    "off": _ON_OFF | _QUERY,
+    "query": _QUERY,
+    "query_temp": _QUERY,
+    "brightness": _ON_OFF | {"HassLightSet"},
+    "color": _ON_OFF | {"HassLightSet"},
+    "temperature": _ON_OFF | _QUERY | {"HassClimateSetTemperature"},
+    "volume": _MEDIA,
+    "position": _ON_OFF | {"HassSetPosition"},
+    "percentage": _ON_OFF | {"HassFanSetSpeed"},
+    "media": _MEDIA | _ON_OFF,
+    "vacuum": _ON_OFF | {"HassVacuumStart", "HassVacuumReturnToBase"},
+}
+
+
+def _family(frame: _Frame | None) -> frozenset[str]:
+    """The intents worth trying in Home Assistant's templates, given tier 2's reading.
+
+    Matching every template is most of the parsing time; when tier 2 already knows the kind
+    of request, tier 1 is asked only about that kind (it still decides the slots). Without a
+    tier-2 reading every home intent is tried.
+    """
+    if frame is None or frame.action is None:
+        return HOME_INTENTS
+    if frame.kind in _FAMILIES:
+        return _FAMILIES[frame.kind]
+    if frame.action in ("pause", "unpause", "next", "previous", "mute", "unmute"):
+        return _FAMILIES["media"]
+    if frame.action.startswith("vacuum"):
+        return _FAMILIES["vacuum"]
+    return _FAMILIES.get(frame.action, HOME_INTENTS)
 
 
 def _is_question(text: str, zh: bool) -> bool:

@@ -161,7 +161,8 @@ def test_sse_stream_sends_snapshot_then_changes(
     api: tuple[TestClient, dict[str, dict[str, str]], dict[str, Member]],
 ) -> None:
     """The live stream starts with every state and then reports a change."""
-    client, headers, _ = api
+    client, headers, members = api
+    household = members["owner"].household_id
     client.get("/api/home/state", headers=headers["owner"])
     import threading
 
@@ -169,9 +170,8 @@ def test_sse_stream_sends_snapshot_then_changes(
         import time
 
         time.sleep(0.3)
-        client.post(
-            "/api/home/command", json={"text": "turn on the porch light"}, headers=headers["owner"]
-        )
+        controller = client.app.state.services["home_controller"]  # type: ignore[attr-defined]
+        controller.turn_on(household, "light.porch")
 
     threading.Thread(target=act).start()
     with client.stream(
