@@ -244,9 +244,13 @@ def _epoch_problem(
     *,
     extra: tuple[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray] | None = None,
     duration: IntArray | None = None,
+    prizes: NDArray[np.float64] | None = None,
 ) -> tuple[DispatchProblem, list[int]]:
-    """A static problem over the kept requests (plus sampled ones with release times)."""
-    sel = [k for k in range(1, len(state.request_idx)) if keep[k]]
+    """A static problem over the kept requests (plus sampled ones with release times).
+
+    With ``prizes``, requests not kept are added as optional stops with that prize.
+    """
+    sel = [k for k in range(1, len(state.request_idx)) if keep[k] or prizes is not None]
     tw, srv, dem = state.time_windows, state.service_times, state.demands
     stops = [
         DispatchStop(
@@ -256,6 +260,7 @@ def _epoch_problem(
             demand=int(dem[k]),
             service_time=float(srv[k]),
             windows=(TimeWindow(float(tw[k, 0]), float(tw[k, 1])),),
+            prize=None if keep[k] or prizes is None else float(prizes[k]),
         )
         for k in sel
     ]
@@ -286,6 +291,23 @@ def _epoch_problem(
     mat = duration.astype(float)
     assert mat.shape == (n, n)
     return DispatchProblem((depot,), fleet, tuple(stops), distance=mat, duration=mat), index
+
+
+def _solve_routes_optional(
+    problem: DispatchProblem, index: list[int], state: EpochState, limit: float, seed: int
+) -> list[list[int]]:
+    """Like :func:`_solve_routes`, but optional stops may be left out."""
+    plan = solve(
+        problem, DispatchParams(time_limit=limit, seed=seed, objective="duration", precision=1)
+    )
+    missing = [u.stop_id for u in plan.unassigned if u.reason != "not_profitable"]
+    if missing:
+        raise InvalidInputError.for_field(
+            "epoch", "a feasible dispatch of every kept request", missing[:5]
+        )
+    return [
+        [int(state.request_idx[index[s.stop + 1]]) for s in r.stops] for r in plan.routes if r.stops
+    ]
 
 
 def _solve_routes(
@@ -338,6 +360,9 @@ class PostponePolicy:
     threshold: float = 0.7
     final_share: float = 0.35
     """Share of the time limit kept for the final solve of the kept requests."""
+    prize_share: float | None = None
+    """If set, postponed requests still join the final solve as optional stops worth this
+    share of their depot round trip, so the ones that fit cheaply go now."""
     route_filter: bool = False
     """Before the last epoch, dispatch only the routes that carry a must-dispatch request;
     the others are planned again next epoch with more requests to combine with."""
@@ -361,9 +386,15 @@ class PostponePolicy:
             keep = ~postpone
         if keep[1:].sum() == 0:
             return []
-        problem, index = _epoch_problem(state, keep)
         remaining = max(self.time_limit - (time.perf_counter() - started), 0.2)
-        routes = _solve_routes(problem, index, state, remaining, self.seed)
+        if self.prize_share is not None and not state.is_last and not keep.all():
+            trip = state.duration[0, :] + state.duration[:, 0]
+            prizes = self.prize_share * trip.astype(float)
+            problem, index = _epoch_problem(state, keep, prizes=prizes)
+            routes = _solve_routes_optional(problem, index, state, remaining, self.seed)
+        else:
+            problem, index = _epoch_problem(state, keep)
+            routes = _solve_routes(problem, index, state, remaining, self.seed)
         if self.route_filter and not state.is_last:
             must = {
                 int(r) for r, m in zip(state.request_idx, state.must_dispatch, strict=True) if m
