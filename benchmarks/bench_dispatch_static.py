@@ -8,7 +8,8 @@ Environment:
 ``BENCH_STATIC_SOLOMON`` = ``all`` or ``reduced`` (first two instances of each class, default),
 ``BENCH_STATIC_SOLOMON_TIME`` (s, default 30), ``BENCH_STATIC_ORTEC_N`` (default 3),
 ``BENCH_STATIC_ORTEC_TIME`` (default 60), ``BENCH_STATIC_HOMBERGER_TIME`` (default 120),
-``BENCH_STATIC_HOMBERGER`` (comma list, default ``r1_10_1``), ``BENCH_STATIC_ORTOOLS`` (1/0).
+``BENCH_STATIC_HOMBERGER`` (comma list, default ``r1_10_1``), ``BENCH_STATIC_ORTOOLS`` (1/0),
+``BENCH_STATIC_NAME`` (result file name, default ``bench_dispatch_static``).
 """
 
 from __future__ import annotations
@@ -216,7 +217,7 @@ def main() -> None:
     h_names = [n for n in os.environ.get("BENCH_STATIC_HOMBERGER", "r1_10_1").split(",") if n]
     with_ot = os.environ.get("BENCH_STATIC_ORTOOLS", "1") == "1"
     write_result(
-        "bench_dispatch_static",
+        os.environ.get("BENCH_STATIC_NAME", "bench_dispatch_static"),
         {
             "setting": {
                 "solomon": label,
@@ -229,8 +230,8 @@ def main() -> None:
                 "note": "wall clock on a shared 2-core machine, nice -n 10",
             },
             "solomon": _solomon(names, s_time, with_ot),
-            "ortec_static": _ortec(o_n, o_time),
-            "homberger_1000": _homberger(h_names, h_time),
+            "ortec_static": _ortec(o_n, o_time) if o_n > 0 else None,
+            "homberger_1000": _homberger(h_names, h_time) if h_names else None,
         },
     )
 
