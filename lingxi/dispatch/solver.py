@@ -283,6 +283,11 @@ def solve(
     -------
     DispatchPlan
         Routes timed in floating point, and every stop that is not served with a reason.
+
+    Notes
+    -----
+    When the search finds no plan serving every required stop, a second search of half the
+    time limit serves what it can (by priority), so the call can take up to 1.5 x the limit.
     """
     params = params or DispatchParams()
     started = time.perf_counter()

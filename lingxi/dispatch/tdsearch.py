@@ -4,8 +4,8 @@
 ``(i, j)`` is the time-dependent travel time when leaving ``i`` at the time the current plan
 leaves it (first round: a window-based estimate), so arcs are priced for the period in which
 they are driven. (2) The plan is re-timed exactly with the speed model, the departure estimates
-are updated from it, and the next round starts warm from it. A final local search (relocate
-and swap, with exact time-dependent evaluation of every move) repairs any stop made late by the
+are updated from it, and the next round starts warm from it. A final local search (relocate moves,
+with exact time-dependent evaluation of every move) repairs any stop made late by the
 estimate and improves the time-dependent cost.
 """
 
@@ -221,7 +221,7 @@ def local_search(
     deadline: float,
     hierarchical: bool = False,
 ) -> DispatchPlan:
-    """Relocate and swap moves evaluated exactly under ``model`` until no gain or the deadline.
+    """Relocate moves evaluated exactly under ``model`` until no gain or the deadline.
 
     Unassigned required stops are tried first (cheapest feasible insertion).
     """
@@ -250,11 +250,9 @@ def local_search(
                 out.append(k)
         return out
 
-    def best_insertion(i: int, skip: int | None = None) -> tuple[float, int, int]:
+    def best_insertion(i: int) -> tuple[float, int, int]:
         best = (math.inf, -1, -1)
         for k in candidates():
-            if k == skip:
-                continue
             st = routes[k]
             for pos in range(len(st) + 1):
                 delta = rc(k, st[:pos] + [i] + st[pos:]) - cost[k]
@@ -292,19 +290,19 @@ def local_search(
                 i = routes[k][idx]
                 rest = routes[k][:idx] + routes[k][idx + 1 :]
                 gain_out = cost[k] - rc(k, rest)
-                # Relocate within or across routes.
+                # Relocate within or across routes; exact TD cost of every candidate.
                 best = (-1e-7, -1, -1)
                 for k2 in candidates():
-                    st = rest if k2 == k else routes[k2]
-                    base = rc(k, rest) if k2 == k else cost[k2]
+                    if k2 == k:
+                        for pos in range(len(rest) + 1):
+                            if pos != idx:
+                                delta = rc(k, rest[:pos] + [i] + rest[pos:]) - cost[k]
+                                if delta < best[0]:
+                                    best = (delta, k, pos)
+                        continue
+                    st = routes[k2]
                     for pos in range(len(st) + 1):
-                        if k2 == k and pos == idx:
-                            continue
-                        delta = rc(k2, st[:pos] + [i] + st[pos:]) - base
-                        if k2 != k:
-                            delta -= gain_out
-                        else:
-                            delta = (rc(k, st[:pos] + [i] + st[pos:])) - cost[k]
+                        delta = rc(k2, st[:pos] + [i] + st[pos:]) - cost[k2] - gain_out
                         if delta < best[0]:
                             best = (delta, k2, pos)
                 if best[1] >= 0:
