@@ -58,10 +58,9 @@ def test_delete_the_profile(page: Any, server: Server) -> None:
     assert stored["skin_types"] == [] and stored["avoid_ingredients"] == []
 
 
-def test_revoking_profile_consent_erases_skin_type(page: Any, server: Server, width: str) -> None:
+@pytest.mark.parametrize("width", ["phone"], indirect=True)
+def test_revoking_profile_consent_erases_skin_type(page: Any, server: Server) -> None:
     """Unticking the profile consent revokes it on the server and the skin types disappear."""
-    if width == "desktop":
-        pytest.skip("one household to mutate; the phone run covers it")
     _open_account(page, server, "alex@demo.lingxi")
     assert page.inner_text("dd[data-field=skin_types]") == "oily"
     page.uncheck("#consent-profile")

@@ -53,6 +53,7 @@ def test_toggle_a_light_by_touch_and_see_the_state_come_back(
     shot(page, "home-after-touch")
 
 
+@pytest.mark.parametrize("width", ["desktop"], indirect=True)
 def test_a_change_made_elsewhere_arrives_by_the_stream(page: Any, server: Server) -> None:
     """A device switched by hand (its MQTT state changes) updates its tile without a reload."""
     if not server.hubs:
@@ -75,10 +76,9 @@ def test_a_change_made_elsewhere_arrives_by_the_stream(page: Any, server: Server
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
 
 
-def test_slider_and_gesture_pad(page: Any, server: Server, width: str) -> None:
+@pytest.mark.parametrize("width", ["phone"], indirect=True)
+def test_slider_and_gesture_pad(page: Any, server: Server) -> None:
     """The brightness slider sets a level; a swipe up on the pad steps the chosen light up."""
-    if width == "desktop":
-        pytest.skip("one run is enough for the slider and the pad")
     demo_sign_in(page, server, "mei@demo.lingxi")
     page.click("#mainnav a[data-view=home]")
     page.wait_for_selector(".tiles")

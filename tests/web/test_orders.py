@@ -20,6 +20,7 @@ def _api(page: Any, server: Server) -> httpx.Client:
     return httpx.Client(base_url=server.url, cookies=cookies, timeout=30)
 
 
+@pytest.mark.parametrize("width", ["desktop"], indirect=True)
 def test_order_list_shows_status_and_tracking(page: Any, server: Server) -> None:
     """The list shows each order's status; the delivered one shows its tracking timeline."""
     demo_sign_in(page, server, "mei@demo.lingxi")

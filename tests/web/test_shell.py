@@ -24,6 +24,7 @@ def test_sign_in_page_marks_the_demo_login_as_local_demo(page: Any, server: Serv
     shot(page, "shell-signin")
 
 
+@pytest.mark.parametrize("width", ["desktop"], indirect=True)
 def test_password_sign_in_and_a_wrong_password(page: Any, server: Server, console: Console) -> None:
     """A wrong password shows the API's message; the right one signs in."""
     console.allow("status of 401")  # Chromium logs the refused sign-in request itself.
@@ -71,6 +72,7 @@ def test_language_switch_translates_the_ui_and_is_remembered(page: Any, server: 
     page.wait_for_selector(".view-account h1:text('Account and privacy')")
 
 
+@pytest.mark.parametrize("width", ["desktop"], indirect=True)
 def test_every_string_exists_in_both_languages(page: Any, server: Server) -> None:
     """The English and Chinese tables have the same keys, and no Chinese string is left empty."""
     open_app(page, server)
@@ -84,6 +86,7 @@ def test_every_string_exists_in_both_languages(page: Any, server: Server) -> Non
     assert len(result["en"]) > 150
 
 
+@pytest.mark.parametrize("width", ["desktop"], indirect=True)
 def test_keyboard_only_sign_in_and_navigation(page: Any, server: Server) -> None:
     """The skip link comes first; the demo button and the navigation work from the keyboard."""
     open_app(page, server)
@@ -109,6 +112,7 @@ def test_layout_fits_the_viewport_without_horizontal_scrolling(page: Any, server
         assert overflow <= 0, f"{view} overflows by {overflow}px"
 
 
+@pytest.mark.parametrize("width", ["desktop"], indirect=True)
 def test_every_asset_comes_from_the_app_itself(page: Any, server: Server) -> None:
     """No request leaves the app's own origin (no CDN, no web fonts, no tiles)."""
     seen: list[str] = []
@@ -123,6 +127,7 @@ def test_every_asset_comes_from_the_app_itself(page: Any, server: Server) -> Non
     assert seen and foreign == []
 
 
+@pytest.mark.parametrize("width", ["desktop"], indirect=True)
 def test_sign_out_returns_to_the_sign_in_page(page: Any, server: Server) -> None:
     """Signing out shows the sign-in form again and the session no longer works."""
     demo_sign_in(page, server, "alex@demo.lingxi")
