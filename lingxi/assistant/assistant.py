@@ -192,8 +192,9 @@ class Assistant:
         self.db = db
         self.settings = settings
         self.engines = engines or default_engines(db, settings)
-        home = self.engines.home
-        self.router = router or Router(home_matcher=home.matches if home else None)
+        # Rules only by default: the home parser as extra evidence measured lower on the
+        # held-out set and costs milliseconds per message (benchmarks/bench_assistant_routing).
+        self.router = router or Router()
         if llm is None and settings is not None and settings.llm.configured:
             from lingxi.assistant.llm import LLMPlanner
 
@@ -326,7 +327,7 @@ class Assistant:
                 if answer and route.skill == "smalltalk":
                     text = answer
                 return skill, turn.prefix + text, "llm"
-        route = self.router.route(turn.text)
+        route = self.router.route(turn.text, household_id=turn.member.household_id)
         skill, text = self._run(route, turn)
         return skill, turn.prefix + text, "router"
 

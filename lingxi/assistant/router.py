@@ -460,8 +460,9 @@ def is_no(text: str) -> bool:
     return bool(_NO.match(text))
 
 
-EngineMatcher = Callable[[str, str], bool]
-"""``(text, language) -> bool``: an engine's own parser recognised the message."""
+EngineMatcher = Callable[[str, str, "int | None"], bool]
+"""``(text, language, household_id) -> bool``: an engine's own parser recognised the message
+(the home parser needs the household's own device and area names)."""
 
 
 class Router:
@@ -484,7 +485,7 @@ class Router:
         self.home_matcher = home_matcher
         self.guide_matcher = guide_matcher
 
-    def route(self, text: str) -> Route:
+    def route(self, text: str, *, household_id: int | None = None) -> Route:
         """The skill and intent for ``text`` (small talk when nothing else fits)."""
         language = detect_language(text)
         norm = " ".join(text.strip().split()).lower()
@@ -495,10 +496,10 @@ class Router:
                 scores[rule.skill] += rule.weight
                 if rule.weight > best_rule.get(rule.skill, (0.0, ""))[0]:
                     best_rule[rule.skill] = (rule.weight, rule.intent)
-        if self.home_matcher is not None and self.home_matcher(text, language):
+        if self.home_matcher is not None and self.home_matcher(text, language, household_id):
             scores["home"] += 3.0
             best_rule.setdefault("home", (3.0, "command"))
-        if self.guide_matcher is not None and self.guide_matcher(text, language):
+        if self.guide_matcher is not None and self.guide_matcher(text, language, household_id):
             scores["guide"] += 1.5
             best_rule.setdefault("guide", (1.5, "recommend"))
         skill = max(PRIORITY, key=lambda s: (scores[s], -PRIORITY.index(s)))

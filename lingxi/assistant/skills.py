@@ -44,7 +44,6 @@ __all__ = [
     "ProductPick",
     "StoredEtaDispatch",
     "default_engines",
-    "engine_matchers",
     "parse_need",
 ]
 
@@ -164,7 +163,7 @@ class DispatchEngine(Protocol):
 class HomeEngine(Protocol):
     """Home control as the assistant uses it."""
 
-    def matches(self, text: str, language: str) -> bool:
+    def matches(self, text: str, language: str, household_id: int | None) -> bool:
         """True when the engine's parser recognises a home command in ``text``."""
         ...
 
@@ -570,9 +569,14 @@ class FacadeHome:
     def __init__(self, controller: Any) -> None:
         self.controller = controller
 
-    def matches(self, text: str, language: str) -> bool:
-        """Not used for routing: the home parser needs a household to match names."""
-        return False
+    def matches(self, text: str, language: str, household_id: int | None) -> bool:
+        """True when the home parser finds a command against the household's own devices."""
+        if household_id is None or len(text) > 500:
+            return False
+        try:
+            return bool(self.controller.parse(text, household_id).commands)
+        except LingxiError:
+            return False  # e.g. a household without devices
 
     def _outcome(self, result: Any) -> HomeOutcome:
         actions = tuple(dict(c) for c in result.changes) or tuple(dict(c) for c in result.commands)
@@ -698,8 +702,3 @@ def default_engines(
         "home: HomeController" if home else "home: not available",
     ]
     return Engines(guide=guide, dispatch=dispatch or StoredEtaDispatch(db), home=home, notes=notes)
-
-
-def engine_matchers() -> tuple[Any, Any]:
-    """The engines' parsers as ``(text, language) -> bool`` predicates, or ``None`` each."""
-    return None, None

@@ -21,7 +21,7 @@ class RecordingHome:
 
     calls: list[tuple[str, int, bool]] = field(default_factory=list)
 
-    def matches(self, text: str, language: str) -> bool:
+    def matches(self, text: str, language: str, household_id: int | None) -> bool:
         return False
 
     def handle(
