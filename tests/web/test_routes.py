@@ -1,0 +1,97 @@
+"""The page-only endpoints under /api/web, on SQLite and PostgreSQL (no browser)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lingxi.api import create_app
+from lingxi.config import Settings
+from lingxi.data import Database
+from lingxi.data.repos import orders
+from tests.helpers import PASSWORD, Seeded, seed
+
+
+@pytest.fixture
+def seeded(db: Database) -> Seeded:
+    """Two households with members and products."""
+    return seed(db)
+
+
+@pytest.fixture
+def client(db: Database, settings: Settings) -> Iterator[TestClient]:
+    """An anonymous client on the app over ``db``."""
+    with TestClient(create_app(settings, database=db)) as c:
+        yield c
+
+
+def _sign_in(client: TestClient, email: str) -> dict[str, str]:
+    r = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_session_is_200_whether_or_not_signed_in(client: TestClient, seeded: Seeded) -> None:
+    """Anonymous, bad token and signed in all answer 200, so page loads log no 401."""
+    assert client.get("/api/web/session").json() == {"signed_in": False, "member": None}
+    bad = client.get("/api/web/session", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 200 and bad.json()["signed_in"] is False
+    me = client.get("/api/web/session", headers=_sign_in(client, "alice@example.org")).json()
+    assert me["signed_in"] is True
+    assert me["member"]["customer_id"] == seeded.alice
+    assert me["member"]["display_name"] == "Alice"
+
+
+def test_product_facts_give_ratings_for_cards(client: TestClient, seeded: Seeded) -> None:
+    """Facts come back for known ids in order; unknown ids are skipped; bad lists are refused."""
+    headers = _sign_in(client, "alice@example.org")
+    ids = ",".join(str(i) for i in (*seeded.products[:2], 999999))
+    data = client.get("/api/web/products", params={"ids": ids}, headers=headers).json()["data"]
+    assert [d["id"] for d in data] == list(seeded.products[:2])
+    assert all("rating" in d and "category" in d for d in data)
+    bad = client.get("/api/web/products", params={"ids": "1;drop"}, headers=headers)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["details"]["errors"][0]["field"] == "query.ids"
+    client.cookies.clear()  # the sign-in above also set the session cookie
+    assert client.get("/api/web/products", params={"ids": "1"}).status_code == 401
+
+
+def test_operations_board_is_for_owners_and_lists_unplanned_shipments(
+    client: TestClient, seeded: Seeded, db: Database
+) -> None:
+    """An owner sees open shipments no route serves (with their place); others are refused."""
+    with db.session() as s:
+        order = orders.create_order(
+            s,
+            household_id=seeded.household_b,
+            customer_id=seeded.bob,
+            lines=[orders.LineRequest(seeded.products[0])],
+            address_id=seeded.bob_address,
+        )
+        orders.confirm_order(s, household_id=seeded.household_b, order_id=order.id)
+    board = client.get("/api/web/ops", headers=_sign_in(client, "alice@example.org"))
+    assert board.status_code == 200, board.text
+    doc = board.json()
+    assert doc["routes"] == []
+    assert [u["order_id"] for u in doc["unassigned"]] == [order.id]
+    assert doc["unassigned"][0]["lat"] == pytest.approx(43.732)
+    refused = client.get("/api/web/ops", headers=_sign_in(client, "bob@example.org"))
+    assert refused.status_code == 403
+    assert refused.json()["error"]["details"]["field"] == "role"
+
+
+@pytest.mark.slow
+def test_city_map_is_the_road_network_as_geojson(client: TestClient, seeded: Seeded) -> None:
+    """The city map is GeoJSON lines over Monaco, gzip-compressed for browsers that accept it."""
+    headers = _sign_in(client, "alice@example.org")
+    r = client.get("/api/web/city.geojson", headers=headers)
+    assert r.status_code == 200
+    assert r.headers["content-encoding"] == "gzip"
+    doc = r.json()
+    assert doc["type"] == "FeatureCollection" and len(doc["features"]) > 500
+    lon, lat = doc["features"][0]["geometry"]["coordinates"][0][0]
+    assert 7.40 < lon < 7.45 and 43.72 < lat < 43.76
+    plain = client.get("/api/web/city.geojson", headers={**headers, "Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == doc
