@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from lingxi.cli._common import console, database, emit_json, err_console, handle_errors, settings
-from lingxi.data import current_revision, downgrade, upgrade
+from lingxi.data import Database, current_revision, downgrade, upgrade
 from lingxi.status import check_parts
 
 __all__ = ["db_app", "demo_app", "doctor"]
@@ -48,16 +49,31 @@ def demo_load(
     db = database()
     upgrade(db.engine)
     with Progress(console=err_console, transient=True, disable=as_json) as progress:
-        task = progress.add_task("loading demo data", total=len(DEMO_STEPS))
+        task = progress.add_task("loading demo data", total=len(DEMO_STEPS) + 1)
 
         def step(name: str) -> None:
             progress.update(task, advance=1, description=f"loading {name}")
 
         report = load_demo(db, on_step=step)
+        step("today's delivery plan")
+        report["routes_planned"] = _plan_today(db)
     if as_json:
         emit_json(report)
     else:
         console.print("demo data: " + ", ".join(f"{k} {v}" for k, v in report.items()))
+
+
+def _plan_today(db: Database) -> int:
+    """Plan today's open shipments once (a second load keeps the plan); returns routes planned."""
+    from lingxi.data.repos import fleet
+    from lingxi.dispatch import plan_shipments
+
+    today = datetime.now(UTC).date()
+    with db.session() as session:
+        if fleet.current_routes(session, plan_date=today):
+            return 0
+    plan = plan_shipments(db, today)
+    return len(plan.route_ids)
 
 
 @handle_errors
