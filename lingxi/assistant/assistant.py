@@ -937,7 +937,14 @@ class Assistant:
             for purpose in ("profile", "personalisation", "automation", "marketing"):
                 identity.revoke_consent(session, customer_id=member.customer_id, purpose=purpose)
             identity.delete_customer_data(session, customer_id=member.customer_id)
-        return {"deleted": ["profile", "consents", "sign_ins"]}, say("deleted_all", turn.language)
+            erased = conv_repo.erase_customer_history(session, customer_id=member.customer_id)
+        # What this turn would still carry about the person goes too.
+        turn.state.clear()
+        turn.finishes = [(cid, conf, None) for cid, conf, _ in turn.finishes]
+        return {
+            "deleted": ["profile", "consents", "sign_ins", "conversation_turns"],
+            **erased,
+        }, say("deleted_all", turn.language)
 
     # --- small talk --------------------------------------------------------------------------
 

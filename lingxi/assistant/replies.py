@@ -153,12 +153,15 @@ TEMPLATES: dict[str, dict[str, str]] = {
     },
     "forgot": {"en": "Done: I deleted your {fields}.", "zh": "已删除你的{fields}。"},
     "delete_all_confirm": {
-        "en": "Delete your whole profile, consents and sign-ins? You'll be signed out.",
-        "zh": "删除你的全部偏好、授权和登录信息？你会被登出。",
+        "en": (
+            "Delete your whole profile, consents, sign-ins and our conversations? "
+            "You'll be signed out."
+        ),
+        "zh": "删除你的全部偏好、授权、登录信息和聊天记录？你会被登出。",
     },
     "deleted_all": {
-        "en": "Done: your profile, consents and sign-ins are deleted.",
-        "zh": "已删除你的偏好、授权和登录信息。",
+        "en": "Done: your profile, consents, sign-ins and conversations are deleted.",
+        "zh": "已删除你的偏好、授权、登录信息和聊天记录。",
     },
     "export": {
         "en": "Here is everything stored about you ({n} orders included) as JSON in the actions.",

@@ -241,15 +241,25 @@ def test_forget_my_skin_type(world: World) -> None:
 
 
 def test_delete_all_needs_yes(sqlite_world: World) -> None:
-    """Deleting all data asks first, then erases profile and consents."""
+    """Deleting all data asks first, then erases profile, consents and what was said."""
     w = sqlite_world
     a = _assistant(w)
+    earlier = a.handle("I have oily skin and I'm allergic to parabens", w.mei)
+    a.handle("a cleanser please", w.mei, earlier.conversation_id)
     r = a.handle("delete all my data", w.mei)
     assert r.needs_confirmation
     a.handle("yes", w.mei, r.conversation_id)
     with w.db.session() as s:
         assert identity.get_profile(s, customer_id=w.mei.customer_id).skin_types == []
         assert not identity.has_consent(s, customer_id=w.mei.customer_id, purpose="profile")
+        calls = conv_repo.list_tool_calls(s, customer_id=w.mei.customer_id)
+    assert a.history(w.mei, earlier.conversation_id) == []
+    assert [t["role"] for t in a.history(w.mei, r.conversation_id)] == ["assistant"]
+    remember = [c for c in calls if c.tool == "account.remember"]
+    assert remember and all(c.arguments == {"redacted": True} for c in remember)
+    # The audit of what was done stays: the recommendation and the confirmed deletion.
+    assert [c.confirmation for c in calls if c.tool == "account.delete_all"] == ["confirmed"]
+    assert any(c.tool == "guide.recommend" for c in calls)
 
 
 @pytest.mark.parametrize(

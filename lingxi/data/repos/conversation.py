@@ -19,6 +19,7 @@ __all__ = [
     "TurnView",
     "add_turn",
     "create_conversation",
+    "erase_customer_history",
     "finish_tool_call",
     "get_conversation",
     "household_settings",
@@ -232,6 +233,39 @@ def list_tool_calls(
         )
         for t in session.scalars(query)
     ]
+
+
+REDACTED_TOOLS = ("account.remember", "account.show", "account.export", "account.forget")
+"""Tool calls whose arguments and results hold profile data: redacted on erasure."""
+
+
+def erase_customer_history(session: Session, *, customer_id: int) -> dict[str, int]:
+    """Erase what a customer said and was told: every turn of their conversations, and the
+    arguments and results of audit rows that carry profile data (the rows themselves stay, so
+    the audit still shows what was done and when)."""
+    conv_ids = list(
+        session.scalars(select(Conversation.id).where(Conversation.customer_id == customer_id))
+    )
+    turns = 0
+    if conv_ids:
+        for turn in session.scalars(select(Turn).where(Turn.conversation_id.in_(conv_ids))):
+            session.delete(turn)
+            turns += 1
+    redacted = 0
+    for call in session.scalars(
+        select(ToolCall).where(
+            ToolCall.customer_id == customer_id, ToolCall.tool.in_(REDACTED_TOOLS)
+        )
+    ):
+        call.arguments = {"redacted": True}
+        call.result = {"redacted": True}
+        redacted += 1
+    for conv_id in conv_ids:
+        conv = session.get(Conversation, conv_id)
+        if conv is not None:
+            conv.state = {}
+    session.flush()
+    return {"turns_deleted": turns, "tool_calls_redacted": redacted}
 
 
 def household_settings(session: Session, *, household_id: int) -> dict[str, Any]:
