@@ -26,6 +26,7 @@ from lingxi.errors import (
     ConfirmationRequiredError,
     ForbiddenError,
     InvalidInputError,
+    LingxiError,
     NotFoundError,
 )
 from lingxi.home.devices import COLORS, DeviceCommand, DeviceState, restore_command
@@ -155,8 +156,7 @@ class HomeController:
         self._contexts: dict[int, _Context] = {}
         self._pending: dict[str, _Pending] = {}
         self._listeners: list[Callable[[int, DeviceState], None]] = []
-        self._owner: dict[str, int] = {}
-        self._busy: set[str] = set()
+        self._busy: set[tuple[int, str]] = set()
         self._lock = threading.RLock()
         self._gesture_models: Any = None
         self._recognizers: dict[int, Any] = {}
@@ -180,12 +180,10 @@ class HomeController:
                     field="household_id",
                 )
             home = Home.from_records(household_id, areas, entities)
-            for e in entities:
-                self._owner[e.entity_id + f"@{household_id}"] = household_id
             self.driver.start(
                 household_id,
                 entities,
-                {k: DeviceState(k, v.state, v.attributes) for k, v in states.items()},
+                {k: DeviceState(k, v.state, v.attributes, household_id) for k, v in states.items()},
             )
             self._homes[household_id] = home
             return home
@@ -383,15 +381,22 @@ class HomeController:
                 entity = home.entity(entity_id)
                 if entity is None:
                     raise NotFoundError(f"No entity {entity_id!r} in this home.", field="entity_id")
-                current = self.driver.state(entity_id) or DeviceState(entity_id, "unknown")
+                current = self.driver.state(
+                    entity_id, household_id=home.household_id
+                ) or DeviceState(entity_id, "unknown", {}, home.household_id)
                 payload = _device_payload(command, entity.domain, entity.capabilities, current)
+                busy = (home.household_id, entity_id)
                 with self._lock:
-                    self._busy.add(entity_id)
+                    self._busy.add(busy)
                 try:
-                    new = self.driver.send(DeviceCommand(entity_id, payload))
+                    new = self.driver.send(DeviceCommand(entity_id, payload, home.household_id))
+                except LingxiError:
+                    # What already changed is real: record it before reporting the failure.
+                    self._record(member.household_id, changes, channel, member.customer_id)
+                    raise
                 finally:
                     with self._lock:
-                        self._busy.discard(entity_id)
+                        self._busy.discard(busy)
                 before.append(current)
                 changes.append(new)
             replies.append(_reply(command, home, language))
@@ -436,7 +441,7 @@ class HomeController:
         parts = []
         for entity_id in command.targets:
             entity = home.entity(entity_id)
-            state = self.driver.state(entity_id)
+            state = self.driver.state(entity_id, household_id=home.household_id)
             if entity is None or state is None:
                 continue
             if command.intent == "HassClimateGetTemperature":
@@ -673,7 +678,7 @@ class HomeController:
         for e in home.entities:
             if entity_id is not None and e.entity_id != entity_id:
                 continue
-            s = self.driver.state(e.entity_id)
+            s = self.driver.state(e.entity_id, household_id=household_id)
             out.append(
                 {
                     "entity_id": e.entity_id,
@@ -712,10 +717,14 @@ class HomeController:
                 f"No entity {entity_id!r} in household {household_id}.", field="entity_id"
             )
         command = Command("HassTurnOn", {"name": entity.name}, tier=0, targets=(entity_id,))
-        current = self.driver.state(entity_id) or DeviceState(entity_id, "unknown")
+        current = self.driver.state(entity_id, household_id=household_id) or DeviceState(
+            entity_id, "unknown", {}, household_id
+        )
         new = self.driver.send(
             DeviceCommand(
-                entity_id, _device_payload(command, entity.domain, entity.capabilities, current)
+                entity_id,
+                _device_payload(command, entity.domain, entity.capabilities, current),
+                household_id,
             )
         )
         self._record(
@@ -743,14 +752,15 @@ class HomeController:
     def _on_device_state(self, state: DeviceState) -> None:
         """A device reported a state on its own (a wall switch, another controller)."""
         with self._lock:
-            if state.entity_id in self._busy:
+            if (state.household_id, state.entity_id) in self._busy:
                 return
-            households = [h for h, home in self._homes.items() if home.entity(state.entity_id)]
-        for household_id in households:
-            try:
-                self._record(household_id, [state], "device", None)
-            except Exception:
-                logger.exception("could not record the state of %s", state.entity_id)
+            home = self._homes.get(state.household_id)
+        if home is None or home.entity(state.entity_id) is None:
+            return
+        try:
+            self._record(state.household_id, [state], "device", None)
+        except Exception:
+            logger.exception("could not record the state of %s", state.entity_id)
 
     @staticmethod
     def _check_channel(channel: str) -> None:

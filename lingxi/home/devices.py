@@ -33,6 +33,8 @@ class DeviceCommand:
     entity_id: str
     payload: dict[str, Any]
     """E.g. ``{"state": "ON", "brightness": 128}`` or ``{"temperature": 22}``."""
+    household_id: int = 0
+    """Entity ids repeat across households (every home has ``light.kitchen``)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class DeviceState:
     entity_id: str
     state: str
     attributes: dict[str, Any] = field(default_factory=dict)
+    household_id: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -133,7 +136,7 @@ def apply_command(
             state = "returning" if state == "cleaning" else "docked"
         elif action == "stop":
             state = "idle"
-    return DeviceState(current.entity_id, state, attrs)
+    return DeviceState(current.entity_id, state, attrs, current.household_id)
 
 
 def restore_command(previous: DeviceState) -> DeviceCommand:
@@ -172,4 +175,4 @@ def restore_command(previous: DeviceState) -> DeviceCommand:
         payload = {"command": "start" if previous.state == "cleaning" else "return_to_base"}
     else:
         payload = {}
-    return DeviceCommand(previous.entity_id, payload)
+    return DeviceCommand(previous.entity_id, payload, previous.household_id)

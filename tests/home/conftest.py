@@ -23,7 +23,7 @@ def demo_home_spec() -> dict[str, Any]:
     return spec
 
 
-def load_home(db: Database) -> dict[str, Member]:
+def load_home(db: Database, *, tag: str = "") -> dict[str, Member]:
     """Create a household with the demo home and an owner, an adult and a child."""
     spec = demo_home_spec()
     with db.session() as s:
@@ -54,7 +54,7 @@ def load_home(db: Database) -> dict[str, Member]:
             cid = create_customer(
                 s,
                 household_id=hid,
-                email=f"{role.value}@test.lingxi",
+                email=f"{role.value}{tag}@test.lingxi",
                 display_name=role.value,
                 role=role,
             )

@@ -214,3 +214,21 @@ def test_unknown_channel_is_refused(controller: HomeController, members: dict[st
     """The channel is part of the record, so only known ones are accepted."""
     with pytest.raises(InvalidInputError, match="channel"):
         controller.handle("lights on", members["owner"], channel="telepathy")
+
+
+def test_households_with_the_same_entity_ids_stay_apart(
+    controller: HomeController, members: dict[str, Member], db: Database
+) -> None:
+    """Every home has light.kitchen: one household's command never touches another's."""
+    from tests.home.conftest import load_home
+
+    other = load_home(db, tag="-b")["owner"]
+    owner = members["owner"]
+    controller.handle("turn on the kitchen light", owner)
+    assert _state(controller, "light.kitchen")[0] == "on"
+    [row] = controller.state(other.household_id, "light.kitchen")
+    assert row["state"] == "off"
+    assert (
+        controller.history(other.household_id, entity_id="light.kitchen", limit=1)[0]["source"]
+        == "device"
+    )

@@ -118,12 +118,12 @@ def test_command_is_not_retained_and_state_is_read_back(
 ) -> None:
     """The driver returns the state the device reported on its state topic."""
     settings, hub, driver = bus
-    state = driver.send(DeviceCommand("light.kitchen", {"state": "ON", "brightness": 128}))
+    state = driver.send(DeviceCommand("light.kitchen", {"state": "ON", "brightness": 128}, 7))
     assert (state.state, state.attributes["brightness"]) == ("on", 128)
     assert hub.state("light.kitchen").attributes["brightness"] == 128
     assert hub.received and all(retained is False for _, _, retained in hub.received)
     assert not fetch_retained(settings, f"{settings.base_topic}/7/+/+/set", wait_s=0.3)
-    state = driver.send(DeviceCommand("lock.front_door", {"state": "UNLOCK"}))
+    state = driver.send(DeviceCommand("lock.front_door", {"state": "UNLOCK"}, 7))
     assert state.state == "unlocked"
 
 
@@ -136,7 +136,7 @@ def test_device_changes_reach_listeners(bus: tuple[MQTTSettings, SimulatedHub, M
     assert _wait(
         lambda: any(s.entity_id == "cover.bedroom_blinds" and s.state == "closed" for s in seen)
     )
-    assert driver.state("cover.bedroom_blinds").state == "closed"  # type: ignore[union-attr]
+    assert driver.state("cover.bedroom_blinds", household_id=7).state == "closed"  # type: ignore[union-attr]
 
 
 def test_malformed_device_payload_is_survived(
@@ -149,7 +149,7 @@ def test_malformed_device_payload_is_survived(
         publish_raw(settings, topic, payload)
     publish_raw(settings, f"{settings.base_topic}/7/light/kitchen/set", b"{{{")
     time.sleep(0.3)
-    assert driver.send(DeviceCommand("light.kitchen", {"state": "OFF"})).state == "off"
+    assert driver.send(DeviceCommand("light.kitchen", {"state": "OFF"}, 7)).state == "off"
 
 
 def test_home_assistant_online_triggers_reannounce(
@@ -169,7 +169,7 @@ def test_silent_device_is_unavailable() -> None:
     try:
         driver.start(8, ENTITIES[:1], {})
         with pytest.raises(DeviceUnavailableError, match="did not report"):
-            driver.send(DeviceCommand("light.kitchen", {"state": "ON"}))
+            driver.send(DeviceCommand("light.kitchen", {"state": "ON"}, 8))
     finally:
         driver.withdraw()
         driver.close()
@@ -231,18 +231,18 @@ def test_reconnects_after_broker_restart(private_broker: tuple[int, object]) -> 
     driver = MQTTDriver(settings=settings, timeout_s=2.0)
     try:
         driver.start(9, ENTITIES, STATES)
-        assert driver.send(DeviceCommand("light.kitchen", {"state": "ON"})).state == "on"
+        assert driver.send(DeviceCommand("light.kitchen", {"state": "ON"}, 9)).state == "on"
         stop()
         assert _wait(lambda: not driver.connected)
         with pytest.raises(DeviceUnavailableError):
-            driver.send(DeviceCommand("light.kitchen", {"state": "OFF"}))
+            driver.send(DeviceCommand("light.kitchen", {"state": "OFF"}, 9))
         announced = driver.discovery_count
         start()
         assert _wait(lambda: driver.connected, timeout_s=15)
         assert _wait(lambda: driver.discovery_count > announced)
         assert _wait(lambda: hub._mqtt.connected.is_set(), timeout_s=15)
         time.sleep(0.3)
-        assert driver.send(DeviceCommand("light.kitchen", {"state": "OFF"})).state == "off"
+        assert driver.send(DeviceCommand("light.kitchen", {"state": "OFF"}, 9)).state == "off"
         retained = fetch_retained(settings, f"{settings.discovery_prefix}/#")
         assert f"{settings.discovery_prefix}/light/lingxi_9/kitchen/config" in retained
     finally:

@@ -47,7 +47,7 @@ class DeviceDriver(Protocol):
         """Carry out ``command`` and return the state the device reports afterwards."""
         ...
 
-    def state(self, entity_id: str) -> DeviceState | None:
+    def state(self, entity_id: str, *, household_id: int = 0) -> DeviceState | None:
         """The last state the device reported, or None."""
         ...
 

@@ -37,8 +37,8 @@ class MemoryDriver:
 
     def __init__(self, *, offline: Sequence[str] = ()) -> None:
         self.offline = set(offline)
-        self._states: dict[str, DeviceState] = {}
-        self._capabilities: dict[str, dict[str, object]] = {}
+        self._states: dict[tuple[int, str], DeviceState] = {}
+        self._capabilities: dict[tuple[int, str], dict[str, object]] = {}
         self._listeners: list[StateListener] = []
         self._lock = threading.Lock()
         self.sent: list[DeviceCommand] = []
@@ -53,33 +53,37 @@ class MemoryDriver:
         """Seed the simulated devices."""
         with self._lock:
             for e in entities:
-                self._capabilities[e.entity_id] = dict(e.capabilities)
-                if e.entity_id not in self._states:
-                    self._states[e.entity_id] = states.get(e.entity_id) or DeviceState(
-                        e.entity_id, _INITIAL.get(e.domain, "unknown")
+                key = (household_id, e.entity_id)
+                self._capabilities[key] = dict(e.capabilities)
+                if key not in self._states:
+                    known = states.get(e.entity_id)
+                    self._states[key] = DeviceState(
+                        e.entity_id,
+                        known.state if known else _INITIAL.get(e.domain, "unknown"),
+                        dict(known.attributes) if known else {},
+                        household_id,
                     )
 
     def send(self, command: DeviceCommand) -> DeviceState:
         """Apply the command to the simulated device."""
+        key = (command.household_id, command.entity_id)
         if command.entity_id in self.offline:
             raise DeviceUnavailableError(f"{command.entity_id} is not responding.")
         with self._lock:
-            current = self._states.get(command.entity_id)
+            current = self._states.get(key)
             if current is None:
                 raise NotFoundError(f"No device for {command.entity_id!r}.", field="entity_id")
-            new = apply_command(
-                current, command.payload, capabilities=self._capabilities.get(command.entity_id)
-            )
-            self._states[command.entity_id] = new
+            new = apply_command(current, command.payload, capabilities=self._capabilities.get(key))
+            self._states[key] = new
             self.sent.append(command)
             listeners = list(self._listeners)
         for listener in listeners:
             listener(new)
         return new
 
-    def state(self, entity_id: str) -> DeviceState | None:
+    def state(self, entity_id: str, *, household_id: int = 0) -> DeviceState | None:
         """The simulated state."""
-        return self._states.get(entity_id)
+        return self._states.get((household_id, entity_id))
 
     def add_listener(self, listener: StateListener) -> None:
         """Be told of every change."""

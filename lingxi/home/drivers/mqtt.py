@@ -214,7 +214,7 @@ def _wire_state(state: DeviceState) -> dict[str, Any]:
     return {"state": state.state, **attrs}
 
 
-def _read_state(entity_id: str, payload: bytes) -> DeviceState:
+def _read_state(entity_id: str, payload: bytes, household_id: int = 0) -> DeviceState:
     """A device's state message -> DeviceState; raises ValueError on a malformed payload."""
     data = json.loads(payload.decode("utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("state"), str):
@@ -226,7 +226,7 @@ def _read_state(entity_id: str, payload: bytes) -> DeviceState:
             data["rgb_color"] = [int(color["r"]), int(color["g"]), int(color["b"])]
     if len(state) > 100:
         raise ValueError("state is longer than 100 characters")
-    return DeviceState(entity_id, state, data)
+    return DeviceState(entity_id, state, data, household_id)
 
 
 class _Client:
@@ -294,10 +294,10 @@ class MQTTDriver:
         self.optimistic = optimistic
         self.base = settings.base_topic
         self._availability = f"{self.base}/bridge/availability"
-        self._entities: dict[str, tuple[int, EntityRecord]] = {}
-        self._by_state_topic: dict[str, str] = {}
-        self._states: dict[str, DeviceState] = {}
-        self._waiters: dict[str, threading.Event] = {}
+        self._entities: dict[tuple[int, str], EntityRecord] = {}
+        self._by_state_topic: dict[str, tuple[int, str]] = {}
+        self._states: dict[tuple[int, str], DeviceState] = {}
+        self._waiters: dict[tuple[int, str], threading.Event] = {}
         self._listeners: list[StateListener] = []
         self._lock = threading.Lock()
         self.discovery_count = 0
@@ -343,17 +343,18 @@ class MQTTDriver:
                 self._announce()  # Home Assistant restarted: tell it about us again
             return
         with self._lock:
-            entity_id = self._by_state_topic.get(message.topic)
-        if entity_id is None:
+            key = self._by_state_topic.get(message.topic)
+        if key is None:
             return
+        household_id, entity_id = key
         try:
-            state = _read_state(entity_id, bytes(message.payload))
+            state = _read_state(entity_id, bytes(message.payload), household_id)
         except (ValueError, UnicodeDecodeError) as err:
             logger.warning("Ignored a malformed state from %s: %s", entity_id, err)
             return
         with self._lock:
-            self._states[entity_id] = state
-            waiter = self._waiters.get(entity_id)
+            self._states[key] = state
+            waiter = self._waiters.get(key)
             listeners = list(self._listeners)
         # A retained message is an old state replayed on subscribe, not the answer to a command.
         if waiter is not None and not message.retain:
@@ -366,8 +367,8 @@ class MQTTDriver:
 
     def _announce(self) -> None:
         with self._lock:
-            entities = list(self._entities.values())
-        for household_id, entity in entities:
+            entities = list(self._entities.items())
+        for (household_id, _), entity in entities:
             found = discovery_config(
                 entity,
                 household_id=household_id,
@@ -390,11 +391,15 @@ class MQTTDriver:
         """Announce the entities and listen to their state topics."""
         with self._lock:
             for e in entities:
-                self._entities[e.entity_id] = (household_id, e)
+                key = (household_id, e.entity_id)
+                self._entities[key] = e
                 _, state_topic = _topics(self.base, household_id, e.entity_id)
-                self._by_state_topic[state_topic] = e.entity_id
-                if e.entity_id not in self._states and e.entity_id in states:
-                    self._states[e.entity_id] = states[e.entity_id]
+                self._by_state_topic[state_topic] = key
+                if key not in self._states and e.entity_id in states:
+                    known = states[e.entity_id]
+                    self._states[key] = DeviceState(
+                        e.entity_id, known.state, dict(known.attributes), household_id
+                    )
         for e in entities:
             self._mqtt.client.subscribe(_topics(self.base, household_id, e.entity_id)[1], qos=1)
         self._announce()
@@ -402,16 +407,16 @@ class MQTTDriver:
     def send(self, command: Any) -> DeviceState:
         """Publish the command (not retained) and wait for the device's new state."""
         with self._lock:
-            entry = self._entities.get(command.entity_id)
-        if entry is None:
+            key = (command.household_id, command.entity_id)
+            entity = self._entities.get(key)
+        if entity is None:
             raise NotFoundError(f"No device for {command.entity_id!r}.", field="entity_id")
         if not self._mqtt.connected.is_set():
             raise DeviceUnavailableError("The MQTT broker is not connected; nothing was sent.")
-        household_id, entity = entry
-        command_topic, _ = _topics(self.base, household_id, command.entity_id)
+        command_topic, _ = _topics(self.base, command.household_id, command.entity_id)
         event = threading.Event()
         with self._lock:
-            self._waiters[command.entity_id] = event
+            self._waiters[key] = event
         try:
             info = self._mqtt.client.publish(
                 command_topic, json.dumps(command.payload), qos=1, retain=False
@@ -422,10 +427,10 @@ class MQTTDriver:
                 )
             if event.wait(self.timeout_s):
                 with self._lock:
-                    return self._states[command.entity_id]
+                    return self._states[key]
             if self.optimistic:
-                current = self._states.get(command.entity_id) or DeviceState(
-                    command.entity_id, "unknown"
+                current = self._states.get(key) or DeviceState(
+                    command.entity_id, "unknown", {}, command.household_id
                 )
                 return apply_command(current, command.payload, capabilities=entity.capabilities)
             raise DeviceUnavailableError(
@@ -433,12 +438,12 @@ class MQTTDriver:
             )
         finally:
             with self._lock:
-                self._waiters.pop(command.entity_id, None)
+                self._waiters.pop(key, None)
 
-    def state(self, entity_id: str) -> DeviceState | None:
+    def state(self, entity_id: str, *, household_id: int = 0) -> DeviceState | None:
         """The last state the device reported (or the stored one until it does)."""
         with self._lock:
-            return self._states.get(entity_id)
+            return self._states.get((household_id, entity_id))
 
     def add_listener(self, listener: StateListener) -> None:
         """Be told of every state a device reports."""
@@ -452,8 +457,8 @@ class MQTTDriver:
     def withdraw(self) -> None:
         """Remove the entities from Home Assistant (empty retained discovery configs)."""
         with self._lock:
-            entities = list(self._entities.values())
-        for household_id, entity in entities:
+            entities = list(self._entities.items())
+        for (household_id, _), entity in entities:
             found = discovery_config(
                 entity,
                 household_id=household_id,
