@@ -87,7 +87,7 @@ _BRAND_EN = (
 _DEVICE_EN = (
     r"lights?(?!\s*(moisturi|cream|lotion|gel|serum|formula|texture|weight|sunscreen|spf|"
     r"cleanser|toner|foundation|for))|lamps?|a/?c\b|air ?con(ditioner|ditioning)?|heating|heater|"
-    r"thermostat|fan(?! of)|blinds|curtains|shades|front door|door|locks?(?! in)|speaker|music|"
+    r"thermostat|(?<=the )fans?|(?<=bedroom )fans?|(?<=ceiling )fans?|blinds|curtains|shades|front door|door|locks?(?! in)|speaker|music|"
     r"volume|vacuum|kettle|coffee maker|tv|television|porch light|radiator"
 )
 _ORDINAL_EN = r"(first|second|third|fourth|last|cheapest|1st|2nd|3rd|top)( one| option| item)?"
@@ -105,7 +105,15 @@ _EN = _rules(
         ("account", "show", 5, r"\bwhat (preferences|consents)\b|\bmy skin type on file\b"),
         ("account", "show", 5, r"\bwhat'?s my skin type\b|\bwhat is my skin type\b"),
         ("account", "show", 5, r"\b(show|see|view)( me)? my (profile|preferences|data)\b"),
-        ("account", "show", 4, r"\bdo you (keep|store|remember|save)\b"),
+        ("account", "show", 4, r"\bdo you (still )?(keep|store|remember|save)\b"),
+        (
+            "account",
+            "remember",
+            4,
+            r"\bi'?m (\w+ )?(oily|dry|combo|combination|sensitive|normal)( skin(ned)?)?\b|"
+            r"\bi can'?t (use|have|tolerate)\b",
+        ),
+        ("account", "remember", 5, r"\bnote (that|it)\b|\bkeep in mind\b|\bremember (it|that)\b"),
         ("account", "show", 5, r"\bdo you know my\b|\b(have|got|know) on me\b"),
         ("account", "consent_revoke", 8, r"\bno more personali[sz]\w*"),
         (
@@ -151,7 +159,7 @@ _EN = _rules(
         ("account", "remember", 3, r"\b(update|change|set) my (skin|budget)|\bupdate that\b"),
         ("account", "remember", 4, r"\bmy budget is\b"),
         ("account", "remember", 2.5, r"\bi (have|'ve got|got) (\w+ )*?skin\b"),
-        ("account", "remember", 2.5, r"\bmy skin (is|got|gets|has|feels|'s)\b"),
+        ("account", "remember", 2.5, r"\bmy skin (is|got|gets|has|feels|'s|reacts|breaks|burns)\b"),
         ("account", "remember", 3, r"\bi'?m allergic to\b|\bi am allergic to\b"),
         (
             "account",
@@ -215,7 +223,7 @@ _EN = _rules(
             "orders",
             "buy",
             6,
-            r"\b(buy|purchase|order|get me|i'?ll take|add|reorder)\b.*\b(the )?"
+            r"\b(buy|purchase|order|get me|grab|i'?ll take|add|reorder)\b.*\b(the )?"
             + _ORDINAL_EN
             + r"\b",
         ),
@@ -361,7 +369,7 @@ _ZH = _rules(
             "account",
             "consent_revoke",
             6,
-            r"不要再保存|别记|不要记|撤销|关闭个性化|取消授权|别再保存|别再用|不要再用|别用我的",
+            r"不要再保存|别记|不要记|撤销|关闭个性化|关掉个性化|不要个性化|取消授权|别再保存|别再用|不要再用|别用我的",
         ),
         ("account", "remember", 5, r"记住我|保存我的|记下|记一下"),
         ("account", "remember", 6, r"记得我是|以后记得"),
@@ -370,6 +378,8 @@ _ZH = _rules(
         ("account", "remember", 3, r"^我是(油皮|干皮|敏感肌|混合皮|中性皮|油性|干性)"),
         ("account", "remember", 2.5, r"我的皮肤(很|比较|有点|偏)?"),
         ("account", "remember", 3, r"过敏|我不用含|我不喜欢含|我不用.*的东西"),
+        ("account", "remember", 5, r"我(不能用|用不了|不用|受不了)"),
+        ("account", "remember", 3, r"我(很|特别|比较)?喜欢"),
         ("orders", "track", 5, r"快递|包裹|物流|配送|发货|骑手|快递员|配送员"),
         ("orders", "track", 4, r"到哪|什么时候到|多久.*(到|送)|送到|还没到|送达|到了没"),
         ("orders", "track", 4, r"订单|我的货|东西送|单子|这单|那单|上一单|派送|送货|没送来|还没来"),
@@ -382,7 +392,8 @@ _ZH = _rules(
         ),
         ("orders", "buy", 6, r"就(那|这)个"),
         ("orders", "cancel", 5, r"取消"),
-        ("orders", "return", 5, r"退货|能退|退款|退掉"),
+        ("orders", "return", 6, r"退货|能退|退款|退掉|要退|想退|退(那|这)"),
+        ("orders", "buy", 6, r"把(第.个|这个|那个|它)买"),
         (
             "orders",
             "buy",
