@@ -111,6 +111,9 @@ class _Context:
     last_undo: list[DeviceState] = field(default_factory=list)
     """States before the last action, to undo it."""
     last_candidates: tuple[str, ...] = ()
+    pending: Command | None = None
+    """A command that asked "which one?" and waits for the answer."""
+    pending_at: float = 0.0
     pointed: str | None = None
     pointed_at: float = 0.0
 
@@ -249,6 +252,11 @@ class HomeController:
         if _CORRECTION.search(stripped):
             return self._correct(member, channel)
         parser = self._parser(member.household_id, context_area)
+        if ctx.pending is not None and now - ctx.pending_at <= _FOLLOW_UP_S:
+            chosen = parser.answer(text, ctx.pending, ctx.last_candidates)
+            ctx.pending = None
+            if chosen is not None:
+                return self.execute([chosen], member, channel=channel, confirmed=confirmed)
         previous = None
         if (
             ctx.pointed
@@ -261,6 +269,7 @@ class HomeController:
         result = parser.parse(text, previous=previous)
         if not result.commands:
             ctx.last_candidates = result.candidates
+            ctx.pending, ctx.pending_at = result.pending, now
             return ActionResult(
                 ok=False,
                 reply=result.question or _no_match_reply(result.reason, result.language),

@@ -142,6 +142,8 @@ class ParseResult:
     """A clarifying question when the target is ambiguous."""
     candidates: tuple[str, ...] = field(default=())
     """Entity ids among which the question asks to choose."""
+    pending: Command | None = None
+    """The command that waits for the answer to the question."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``lingxi home parse --json`` document."""

@@ -371,6 +371,7 @@ class Parser:
         self.context_area = context_area
         self.vocabulary = vocabulary_of(home)
         self._names = _names_of(home)
+        self._pending: Command | None = None
 
     # ---------------------------------------------------------------------------- public
 
@@ -409,7 +410,9 @@ class Parser:
         zh = language == "zh-CN"
         stripped = clean.rstrip("?.!。？！ ")
         frames = self._frames(stripped, zh, tiers)
+        self._pending = None
         commands, reason, candidates = self._commands(frames, zh, previous, area_here)
+        pending, self._pending = self._pending, None
         question = None
         if reason == NoMatchReason.AMBIGUOUS_TARGET:
             question = clarifying_question(self.home, candidates, language)
@@ -420,7 +423,26 @@ class Parser:
             language=language,
             question=question,
             candidates=candidates,
+            pending=replace(pending, language=language) if pending else None,
         )
+
+    def answer(self, text: str, pending: Command, candidates: tuple[str, ...]) -> Command | None:
+        """The pending command on the candidate that ``text`` names ("the floor lamp", "第一个")."""
+        low = text.strip().casefold()
+        ordinals = {"first": 0, "second": 1, "third": 2, "第一": 0, "第二": 1, "第三": 2}
+        for word, index in ordinals.items():
+            if word in low and index < len(candidates):
+                return replace(pending, targets=(candidates[index],))
+        named = []
+        for entity_id in candidates:
+            e = self.home.entity(entity_id)
+            if e and any(
+                _find(low, n.casefold(), not n.isascii()) >= 0 for n in (e.name, *e.aliases)
+            ):
+                named.append(entity_id)
+        if len(named) == 1:
+            return replace(pending, targets=(named[0],))
+        return None
 
     # ---------------------------------------------------------------------------- clauses
 
@@ -1078,6 +1100,9 @@ class Parser:
                 )
             ):
                 f.action = {"HassTurnOn": "on", "HassTurnOff": "off"}.get(previous.intent)
+                if not f.domain and not f.names:
+                    domains = {e.domain for t in previous.targets if (e := self.home.entity(t))}
+                    f.domain = next(iter(domains)) if len(domains) == 1 else None
         explicit = [f for f in frames if f.tier1 is not None or (f.action and not f.indirect)]
         if explicit:
             frames = [f for f in frames if not f.indirect or f.tier1 is not None]
@@ -1202,6 +1227,7 @@ class Parser:
             else:
                 match = resolve_targets(command, self.home, context_area=context_area)
             if match.reason is not None:
+                self._pending = command if match.reason == NoMatchReason.AMBIGUOUS_TARGET else None
                 return [], match.reason, match.candidates
             command = self._settle(replace(command, targets=match.entity_ids), f.text)
             if commands and (commands[-1].intent, commands[-1].targets) == (

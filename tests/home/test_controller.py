@@ -232,3 +232,26 @@ def test_households_with_the_same_entity_ids_stay_apart(
         controller.history(other.household_id, entity_id="light.kitchen", limit=1)[0]["source"]
         == "device"
     )
+
+
+def test_answer_to_the_clarifying_question(
+    controller: HomeController, members: dict[str, Member]
+) -> None:
+    """'turn on the light' asks which; 'the floor lamp' answers and acts on it alone."""
+    owner = members["owner"]
+    controller.handle("turn off the floor lamp", owner)
+    asked = controller.handle("turn on the light", owner, context_area="living_room")
+    assert asked.reason == "ambiguous_target"
+    result = controller.handle("the floor lamp", owner, context_area="living_room")
+    assert result.ok
+    assert [c["targets"] for c in result.commands] == [["light.floor_lamp"]]
+    assert _state(controller, "light.living_room")[0] == "off"
+
+
+def test_and_in_the_bedroom_too(controller: HomeController, members: dict[str, Member]) -> None:
+    """A follow-up naming only another room repeats the last action there."""
+    owner = members["owner"]
+    controller.handle("turn on the lights in the kitchen", owner)
+    result = controller.handle("and in the bedroom too", owner)
+    assert result.ok, result.reply
+    assert _state(controller, "light.bedroom")[0] == "on"
