@@ -7,7 +7,7 @@ import { lang, t } from "../i18n.js";
 import { drawMap, legend } from "../map.js";
 
 const LIVE_STATUSES = new Set(["picked_up", "in_transit", "out_for_delivery", "delayed"]);
-const POLL_MS = 5000;
+const POLL_MS = 3000;
 
 function statusBadge(status) {
   const cls = {
