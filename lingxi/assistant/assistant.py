@@ -847,6 +847,17 @@ class Assistant:
             )
             if remove:
                 names = ", ".join(remove)
+            stored = self._profile(member)
+            held = (
+                [f for f in fields if getattr(stored, f) not in (None, [])]
+                if fields
+                else [f for f in _FIELD_NAMES if getattr(stored, f) not in (None, [])]
+            )
+            if remove:
+                held = [i for i in remove if i in stored.avoid_ingredients]
+            if not held:
+                self._audit(turn, "account.forget", args, {"nothing_stored": True})
+                return say("nothing_to_forget", lang, fields=names)
             return self._ask(
                 turn, "account", "account.forget", args, say("forget_confirm", lang, fields=names)
             )

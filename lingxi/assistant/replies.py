@@ -151,6 +151,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Delete your {fields} from your profile?",
         "zh": "从你的资料里删除{fields}？",
     },
+    "nothing_to_forget": {
+        "en": "I don't have your {fields} stored, so there is nothing to delete.",
+        "zh": "我没有保存你的{fields}，无需删除。",
+    },
     "forgot": {"en": "Done: I deleted your {fields}.", "zh": "已删除你的{fields}。"},
     "delete_all_confirm": {
         "en": (

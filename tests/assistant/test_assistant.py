@@ -287,3 +287,9 @@ def test_home_without_engine_says_so(sqlite_world: World) -> None:
     """Without a home engine the reply says nothing was changed."""
     r = _assistant(sqlite_world).handle("turn on the light", sqlite_world.mei)
     assert r.skill == "home" and not r.needs_confirmation and r.reply
+
+
+def test_forgetting_what_is_not_stored_asks_nothing(sqlite_world: World) -> None:
+    """Lei has no skin type stored: no confirmation, a plain answer."""
+    r = _assistant(sqlite_world).handle("forget my skin type", sqlite_world.lei)
+    assert not r.needs_confirmation and "nothing to delete" in r.reply
