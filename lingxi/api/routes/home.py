@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from lingxi.api.deps import CurrentMember, DatabaseDep, service
@@ -75,6 +75,13 @@ class GestureBody(BaseModel):
     target: EntityId | None = None
 
 
+class SpeakBody(BaseModel):
+    """A reply to speak."""
+
+    text: Annotated[str, Field(min_length=1, max_length=1000)]
+    language: Literal["en", "zh-CN"] = "en"
+
+
 class BindingBody(BaseModel):
     """What a gesture does: a Home Assistant intent and fixed slots."""
 
@@ -132,6 +139,15 @@ async def audio(
         stt_model=settings.home.stt_model,
     )
     return result.to_dict()
+
+
+@router.post("/speak", response_class=Response)
+async def speak_reply(body: SpeakBody, member: CurrentMember) -> Response:
+    """A WAV of the reply spoken by espeak-ng (Mandarin expects pinyin text)."""
+    from lingxi.home.voice import speak
+
+    audio = await asyncio.to_thread(speak, body.text, language=body.language)
+    return Response(content=audio, media_type="audio/wav")
 
 
 @router.post("/confirm")
