@@ -43,6 +43,14 @@ def test_report_traffic_and_see_the_eta_change(page: Any, server: Server, consol
     shot(page, "ops-after-traffic")
     assert page.locator(".chart").count() == 2
 
+    # A road segment picked on the map is reported the same way.
+    page.locator("[data-testid=ops-map] .road-hit path").nth(40).dispatch_event("click")
+    assert page.input_value("#traffic-target").startswith("way:")
+    with page.expect_response(lambda r: r.url.endswith("/api/dispatch/traffic")) as sent:
+        page.click(".traffic-form button[type=submit]")
+    assert sent.value.status == 200
+    assert sent.value.request.post_data_json["kind"] == "segment"
+
     wait_until(
         customer,
         f"document.querySelector('[data-testid=eta]').textContent !== {before!r}",

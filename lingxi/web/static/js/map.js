@@ -65,7 +65,7 @@ function svgEl(tag, attrs) {
  * Draw a map. `roads`: polylines from the road network; `routes`: [{coords, color, label}];
  * `markers`: [{lon, lat, kind, label, color}]. Returns {svg, moveVehicle(id, lon, lat)}.
  */
-export function drawMap({ roads = [], routes = [], markers = [], title = "", fitTo = null }) {
+export function drawMap({ roads = [], routes = [], markers = [], title = "", fitTo = null, pickRoads = false }) {
   const fitPoints = fitTo
     ? fitTo
     : [
@@ -98,6 +98,14 @@ export function drawMap({ roads = [], routes = [], markers = [], title = "", fit
     fill.append(svgEl("path", { d, "stroke-width": w }));
   }
   svg.append(casing, fill);
+  if (pickRoads) {
+    // Wide invisible strokes so a road can be picked with a finger.
+    const hit = svgEl("g", { class: "road-hit" });
+    for (const r of roads) {
+      if (r.props && r.props.way_id != null) hit.append(svgEl("path", { d: pathData(r.coords, project), "data-way": r.props.way_id }));
+    }
+    svg.append(hit);
+  }
   for (const r of routes) {
     const p = svgEl("path", { class: "route", d: pathData(r.coords, project), stroke: r.color || "#0f766e" });
     if (r.dashed) p.setAttribute("stroke-dasharray", "8 6");

@@ -78,8 +78,15 @@ export async function render(container, ctx) {
       if (Number.isFinite(u.lat)) markers.push({ kind: "stop", lon: u.lon, lat: u.lat, color: "#b42318", r: 7, label: `${t("ops.unassigned")} #${u.shipment_id}` });
     }
     if (board.depot) markers.push({ kind: "depot", lon: board.depot.lon, lat: board.depot.lat, label: board.depot.name, text: board.depot.name });
-    const map = drawMap({ roads, routes: mapRoutes, markers, title: t("ops.routes") });
+    const map = drawMap({ roads, routes: mapRoutes, markers, title: t("ops.routes"), pickRoads: Boolean(traffic) });
     map.svg.dataset.testid = "ops-map";
+    map.svg.addEventListener("click", (ev) => {
+      const way = ev.target.closest("[data-way]");
+      if (!way) return;
+      pickSegment(way.dataset.way);
+      for (const el of map.svg.querySelectorAll(".picked")) el.classList.remove("picked");
+      way.classList.add("picked");
+    });
     replace(
       mapBox,
       h("h2", { id: "routes-h", text: `${t("ops.routes")} · ${board.day}` }),
@@ -104,7 +111,7 @@ export async function render(container, ctx) {
     );
     const zones = board.routes.flatMap((r) => r.stops.map((s) => h("option", { value: `${s.lat},${s.lon}`, text: `${r.vehicle} #${s.sequence} (${s.lat.toFixed(4)}, ${s.lon.toFixed(4)})` })));
     const keep = target.value;
-    replace(target, zones);
+    replace(target, segments.map((w) => h("option", { value: `way:${w}`, text: t("ops.segmentOption", { id: w }) })), zones);
     if (keep) target.value = keep;
     drawCharts(recordSnapshot(board));
   };
@@ -143,7 +150,17 @@ export async function render(container, ctx) {
     return new Date(Math.min(...etas) - 10 * 60 * 1000);
   };
 
-  // Traffic report: a zone around a stop, a slowdown and a span.
+  // A road segment picked on the map (an OSM way of the dispatch network).
+  const segments = [];
+  const pickSegment = (way) => {
+    if (!segments.includes(way)) segments.unshift(way);
+    target.prepend(...[...target.querySelectorAll(`option[value="way:${way}"]`)]);
+    if (!target.querySelector(`option[value="way:${way}"]`)) target.prepend(h("option", { value: `way:${way}`, text: t("ops.segmentOption", { id: way }) }));
+    target.value = `way:${way}`;
+    toast(t("ops.segmentPicked", { id: way }));
+  };
+
+  // Traffic report: a road segment or a zone around a stop, a slowdown and a span.
   const target = h("select", { id: "traffic-target" });
   const radius = h("select", { id: "traffic-radius" }, [200, 400, 800].map((m) => h("option", { value: String(m), text: `${m} m` })));
   const factor = h("select", { id: "traffic-factor" }, [2, 3, 5].map((f) => h("option", { value: String(f), text: t("ops.slower", { n: f }) })));
@@ -154,13 +171,12 @@ export async function render(container, ctx) {
       class: "traffic-form",
       onsubmit: async (ev) => {
         ev.preventDefault();
-        const [lat, lon] = target.value.split(",").map(Number);
         const now = spanStart();
+        const area = target.value.startsWith("way:")
+          ? { kind: "segment", way_id: Number(target.value.slice(4)) }
+          : (([lat, lon]) => ({ kind: "zone", lat, lon, radius_m: Number(radius.value) }))(target.value.split(",").map(Number));
         const body = {
-          kind: "zone",
-          lat,
-          lon,
-          radius_m: Number(radius.value),
+          ...area,
           speed_factor: 1 / Number(factor.value),
           starts_at: now.toISOString(),
           ends_at: new Date(now.getTime() + 2 * 3600 * 1000).toISOString(),
@@ -190,7 +206,7 @@ export async function render(container, ctx) {
     h("button", { type: "submit", class: "btn-primary", disabled: !traffic, text: t("ops.report") }),
     result,
   );
-  replace(trafficBox, h("h2", { id: "traffic-h", text: t("ops.traffic") }), h("p", { class: "muted", text: traffic ? t("ops.trafficHelp") : t("notAvailable") }), form);
+  replace(trafficBox, h("h2", { id: "traffic-h", text: t("ops.traffic") }), h("p", { class: "muted", text: traffic ? `${t("ops.trafficHelp")} ${t("ops.pickHint")}` : t("notAvailable") }), form);
 
   try {
     await load();
