@@ -176,3 +176,40 @@ def train_gestures_cmd(
         return
     for key, value in report.items():
         console.print(f"{key}: {value}")
+
+
+@app.command("simulate")
+@handle_errors
+def simulate_cmd(
+    household: Household = 1,
+    seconds: Annotated[
+        float, typer.Option("--seconds", help="Stop after this long (0 = until Ctrl-C).", min=0)
+    ] = 0,
+) -> None:
+    """Run simulated devices for a household on the MQTT broker (LINGXI_MQTT__URL)."""
+    import time
+
+    from lingxi.data.repos import home as repo
+    from lingxi.errors import InvalidInputError
+    from lingxi.home import DeviceState
+    from lingxi.home.drivers.mqtt import SimulatedHub
+
+    cfg = settings()
+    if not cfg.mqtt.url:
+        raise InvalidInputError.for_field("LINGXI_MQTT__URL", "set to a broker URL", None)
+    with database().session() as s:
+        entities = repo.list_entities(s, household_id=household)
+        states = {
+            k: DeviceState(k, v.state, v.attributes, household)
+            for k, v in repo.current_states(s, household_id=household).items()
+        }
+    hub = SimulatedHub(settings=cfg.mqtt, household_id=household, entities=entities, states=states)
+    console.print(f"Simulating {len(entities)} devices of household {household} on {cfg.mqtt.url}.")
+    try:
+        deadline = time.monotonic() + seconds if seconds else None
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        hub.close()

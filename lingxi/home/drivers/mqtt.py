@@ -214,6 +214,13 @@ def _wire_state(state: DeviceState) -> dict[str, Any]:
     return {"state": state.state, **attrs}
 
 
+def _same(old: DeviceState, new: DeviceState) -> bool:
+    """Same state, and every attribute known before unchanged (the wire may add some)."""
+    return old.state == new.state and all(
+        new.attributes.get(k) == v for k, v in old.attributes.items()
+    )
+
+
 def _read_state(entity_id: str, payload: bytes, household_id: int = 0) -> DeviceState:
     """A device's state message -> DeviceState; raises ValueError on a malformed payload."""
     data = json.loads(payload.decode("utf-8"))
@@ -353,9 +360,12 @@ class MQTTDriver:
             logger.warning("Ignored a malformed state from %s: %s", entity_id, err)
             return
         with self._lock:
+            known = self._states.get(key)
             self._states[key] = state
             waiter = self._waiters.get(key)
-            listeners = list(self._listeners)
+            # A retained state replayed on (re)subscribe that matches what we knew is no news.
+            replay = bool(message.retain) and known is not None and _same(known, state)
+            listeners = [] if replay else list(self._listeners)
         # A retained message is an old state replayed on subscribe, not the answer to a command.
         if waiter is not None and not message.retain:
             waiter.set()
