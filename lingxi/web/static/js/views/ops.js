@@ -78,7 +78,9 @@ export async function render(container, ctx) {
       if (Number.isFinite(u.lat)) markers.push({ kind: "stop", lon: u.lon, lat: u.lat, color: "#b42318", r: 7, label: `${t("ops.unassigned")} #${u.shipment_id}` });
     }
     if (board.depot) markers.push({ kind: "depot", lon: board.depot.lon, lat: board.depot.lat, label: board.depot.name, text: board.depot.name });
-    const map = drawMap({ roads, routes: mapRoutes, markers, title: t("ops.routes"), pickRoads: Boolean(traffic) });
+    // Frame the day's work (routes, stops, depot), not the whole city.
+    const work = [...mapRoutes.flatMap((r) => r.coords), ...markers.map((m) => [m.lon, m.lat])];
+    const map = drawMap({ roads, routes: mapRoutes, markers, title: t("ops.routes"), pickRoads: Boolean(traffic), fitTo: work.length ? work : null });
     map.svg.dataset.testid = "ops-map";
     map.svg.addEventListener("click", (ev) => {
       const way = ev.target.closest("[data-way]");
