@@ -593,6 +593,12 @@ def fetch_retained(
     settings: MQTTSettings, topic_filter: str, *, wait_s: float = 0.5
 ) -> dict[str, bytes]:
     """The retained messages under ``topic_filter`` (a diagnostic, e.g. for ``lingxi doctor``)."""
+    levels = topic_filter.split("/")
+    if not topic_filter or any(
+        ("#" in lv and (lv != "#" or i != len(levels) - 1)) or ("+" in lv and lv != "+")
+        for i, lv in enumerate(levels)
+    ):
+        raise InvalidInputError.for_field("topic_filter", "a valid MQTT topic filter", topic_filter)
     got: dict[str, bytes] = {}
     client = _Client(
         settings, f"lingxi-peek-{time.monotonic_ns() % 10**9}", will=("lingxi/peek", "")
