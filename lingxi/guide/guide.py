@@ -525,6 +525,9 @@ class ShoppingGuide:
                     self.index.brands.index(b) for b in person.brands if b in self.index.brands
                 ]
                 profile += np.isin(self.index.brand[rows], codes).astype(np.float32) * 0.5
+            if person.concerns:
+                # Stated concerns (acne, redness, ...) match product text lexically.
+                profile += 0.5 * self.retriever.lexical(" ".join(person.concerns), rows)
             score += p.profile * profile
         return score.astype(np.float32), personal, profile
 

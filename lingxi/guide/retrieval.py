@@ -210,6 +210,15 @@ class HybridRetriever:
             raise ValueError("embeddings must have one row per product")
         self.embeddings: FloatArray = np.ascontiguousarray(embeddings, dtype=np.float32)
 
+    def lexical(self, text: str, candidates: npt.NDArray[np.int64]) -> FloatArray:
+        """BM25 relevance in [0, 1] of each candidate row (no encoder call)."""
+        tokens = tokenize(text)
+        if not tokens or candidates.size == 0:
+            return np.zeros(candidates.size, dtype=np.float32)
+        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)[candidates]
+        top = float(scores.max())
+        return scores / top if top > 0 else scores
+
     def relevance(self, text: str, candidates: npt.NDArray[np.int64]) -> FloatArray:
         """Blended relevance in [0, 1] of each candidate row for ``text``."""
         if candidates.size == 0:

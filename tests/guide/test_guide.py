@@ -215,3 +215,14 @@ def test_unknown_product(demo_guide: ShoppingGuide) -> None:
     """An unknown id is a NotFoundError naming the field."""
     with pytest.raises(NotFoundError, match="999999"):
         demo_guide.product(999_999)
+
+
+def test_cold_start_profile_shapes_the_ranking(demo_guide: ShoppingGuide) -> None:
+    """A new person with only a stated profile gets picks leaning to their skin and concerns."""
+    anon = demo_guide.recommend("moisturizer", k=10)
+    person = PersonContext(customer_id=7, skin_types=("dry", "sensitive"), concerns=("redness",))
+    mine = demo_guide.recommend("moisturizer", k=10, person=person)
+    assert mine.personalised and not anon.personalised
+    suited = sum("sensitive" in i.skin_types for i in mine.items)
+    assert suited >= sum("sensitive" in i.skin_types for i in anon.items)
+    assert [i.id for i in mine.items] != [i.id for i in anon.items]
