@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.on_shutdown = []
     install_error_handlers(app)
     install_middleware(app, settings)
+    # Compress responses over 1 kB (scripts, styles, the city map); streams are left alone.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     for router in ROUTERS:
         app.include_router(router)
     from lingxi.api.web import mount_web

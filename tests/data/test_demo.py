@@ -37,3 +37,8 @@ def test_demo_loads_and_is_idempotent(db: Database) -> None:
         mine = orders.list_orders(s, household_id=mei.household_id)
     assert profile.skin_types == ["dry", "sensitive"]
     assert {o.status for o in mine} == {"shipped", "delivered"}
+    # Demo histories are back-dated and in order: created, picked up, ..., delivered.
+    for order in mine:
+        times = [e.occurred_at for e in order.shipments[0].events]
+        assert times == sorted(times) and order.shipments[0].events[0].status == "created"
+        assert order.created_at <= times[0]

@@ -115,3 +115,19 @@ def test_address_of_another_customer_refused(db: Database) -> None:
             lines=[orders.LineRequest(ids.products[0])],
             address_id=ids.bob_address,
         )
+
+
+def test_order_without_address_goes_home(db: Database) -> None:
+    """An order with no address is sent to the customer's first address."""
+    ids = seed(db)
+    with db.session() as s:
+        order = orders.create_order(
+            s,
+            household_id=ids.household_b,
+            customer_id=ids.bob,
+            lines=[orders.LineRequest(ids.products[0])],
+        )
+        shipment = orders.confirm_order(
+            s, household_id=ids.household_b, order_id=order.id
+        ).shipments[0]
+    assert (shipment.lat, shipment.lon) == (43.732, 7.419)

@@ -91,7 +91,9 @@ def _place_order(
     )
     if spec.get("status", "pending") == "pending":
         return
-    order = orders.confirm_order(session, household_id=household_id, order_id=order.id)
+    order = orders.confirm_order(
+        session, household_id=household_id, order_id=order.id, confirmed_at=start
+    )
     shipment_id = order.shipments[0].id
     path = {
         "created": [],

@@ -205,6 +205,14 @@ def create_order(
         address = session.get(Address, address_id)
         if address is None or address.customer_id != customer_id:
             raise NotFoundError(f"No address {address_id} for this customer.", field="address_id")
+    else:
+        # Without an explicit address the parcel goes to the customer's first (home) address.
+        address_id = session.scalar(
+            select(Address.id)
+            .where(Address.customer_id == customer_id)
+            .order_by(Address.id)
+            .limit(1)
+        )
     order = Order(household_id=household_id, customer_id=customer_id, address_id=address_id)
     if placed_at is not None:
         order.created_at = placed_at
@@ -281,9 +289,17 @@ def list_orders(
 
 
 def confirm_order(
-    session: Session, *, household_id: int, order_id: int, demand: int = 1
+    session: Session,
+    *,
+    household_id: int,
+    order_id: int,
+    demand: int = 1,
+    confirmed_at: datetime | None = None,
 ) -> OrderView:
-    """Confirm a PENDING order: create its shipment and the first tracking event."""
+    """Confirm a PENDING order: create its shipment and the first tracking event.
+
+    ``confirmed_at`` back-dates the confirmation (imports and demo histories); default now.
+    """
     order = _load(session, household_id, order_id)
     if order.status != OrderStatus.PENDING.value:
         raise ConflictError(
@@ -302,7 +318,11 @@ def confirm_order(
         payload={"order_id": order.id, "shipment_id": shipment.id},
     )
     add_tracking_event(
-        session, shipment_id=shipment.id, status=TrackingStatus.CREATED, place="Lingxi warehouse"
+        session,
+        shipment_id=shipment.id,
+        status=TrackingStatus.CREATED,
+        place="Lingxi warehouse",
+        occurred_at=confirmed_at,
     )
     session.refresh(order)
     return _order_view(session, order)
