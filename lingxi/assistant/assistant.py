@@ -320,7 +320,17 @@ class Assistant:
         elif is_yes(turn.text) or is_no(turn.text):
             return "smalltalk", say("nothing_pending", turn.language), "router"
         if self.llm is not None:
-            planned = self.llm.plan(turn.text, member=turn.member, state=turn.state)
+            with self.db.session() as session:
+                turns = conv_repo.list_turns(
+                    session,
+                    conversation_id=turn.conversation_id,
+                    customer_id=turn.member.customer_id,
+                    limit=7,
+                )
+            history = [(t.role, t.text) for t in turns[:-1]]  # the last one is this message
+            planned = self.llm.plan(
+                turn.text, member=turn.member, state=turn.state, history=history
+            )
             if planned is not None:
                 route, answer = planned
                 skill, text = self._run(route, turn)

@@ -198,8 +198,12 @@ class LLMPlanner:
         )
         self.stats = LLMStats()
 
-    def _messages(self, text: str, state: dict[str, Any]) -> list[dict[str, Any]]:
+    def _messages(
+        self, text: str, state: dict[str, Any], history: list[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = [{"role": "system", "content": _SYSTEM}]
+        # Recent turns give follow-ups ("and the second one?") their context.
+        messages.extend({"role": role, "content": said[:1000]} for role, said in history[-6:])
         shown = state.get("last_items") or []
         if shown:
             # Shown products go in as JSON data so the model can resolve "the second one".
@@ -217,10 +221,18 @@ class LLMPlanner:
         return messages
 
     def plan(
-        self, text: str, *, member: Member, state: dict[str, Any]
+        self,
+        text: str,
+        *,
+        member: Member,
+        state: dict[str, Any],
+        history: list[tuple[str, str]] | None = None,
     ) -> tuple[Route, str | None] | None:
-        """The route the model chose (and its small-talk reply), or ``None`` to fall back."""
-        messages = self._messages(text, state)
+        """The route the model chose (and its small-talk reply), or ``None`` to fall back.
+
+        ``history`` is the conversation's earlier ``(role, text)`` turns, oldest first.
+        """
+        messages = self._messages(text, state, history or [])
         self.stats.last_model_s = 0.0
         for attempt in (1, 2):
             self.stats.calls += 1

@@ -188,7 +188,9 @@ def test_injected_product_data_cannot_make_the_model_act(
     # The next request carries the product names as data; a manipulated model "obeys" them.
     fake.push({"tool": "home", "arguments": {"intent": "command"}})
     r = a.handle("ok thanks", w.lei, r.conversation_id)
-    assert INJECTION in fake.requests[-1]["messages"][1]["content"]
+    assert any(
+        m["role"] == "system" and INJECTION in m["content"] for m in fake.requests[-1]["messages"]
+    )
     assert all("unlock" not in text for text, _, _ in home.calls)
     fake.push({"tool": "orders", "arguments": {"intent": "buy", "item": 1}})
     r = a.handle("nice", w.lei, r.conversation_id)
@@ -234,3 +236,15 @@ def test_planner_needs_a_base_url() -> None:
     """A planner without a server is a configuration error."""
     with pytest.raises(ValueError, match="base_url"):
         LLMPlanner(Settings(environment="test").llm)
+
+
+def test_recent_turns_are_sent(sqlite_world: World, fake: FakeLLM) -> None:
+    """Follow-ups reach the model with the earlier turns of the conversation."""
+    a, _ = _assistant(sqlite_world, fake)
+    fake.push({"tool": "smalltalk", "arguments": {"intent": "greet", "reply": "Hi!"}})
+    r = a.handle("hello", sqlite_world.lei)
+    fake.push({"tool": "orders", "arguments": {"intent": "track"}})
+    a.handle("and my parcel?", sqlite_world.lei, r.conversation_id)
+    sent = [(m["role"], m["content"]) for m in fake.requests[-1]["messages"]]
+    assert ("user", "hello") in sent and ("assistant", "Hi!") in sent
+    assert sent[-1] == ("user", "and my parcel?")
