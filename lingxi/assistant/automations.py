@@ -11,10 +11,13 @@ so nothing is missed between events; a delivered or failed shipment closes it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from lingxi.assistant.skills import HomeEngine
 from lingxi.data import Database, utcnow
@@ -22,7 +25,7 @@ from lingxi.data.repos import conversation as conv_repo
 from lingxi.data.repos import events, orders
 from lingxi.errors import LingxiError, NotFoundError
 
-__all__ = ["CONSUMER", "TOPICS", "AutomationResult", "run_automations"]
+__all__ = ["CONSUMER", "TOPICS", "AutomationResult", "AutomationWorker", "run_automations"]
 
 logger = logging.getLogger(__name__)
 
@@ -172,3 +175,52 @@ def run_automations(
     return AutomationResult(
         examined=len(pending), closed=closed, lights_on=tuple(lit), waiting=waiting
     )
+
+
+class AutomationWorker:
+    """Runs :func:`run_automations` every ``interval_s`` seconds on a daemon thread.
+
+    Parameters
+    ----------
+    db
+        The shared data layer.
+    home
+        The home engine the porch light is switched through.
+    interval_s
+        Seconds between runs (the ETA check is time-based, so this bounds how late it reacts).
+    """
+
+    def __init__(self, db: Database, home: HomeEngine | None, *, interval_s: float = 30.0) -> None:
+        if not interval_s > 0:
+            raise ValueError(f"interval_s must be > 0, got {interval_s!r}")
+        self.db = db
+        self.home = home
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.runs = 0
+
+    def start(self) -> None:
+        """Start the thread (no-op when running)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="lingxi-automations", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                run_automations(self.db, self.home)
+            except LingxiError as err:
+                logger.warning("automation run failed: %s", err)
+            except SQLAlchemyError as err:  # the database went away; try again next time
+                logger.warning("automation run failed on the database: %s", err)
+            self.runs += 1
+            self._stop.wait(self.interval_s)
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the thread and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lingxi.assistant.automations import CONSUMER, run_automations
+from lingxi.assistant.automations import CONSUMER, AutomationWorker, run_automations
 from lingxi.data import utcnow
 from lingxi.data.repos import conversation as conv_repo
 from lingxi.data.repos import events, orders
@@ -87,3 +87,26 @@ def test_courier_near_event_with_minutes(sqlite_world: World) -> None:
         )
     result = run_automations(w.db, home)
     assert result.lights_on == ((w.mei.household_id, w.chen_shipment_id),)
+
+
+def test_worker_runs_in_the_background(sqlite_world: World) -> None:
+    """The worker applies the automation without being called, and stops cleanly."""
+    import time
+
+    w = sqlite_world
+    home = RecordingHome()
+    with w.db.session() as s:
+        events.emit(
+            s,
+            topic="courier.near",
+            household_id=w.mei.household_id,
+            payload={"shipment_id": w.chen_shipment_id, "minutes_away": 3},
+        )
+    worker = AutomationWorker(w.db, home, interval_s=0.05)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not home.calls and time.monotonic() < deadline:
+        time.sleep(0.02)
+    worker.stop()
+    assert home.calls == [("light.porch", w.mei.household_id, True)]
+    assert worker.runs >= 1

@@ -14,6 +14,7 @@ from pydantic import BaseModel, StringConstraints
 from lingxi.api.deps import CurrentMember, service
 from lingxi.assistant import Assistant, Reply
 from lingxi.assistant.assistant import MAX_MESSAGE_CHARS
+from lingxi.assistant.automations import AutomationWorker
 from lingxi.assistant.skills import default_engines
 
 __all__ = ["router"]
@@ -57,6 +58,11 @@ def _home_controller(state: Any) -> Any:
 
 def _build(state: Any) -> Assistant:
     engines = default_engines(state.db, state.settings, home_controller=_home_controller(state))
+    # Cross-engine reactions (the porch light when the courier is near) run in the background
+    # from the first use of the assistant on; the app's shutdown stops them.
+    worker = AutomationWorker(state.db, engines.home)
+    worker.start()
+    state.on_shutdown.append(worker.stop)
     return Assistant(state.db, settings=state.settings, engines=engines)
 
 
