@@ -319,7 +319,11 @@ class ShoppingGuide:
                 query=query, items=(), relaxed=relaxed, message=message, dermatologist_note=note
             )
         scores, personal, profile = self._score(query, rows, person)
-        order = np.argsort(-scores, kind="stable")[:k]
+        if scores.size > k:
+            top = np.argpartition(-scores, k - 1)[:k]
+            order = top[np.argsort(-scores[top], kind="stable")]
+        else:
+            order = np.argsort(-scores, kind="stable")
         # The history is named in the reasons of the items it lifted most.
         cut = max(0.25, 0.8 * float(personal[order].max())) if order.size else 1.0
         items = tuple(
@@ -495,9 +499,9 @@ class ShoppingGuide:
         hist_rows, weights = self._history_profile(person)
         if hist_rows:
             # Collaborative signal (item-item model) plus content similarity to the history.
-            content = self.retriever.embeddings[rows] @ (
-                weights @ self.retriever.embeddings[hist_rows]
-            )
+            content = (
+                self.retriever.embeddings @ (weights @ self.retriever.embeddings[hist_rows])
+            )[rows]
             # e5 cosines sit in a narrow band; only the spread among candidates is informative.
             lo, hi = float(content.min()), float(content.max())
             content = (content - lo) / (hi - lo) if hi > lo else np.zeros_like(content)

@@ -230,7 +230,8 @@ class HybridRetriever:
             top = float(lexical.max())
             if top > 0:
                 lexical /= top
-        semantic = self.embeddings[candidates] @ embed_query(text)
+        # One mat-vec over all rows, then pick: cheaper than copying a large candidate block.
+        semantic = (self.embeddings @ embed_query(text))[candidates]
         lo, hi = float(semantic.min()), float(semantic.max())
         semantic = (semantic - lo) / (hi - lo) if hi > lo else np.ones_like(semantic)
         w = self.lexical_weight
