@@ -34,6 +34,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.environment != "test":
+            # Automations (the porch light when the courier is near) run from start-up on,
+            # not from the first chat. Tests start them explicitly.
+            from lingxi.api.routes import assistant
+
+            assistant.start(app.state)
         yield
         for close in app.state.on_shutdown:
             close()

@@ -66,6 +66,12 @@ def _build(state: Any) -> Assistant:
     return Assistant(state.db, settings=state.settings, engines=engines)
 
 
+def start(state: Any) -> None:
+    """Build the app's assistant now, which starts the automation worker with the app."""
+    if "assistant" not in state.services:
+        state.services["assistant"] = _build(state)
+
+
 def _assistant(request: Request) -> Assistant:
     assistant: Assistant = service(request, "assistant", _build)
     return assistant
