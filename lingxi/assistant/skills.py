@@ -476,11 +476,13 @@ class FacadeDispatch:
         with self._lock:
             if self._network is None:
                 self._network = load_network()
+            now = datetime.now(UTC)
             plan_shipments(
                 self.db,
-                datetime.now(UTC).date(),
+                now.date(),
                 params=DispatchParams(time_limit=self.time_limit_s),
                 network=self._network,
+                not_before=now,
             )
 
     def _info(self, shipment_id: int) -> dict[str, Any]:

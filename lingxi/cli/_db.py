@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -68,11 +68,14 @@ def _plan_today(db: Database) -> int:
     from lingxi.data.repos import fleet
     from lingxi.dispatch import plan_shipments
 
-    today = datetime.now(UTC).date()
+    now = datetime.now(UTC)
+    today = now.date()
     with db.session() as session:
-        if fleet.current_routes(session, plan_date=today):
-            return 0
-    plan = plan_shipments(db, today)
+        for day in (today, today + timedelta(days=1)):
+            if fleet.current_routes(session, plan_date=day):
+                return 0
+    # Vehicles leave from now on; after the last shift the plan is for tomorrow.
+    plan = plan_shipments(db, today, not_before=now)
     return len(plan.route_ids)
 
 

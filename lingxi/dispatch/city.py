@@ -90,7 +90,19 @@ class _City:
     no_address: list[int]
 
 
-def _build(db: Database, network: RoadNetwork, shipment_filter: set[int] | None = None) -> _City:
+def _can_leave(shift_start_s: float, shift_end_s: float, depot: Any, not_before_s: float) -> bool:
+    """True when a vehicle can still leave the depot on its shift at or after ``not_before_s``."""
+    start = max(float(shift_start_s), not_before_s)
+    return start < min(float(shift_end_s), float(depot.closes_s))
+
+
+def _build(
+    db: Database,
+    network: RoadNetwork,
+    shipment_filter: set[int] | None = None,
+    *,
+    not_before_s: float = 0.0,
+) -> _City:
     with db.session() as s:
         depots, vehicles = fleet_repo.get_fleet(s)
         shipments = orders_repo.list_open_shipments(s)
@@ -115,10 +127,13 @@ def _build(db: Database, network: RoadNetwork, shipment_filter: set[int] | None 
     )
     fleet = tuple(
         DispatchVehicle(
-            v.name, v.capacity, shift_start=float(v.shift_start_s), shift_end=float(v.shift_end_s)
+            v.name,
+            v.capacity,
+            shift_start=max(float(v.shift_start_s), not_before_s),
+            shift_end=float(v.shift_end_s),
         )
         for v in vehicles
-        if v.depot_id == depot.id
+        if v.depot_id == depot.id and _can_leave(v.shift_start_s, v.shift_end_s, depot, not_before_s)
     )
     big = max((v.capacity for v in fleet), default=0)
     too_big = [st for st in stops if st.demand > big]
@@ -142,7 +157,12 @@ def _build(db: Database, network: RoadNetwork, shipment_filter: set[int] | None 
     return _City(
         problem,
         mats,
-        [v.id for v in vehicles if v.depot_id == depot.id],
+        [
+            v.id
+            for v in vehicles
+            if v.depot_id == depot.id
+            and _can_leave(v.shift_start_s, v.shift_end_s, depot, not_before_s)
+        ],
         [sh.id for sh in located],
         no_address,
     )
@@ -336,6 +356,7 @@ def plan_shipments(
     *,
     params: DispatchParams | None = None,
     network: RoadNetwork | None = None,
+    not_before: datetime | None = None,
 ) -> DayPlan:
     """Plan the open shipments into routes with the fleet, save them and the ETAs.
 
@@ -349,10 +370,23 @@ def plan_shipments(
         Solver parameters (default: 2 s).
     network
         The road network (default: the configured/shipped demo city).
+    not_before
+        Usually "now": on that day no vehicle leaves before it. When every shift of
+        the day has ended by then, the shipments are planned for the next day instead
+        (the returned plan's ``day`` says which).
     """
     network = network or load_network()
     params = params or DispatchParams(time_limit=2.0)
-    city = _build(db, network)
+    not_before_s = 0.0
+    if not_before is not None and not_before.astimezone(UTC).date() == day:
+        not_before_s = (not_before - _midnight(day)).total_seconds()
+        with db.session() as s:
+            depots, vehicles = fleet_repo.get_fleet(s)
+        if depots and not any(
+            _can_leave(v.shift_start_s, v.shift_end_s, depots[0], not_before_s) for v in vehicles
+        ):
+            return plan_shipments(db, day + timedelta(days=1), params=params, network=network)
+    city = _build(db, network, not_before_s=not_before_s)
     if not city.problem.stops:
         return DayPlan(day, DispatchPlan(()), [], [], [], city.no_address)
     model, reports = _traffic_model(db, network, city, day)

@@ -70,6 +70,26 @@ def test_plan_writes_routes_and_etas(db: Database, network: RoadNetwork) -> None
         assert 8 <= when.hour < 18
 
 
+@pytest.mark.parametrize(
+    ("now", "planned_day", "earliest_hour"),
+    [
+        (datetime(2026, 11, 26, 13, 30, tzinfo=UTC), DAY, 13),
+        (datetime(2026, 11, 26, 23, 0, tzinfo=UTC), DAY + timedelta(days=1), 8),
+    ],
+)
+def test_plan_starts_from_now_or_rolls_to_tomorrow(
+    db: Database, network: RoadNetwork, now: datetime, planned_day: date, earliest_hour: int
+) -> None:
+    """No vehicle leaves before ``not_before``; after every shift has ended the plan is for tomorrow."""
+    _ids, mine, _theirs = _setup(db)
+    plan = plan_shipments(db, DAY, network=network, not_before=now)
+    assert plan.day == planned_day
+    for sid in mine:
+        when = datetime.fromisoformat(eta_for_shipment(db, sid)["eta"])
+        assert when.date() == planned_day and when >= now.replace(hour=earliest_hour, minute=0)
+        assert when > now or planned_day > now.date()
+
+
 def test_traffic_report_moves_etas_and_adds_tracking(db: Database, network: RoadNetwork) -> None:
     """A heavy slowdown over the area pushes ETAs later and records tracking events."""
     _ids, mine, theirs = _setup(db)

@@ -8,7 +8,7 @@ actions, open to household owners outside production.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
@@ -129,6 +129,7 @@ def plan_day(
         body.day,
         params=DispatchParams(time_limit=body.time_limit_s),
         network=load_network(settings.dispatch.osm_path),
+        not_before=datetime.now(UTC),
     )
     doc = plan.to_dict()
     for r in doc["routes"]:
