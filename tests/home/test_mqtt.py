@@ -97,8 +97,16 @@ def test_discovery_configs_are_retained_with_json_lights(
 ) -> None:
     """Each entity has a retained config under <prefix>/<component>/<node>/<object>/config."""
     settings, _, _ = bus
-    retained = fetch_retained(settings, f"{settings.discovery_prefix}/#")
-    light = json.loads(retained[f"{settings.discovery_prefix}/light/lingxi_7/kitchen/config"])
+    key = f"{settings.discovery_prefix}/light/lingxi_7/kitchen/config"
+    retained: dict[str, bytes] = {}
+
+    def announced() -> bool:
+        # The driver publishes asynchronously; on a loaded machine the broker may lag.
+        retained.update(fetch_retained(settings, f"{settings.discovery_prefix}/#"))
+        return key in retained
+
+    assert _wait(announced, timeout_s=10.0)
+    light = json.loads(retained[key])
     assert light["schema"] == "json"
     assert light["supported_color_modes"] == ["rgb", "color_temp"]
     assert light["command_topic"].endswith("/7/light/kitchen/set")
