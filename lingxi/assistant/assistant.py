@@ -162,6 +162,13 @@ def _clock(when: datetime) -> str:
     return when.strftime("%H:%M")
 
 
+def _day(when: datetime, now: datetime, lang: str) -> str:
+    """'tomorrow'/'明天', or the date, for an ETA on a later day."""
+    if (when.date() - now.date()).days == 1:
+        return "明天" if lang == "zh" else "tomorrow"
+    return when.strftime("%m-%d") if lang == "zh" else when.strftime("%a %d %b")
+
+
 class Assistant:
     """The one front door: ``handle(message, member)`` -> :class:`Reply`.
 
@@ -683,11 +690,15 @@ class Assistant:
             eta_aware = eta if eta.tzinfo else eta.replace(tzinfo=UTC)
             now_aware = now if now.tzinfo else now.replace(tzinfo=UTC)
             minutes = round((eta_aware - now_aware) / timedelta(minutes=1))
-            eta_text = (
-                say("track_eta", lang, eta=_clock(eta), minutes=minutes)
-                if minutes >= 0
-                else say("track_eta_past", lang, eta=_clock(eta))
-            )
+            if minutes < 0:
+                eta_text = say("track_eta_past", lang, eta=_clock(eta))
+            elif eta_aware.date() != now_aware.date():
+                # Planned for a later day (after the last shift): say the day, not 600 minutes.
+                eta_text = say(
+                    "track_eta_day", lang, eta=_clock(eta), day=_day(eta_aware, now_aware, lang)
+                )
+            else:
+                eta_text = say("track_eta", lang, eta=_clock(eta), minutes=minutes)
         status = _status_words(shipment.status, lang)
         try:
             position = self.engines.dispatch.position(shipment.id)

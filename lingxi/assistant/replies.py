@@ -106,6 +106,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "预计 {eta} 送达（约 {minutes} 分钟）。",
     },
     "track_eta_past": {"en": " It was due at {eta}.", "zh": "原定 {eta} 送达。"},
+    "track_eta_day": {"en": " ETA {day} at {eta}.", "zh": "预计{day} {eta} 送达。"},
     "list_orders": {"en": "Your recent orders: {orders}.", "zh": "你最近的订单：{orders}。"},
     "cancel_confirm": {
         "en": "Cancel order #{order_id} ({items}, {total})?",
