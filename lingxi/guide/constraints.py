@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 from lingxi.errors import InvalidInputError
 from lingxi.guide.inci import load_inci
 from lingxi.guide.schemas import ProductQuery
+from lingxi.text import CHINESE_NUMERAL_CHARS, chinese_numeral_to_int
 
 __all__ = ["MAX_PRICE_USD", "MAX_TEXT_CHARS", "ParseParams", "parse_need"]
 
@@ -458,39 +459,7 @@ _SKIN_NEG_ZH = re.compile(r"(?:不是|并不是|不|没有|非)$")
 
 # ------------------------------------------------------------------------- prices
 
-_CN_DIGITS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-_CN_NUM = re.compile(r"[零一二两三四五六七八九十百千万]+")
-
-
-def _cn_to_int(text: str) -> int | None:
-    total, section, digit = 0, 0, None
-    for ch in text:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            unit = _CN_UNITS[ch]
-            if unit == 10000:
-                total = (total + section + (digit or 0)) * unit
-                section, digit = 0, None
-            else:
-                section += (1 if digit is None else digit) * unit
-                digit = None
-        else:
-            return None
-    return total + section + (digit or 0)
+_CN_NUM = re.compile(rf"[{CHINESE_NUMERAL_CHARS}]+")
 
 
 _USD = r"(?:\$|usd|dollars?|bucks?|dollar|刀|美元|美金|美刀)"
@@ -746,7 +715,7 @@ def _amounts(text: str, lang: str, blocked: list[tuple[int, int]]) -> list[_Amou
 
 def _replace_cn_numerals(text: str) -> str:
     def repl(m: re.Match[str]) -> str:
-        value = _cn_to_int(m.group(0))
+        value = chinese_numeral_to_int(m.group(0))
         # Only a numeral that reads as an amount (followed by a unit or range word) is rewritten.
         follow = text[m.end() : m.end() + 3]
         if value is None or not re.match(r"(?:块|元|刀|美|以|左|到|至|多|-)", follow):

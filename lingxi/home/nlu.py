@@ -21,6 +21,7 @@ from lingxi.errors import InvalidInputError
 from lingxi.home.intents import Vocabulary, detect_language, recognize
 from lingxi.home.model import DOMAIN_OF_INTENT, Command, Home, NoMatchReason, ParseResult
 from lingxi.home.targets import TargetMatch, clarifying_question, resolve_targets
+from lingxi.text import chinese_numeral_to_int
 
 __all__ = ["MAX_TEXT_CHARS", "Parser", "vocabulary_of"]
 
@@ -127,20 +128,6 @@ _EN_NUMBERS = {
     "ninety": 90,
     "hundred": 100,
 }
-_ZH_DIGITS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-
 # Words that may stand before a device word without naming an unknown device.
 _EN_KNOWN_MODIFIERS = {
     "the",
@@ -1315,18 +1302,5 @@ def _is_question(text: str, zh: bool) -> bool:
 
 
 def _zh_number(text: str) -> int | None:
-    """Chinese numerals up to 999: 二十六 -> 26, 十八 -> 18, 一百 -> 100."""
-    if not text:
-        return None
-    total, current = 0, 0
-    for ch in text:
-        if ch in _ZH_DIGITS:
-            current = _ZH_DIGITS[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-    total += current
-    return total or None
+    """Chinese numerals: 二十六 -> 26, 十八 -> 18, 一百 -> 100; zero reads as no number."""
+    return chinese_numeral_to_int(text) or None
