@@ -181,7 +181,7 @@ class Assistant:
     engines
         The engine adapters; defaults to :func:`lingxi.assistant.skills.default_engines`.
     router
-        The offline router; one with the engines' own parsers is built by default.
+        The offline router; hand rules blended with the learned classifier by default.
     llm
         A tool-call planner (:class:`lingxi.assistant.llm.LLMPlanner`); built from
         ``settings.llm`` when configured.
@@ -199,8 +199,9 @@ class Assistant:
         self.db = db
         self.settings = settings
         self.engines = engines or default_engines(db, settings)
-        # Rules only by default: the home parser as extra evidence measured lower on the
-        # held-out set and costs milliseconds per message (benchmarks/bench_assistant_routing).
+        # Rules blended with the learned classifier by default: the engines' parsers as extra
+        # evidence did not help under cross-validation on the dev split and the home parser costs
+        # ~10 ms per message (tests/assistant/data/README.md, benchmarks/bench_assistant_routing).
         self.router = router or Router()
         if llm is None and settings is not None and settings.llm.configured:
             from lingxi.assistant.llm import LLMPlanner

@@ -572,13 +572,21 @@ class FacadeHome:
         self.controller = controller
 
     def matches(self, text: str, language: str, household_id: int | None) -> bool:
-        """True when the home parser finds a command against the household's own devices."""
+        """True when the home parser resolves the text to the household's own devices.
+
+        Either a command from the parser's tier 1 or 2 with real targets, or a command whose
+        target is ambiguous among several real devices ("turn on the light" in a home with six
+        lights): both are home requests, unlike "a light moisturiser", which has no intent.
+        """
         if household_id is None or len(text) > 500:
             return False
         try:
-            return bool(self.controller.parse(text, household_id).commands)
+            parsed = self.controller.parse(text, household_id)
         except LingxiError:
             return False  # e.g. a household without devices
+        if any(c.targets and c.tier in (1, 2) for c in parsed.commands):
+            return True
+        return parsed.pending is not None and bool(parsed.candidates)
 
     def _outcome(self, result: Any) -> HomeOutcome:
         actions = tuple(dict(c) for c in result.changes) or tuple(dict(c) for c in result.commands)
