@@ -8,7 +8,9 @@ purchase changes that person's next recommendations at once, with no retrain.
 * :class:`PopularityRecommender`: the always-available baseline.
 * :class:`EASERecommender`: EASE (Steck, WWW 2019) on a recency-weighted profile.
 * :class:`SLISTRecommender`: SLIST (Choi et al., WWW 2021): one closed-form item-item matrix that
-  both reconstructs whole sequences (SLIS) and maps each prefix to the items that follow it (SLIT).
+  both reconstructs whole sequences (SLIS) and maps each prefix to the items that follow it (SLIT),
+  optionally plus ``attribute_weight`` times an item-item similarity from item side information
+  (cosine of idf-weighted attribute vectors: brand, category, ...), added to the same matrix.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "PopularityRecommender",
     "Recommender",
     "SLISTRecommender",
+    "attribute_features",
     "load_recommender",
     "profile_matrix",
 ]
@@ -105,6 +108,35 @@ def profile_matrix(
     return sp.csr_matrix(
         (np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(len(histories), n_items)
     )
+
+
+def attribute_features(item_attributes: Sequence[Sequence[int]], n_items: int) -> sp.csr_matrix:
+    """Row-normalised idf-weighted binary attribute vectors, one row per item, so that
+    ``F @ F.T`` is the cosine similarity of items' attributes (brand, category, ...).
+
+    ``item_attributes[i]`` lists the attribute ids of item ``i`` (may be empty)."""
+    if len(item_attributes) != n_items:
+        raise InvalidInputError.for_field(
+            "item_attributes", f"one attribute list per item ({n_items})", len(item_attributes)
+        )
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, attrs in enumerate(item_attributes):
+        for a in set(attrs):
+            if not isinstance(a, int | np.integer) or a < 0:
+                raise InvalidInputError.for_field("item_attributes", "int ids in [0, inf)", a)
+            rows.append(i)
+            cols.append(int(a))
+    n_attrs = max(cols, default=-1) + 1
+    F = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_items, n_attrs)
+    )
+    df = np.asarray(F.sum(axis=0)).ravel()
+    F = (F @ sp.diags(np.log(n_items / np.maximum(df, 1.0)).astype(np.float32))).tocsr()
+    F.eliminate_zeros()
+    norms = np.sqrt(np.asarray(F.multiply(F).sum(axis=1)).ravel())
+    out: sp.csr_matrix = (sp.diags(1.0 / np.maximum(norms, 1e-12)) @ F).tocsr()
+    return out.astype(np.float32)
 
 
 def _top_k(scores: FloatArray, k: int) -> tuple[IntArray, FloatArray]:
@@ -305,6 +337,8 @@ class SLISTRecommender(_ItemItemBase):
     """Cap on the self-weight of each item."""
     max_span: int = 20
     """Only pairs within this many positions of the split count (keeps S and T sparse)."""
+    attribute_weight: float = 0.0
+    """Weight of the attribute similarity added to ``B`` (needs ``item_attributes`` in fit)."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.alpha <= 1.0:
@@ -318,6 +352,10 @@ class SLISTRecommender(_ItemItemBase):
             )
         if self.max_span < 1:
             raise InvalidInputError.for_field("max_span", "an int in [1, inf)", self.max_span)
+        if not self.attribute_weight >= 0:
+            raise InvalidInputError.for_field(
+                "attribute_weight", "a float in [0, inf)", self.attribute_weight
+            )
         self.n_items_ = 0
 
     def _params(self) -> dict[str, Any]:
@@ -328,6 +366,7 @@ class SLISTRecommender(_ItemItemBase):
             "profile_decay": self.profile_decay,
             "max_diag": self.max_diag,
             "max_span": self.max_span,
+            "attribute_weight": self.attribute_weight,
         }
 
     def _prefix_suffix(
@@ -359,9 +398,25 @@ class SLISTRecommender(_ItemItemBase):
         T = sp.csr_matrix((np.asarray(t_vals), (t_rows, t_cols)), shape=shape)
         return S, T
 
-    def fit(self, sequences: Sequence[Sequence[int]], *, n_items: int) -> Self:
-        """Solve SLIST in closed form."""
+    def fit(
+        self,
+        sequences: Sequence[Sequence[int]],
+        *,
+        n_items: int,
+        item_attributes: Sequence[Sequence[int]] | None = None,
+    ) -> Self:
+        """Solve SLIST in closed form; with ``item_attributes`` (one list of attribute ids per
+        item) and ``attribute_weight > 0``, add the attribute similarity to ``B``."""
         _check_sequences(sequences, n_items)
+        if self.attribute_weight > 0 and item_attributes is None:
+            raise InvalidInputError.for_field(
+                "item_attributes", "given when attribute_weight > 0", None
+            )
+        feats = (
+            attribute_features(item_attributes, n_items)
+            if item_attributes is not None and self.attribute_weight > 0
+            else None
+        )
         self.n_items_ = n_items
         X = profile_matrix(sequences, n_items, decay=None).astype(np.float64)
         X.data[:] = 1.0
@@ -383,6 +438,14 @@ class SLISTRecommender(_ItemItemBase):
         over = np.maximum(diag - self.max_diag, 0.0) / np.diag(P)
         B -= P * over[None, :]
         del P
+        if feats is not None:
+            # B += w F F' in row blocks (F F' is too dense to hold as a sparse matrix), the
+            # diagonal (self-similarity) left as SLIST set it.
+            diag = np.diag(B).copy()
+            for start in range(0, n_items, 2048):
+                block = feats[start : start + 2048] @ feats.T
+                B[start : start + 2048] += self.attribute_weight * block.toarray()
+            B[np.diag_indices(n_items)] = diag
         self.B_ = B.astype(np.float32)
         self.popularity_ = self._popularity(sequences)
         return self

@@ -79,3 +79,29 @@ def test_unfitted_and_bad_params() -> None:
         EASERecommender(l2=0)
     with pytest.raises(InvalidInputError, match="sequences"):
         EASERecommender().fit([[0, 99]], n_items=3)
+
+
+def test_attribute_similarity_links_items_sharing_attributes() -> None:
+    """With item attributes, an item never seen in a sequence is still suggested next to
+    items sharing its brand; without them it is not, and bad attribute input names the field."""
+    n_items = N_ITEMS + 1  # item 8: never interacted with, same attributes as item 6
+    attrs = [[0], [0], [0], [0], [1], [1], [1, 2], [3], [1, 2]]
+    plain = SLISTRecommender(alpha=0.5, l2=1.0).fit(SEQUENCES, n_items=n_items)
+    assert plain.score([[6]])[0, 8] == 0.0
+    hybrid = SLISTRecommender(alpha=0.5, l2=1.0, attribute_weight=0.5).fit(
+        SEQUENCES, n_items=n_items, item_attributes=attrs
+    )
+    scores = hybrid.score([[6]])[0]
+    assert scores[8] > 0.0
+    assert scores[8] > scores[[0, 1, 2, 3]].max()
+    assert 8 in hybrid.recommend([6], k=3)[0].tolist()
+    assert hybrid.B_ is not None and plain.B_ is not None
+    np.testing.assert_allclose(np.diag(hybrid.B_), np.diag(plain.B_), atol=1e-6)
+    with pytest.raises(InvalidInputError, match="item_attributes"):
+        SLISTRecommender(attribute_weight=0.5).fit(SEQUENCES, n_items=n_items)
+    with pytest.raises(InvalidInputError, match="item_attributes"):
+        SLISTRecommender(attribute_weight=0.5).fit(
+            SEQUENCES, n_items=n_items, item_attributes=attrs[:3]
+        )
+    with pytest.raises(InvalidInputError, match="attribute_weight"):
+        SLISTRecommender(attribute_weight=-1.0)
