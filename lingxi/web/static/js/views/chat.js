@@ -5,6 +5,7 @@ import { api, fillPath, postStream } from "../api.js";
 import { add, confirmDialog, formatMoney, h, icon, replace, toast } from "../dom.js";
 import { discover } from "../engines.js";
 import { lang, t } from "../i18n.js";
+import { MicError, recordUtterance } from "../voice.js";
 
 // Refinement chips: each adds (pressed) or removes (unpressed) one constraint in one tap.
 const CHIPS = [
@@ -133,7 +134,15 @@ function comparisonView(cmp, items) {
 }
 
 function messageView(m, ctx, redraw) {
-  if (m.role === "user") return h("div", { class: "msg msg-user" }, h("span", { class: "sr-only", text: `${t("chat.you")}: ` }), m.text);
+  if (m.role === "user") {
+    return h(
+      "div",
+      { class: `msg msg-user${m.voice ? " msg-voice" : ""}` },
+      h("span", { class: "sr-only", text: `${m.voice ? t("chat.youSaid") : t("chat.you")}: ` }),
+      m.voice ? icon("mic", "icon icon-inline") : null,
+      m.text || (m.pending ? t("chat.transcribing") : ""),
+    );
+  }
   const body = h("div", { class: "msg-text" }, m.text || (m.pending ? t("chat.thinking") : ""));
   return h(
     "div",
@@ -358,51 +367,111 @@ export async function render(container, ctx) {
     h("button", { type: "submit", class: "btn-primary", "aria-label": t("chat.send") }, icon("send"), h("span", { class: "send-label", text: t("chat.send") })),
   );
 
-  // Microphone: record with MediaRecorder and post the audio to the voice path.
-  let recorder = null;
-  micBtn.addEventListener("click", async () => {
-    if (recorder) {
-      recorder.stop();
+  // Microphone: record one utterance (16 kHz WAV, ends on silence), send it to the home engine's
+  // voice path; the transcript becomes the user's message. Speech that is not a home command goes
+  // to the assistant as text.
+  let take = null;
+  const micStatus = h("p", { class: "mic-status", role: "status", "aria-live": "polite", hidden: true });
+  const setMic = (state, message = "") => {
+    micBtn.classList.toggle("recording", state === "recording");
+    micBtn.setAttribute("aria-pressed", String(state === "recording"));
+    micBtn.setAttribute("aria-label", state === "recording" ? t("chat.micStop") : t("chat.mic"));
+    micBtn.title = micBtn.getAttribute("aria-label");
+    micBtn.disabled = state === "busy";
+    micStatus.textContent = message;
+    micStatus.hidden = !message;
+    micStatus.dataset.kind = state === "error" ? "error" : "info";
+  };
+
+  async function homeVoice(wav) {
+    const language = lang() === "zh" ? "zh-CN" : "en";
+    const path = fillPath(be.voice, {});
+    try {
+      return await api(path, { method: "POST", body: wav, query: { language } });
+    } catch (err) {
+      if (err.code !== "confirmation_required" || !err.details.token) throw err;
+      const ok = await confirmDialog({ title: t("chat.confirmTitle"), body: err.message, confirmLabel: t("chat.confirm"), cancelLabel: t("cancel") });
+      if (!ok) return { ok: false, reply: t("chat.voiceCancelled"), commands: [], changes: [] };
+      const done = await api("/api/home/confirm", { method: "POST", body: { token: err.details.token } });
+      return { ...done, commands: [{ transcript: err.details.transcript || "" }, ...(done.commands || [])] };
+    }
+  }
+
+  async function voiceTurn(wav) {
+    setMic("busy", t("chat.transcribing"));
+    const user = { role: "user", text: "", voice: true, pending: true };
+    const bot = { role: "bot", text: "", pending: true };
+    chat.messages.push(user, bot);
+    chat.busy = true;
+    redraw();
+    let forward = null;
+    try {
+      const answer = await homeVoice(wav);
+      const heard = (answer.commands || []).map((c) => c.transcript).find(Boolean) || "";
+      user.text = heard || t("chat.voiceMessage");
+      if ((!heard && !answer.ok) || answer.reason === "no_speech") {
+        chat.messages.splice(chat.messages.indexOf(user), 2);
+        setMic("error", t("chat.micNothing"));
+        return;
+      }
+      if (!answer.ok && ["no_intent", "empty"].includes(answer.reason) && be.message) {
+        // Not a home command: the assistant answers the transcript like typed text.
+        chat.messages.splice(chat.messages.indexOf(user), 2);
+        forward = heard;
+      } else {
+        Object.assign(bot, { text: answer.question || answer.reply || "", home: answer.changes || [] });
+      }
+      setMic("idle");
+    } catch (err) {
+      chat.messages.splice(chat.messages.indexOf(user), 2);
+      setMic("error", t("error", { message: err.message }));
+    } finally {
+      user.pending = bot.pending = false;
+      chat.busy = false;
+      redraw();
+    }
+    if (forward) await send(forward);
+  }
+
+  async function toggleMic() {
+    if (take) {
+      take.stop();
       return;
     }
+    if (chat.busy) return;
+    take = recordUtterance({ onSpeech: () => setMic("recording", t("chat.hearing")) });
+    setMic("recording", t("chat.listening"));
+    let wav = null;
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-      const chunks = [];
-      recorder = new MediaRecorder(stream);
-      recorder.ondataavailable = (e) => chunks.push(e.data);
-      recorder.onstop = async () => {
-        stream.getTracks().forEach((tr) => tr.stop());
-        recorder = null;
-        micBtn.classList.remove("recording");
-        micBtn.setAttribute("aria-label", t("chat.mic"));
-        const blob = new Blob(chunks, { type: chunks[0]?.type || "audio/webm" });
-        const form = new FormData();
-        form.append("audio", blob, "speech.webm");
-        form.append("language", lang());
-        try {
-          const answer = await api(fillPath(be.voice, { conversation_id: chat.conversationId }), { method: "POST", body: form });
-          const heard = answer.text || answer.transcript || "";
-          chat.messages.push({ role: "user", text: heard || "🎤" }, { role: "bot", text: answer.reply || "", items: answer.items || [] });
-          redraw();
-        } catch (err) {
-          toast(t("error", { message: err.message }), "error");
-        }
-      };
-      recorder.start();
-      micBtn.classList.add("recording");
-      micBtn.setAttribute("aria-label", t("chat.micStop"));
-      toast(t("chat.recording"));
-    } catch {
-      recorder = null;
-      toast(t("chat.micDenied"), "error");
+      wav = await take.done;
+    } catch (err) {
+      take = null;
+      const message = err instanceof MicError && err.kind === "denied" ? t("chat.micDenied") : t("chat.micNoDevice");
+      setMic("error", message);
+      return;
+    }
+    take = null;
+    if (!wav) {
+      setMic("error", t("chat.micNothing"));
+      return;
+    }
+    await voiceTurn(wav);
+  }
+
+  micBtn.addEventListener("click", toggleMic);
+  micBtn.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && take) {
+      take.cancel();
+      setMic("idle");
     }
   });
+  if (be.voice) setMic("idle");
 
   add(container, 
     h("header", {}, h("h1", { text: t("chat.title") }), h("p", { class: "muted", text: t("chat.lead") })),
     !available ? h("p", { class: "notice", text: t("chat.unavailable") }) : null,
     available && !be.message ? h("p", { class: "notice", text: t("chat.guideOnly") }) : null,
-    add(chatBox, form),
+    add(chatBox, micStatus, form),
   );
   redraw();
   if (!available) {
