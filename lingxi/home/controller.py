@@ -292,10 +292,11 @@ class HomeController:
     ) -> ActionResult:
         """A spoken request (WAV): transcribe, then the same path as typed text (channel voice).
 
-        Uses the transcription server when ``stt_url`` is given, else the offline grammar
-        recogniser of the optional ``[voice]`` extra.
+        Uses the transcription server when ``stt_url`` is given, else the offline recognisers
+        of the optional ``[voice]`` extra (PocketSphinx for English, Whisper for Chinese and as
+        the English fallback).
         """
-        from lingxi.home.voice import GrammarRecognizer, ServerRecognizer, read_wav
+        from lingxi.home.voice import OfflineRecognizer, ServerRecognizer, read_wav
 
         pcm, _ = read_wav(audio)
         recognizer: Any
@@ -305,7 +306,7 @@ class HomeController:
             key = member.household_id
             recognizer = self._recognizers.get(key)
             if recognizer is None:
-                recognizer = self._recognizers[key] = GrammarRecognizer(self.home(key))
+                recognizer = self._recognizers[key] = OfflineRecognizer(self.home(key))
         transcript = recognizer.transcribe(pcm, language=language)
         if not transcript.text:
             return ActionResult(ok=False, reply="I didn't catch that.", reason="no_speech")

