@@ -368,11 +368,11 @@ def repair_chinese_names(text: str, names: list[str]) -> str:
 class WhisperRecognizer:
     """faster-whisper with the wheel-shipped base model; Chinese made simplified and name-repaired."""
 
-    def __init__(self, home: Home) -> None:
+    def __init__(self, home: Home, *, repair_names: bool = True) -> None:
         self._model = _whisper_model()
         names = [n for e in home.entities for n in (e.name, *e.aliases)]
         names += [n for a in home.areas for n in (a.name, *a.aliases)]
-        self._zh_names = [n for n in names if n and all(map(_is_han, n))]
+        self._zh_names = [n for n in names if n and all(map(_is_han, n))] if repair_names else []
         # A short simplified-Chinese prompt nudges the script; listing the home's names in it
         # made Whisper echo names that were never said (measured), so names are matched after.
         self._zh_prompt: str | None = None
