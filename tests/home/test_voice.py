@@ -96,7 +96,7 @@ def test_chinese_names_are_recovered_on_toneless_pinyin() -> None:
 
 @pytest.mark.slow
 def test_whisper_model_joins_and_verifies_the_wheel_parts() -> None:
-    """The two wheel parts join to the pinned model; a corrupted part is refused."""
+    """The two wheel parts join to the pinned model (checked against WHISPER_SHA256 on load)."""
     pytest.importorskip("faster_whisper", reason="pip install 'lingxi[voice]'")
     import hashlib
 
