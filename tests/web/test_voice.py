@@ -3,6 +3,8 @@ from an espeak-ng WAV), the home engine transcribes and carries it out, and the 
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import shutil
 import subprocess
@@ -161,3 +163,48 @@ def test_the_microphone_is_labelled_in_chinese(page: Any, server: Server) -> Non
     page.click("button.mic")
     page.wait_for_selector(".mic-status[data-kind=error]")
     assert "麦克风" in page.inner_text(".mic-status")
+
+
+def test_speech_that_is_not_a_home_command_goes_to_the_assistant(
+    mic_browser: Any, server: Server
+) -> None:
+    """A transcript the home engine finds no command in (reason ``no_intent``) is sent to the
+    assistant as typed text. The offline grammar recogniser can only hear home phrases, so this
+    test substitutes the transcription answer (the shape the STT-server path returns); the
+    recording, the assistant and its product cards are real."""
+    console = Console()
+    w, hgt = WIDTHS["desktop"]
+    context = mic_browser.new_context(viewport={"width": w, "height": hgt}, locale="en-GB")
+    page = watch(context.new_page(), console)
+    heard = "I need a gentle cleanser for oily skin"
+    answer = {
+        "ok": False,
+        "reply": "That isn't something I can do at home.",
+        "commands": [{"transcript": heard, "engine": "server"}],
+        "changes": [],
+        "reason": "no_intent",
+        "question": None,
+        "candidates": [],
+    }
+    posted: list[bytes] = []
+
+    def transcribe(route: Any) -> None:
+        posted.append(route.request.post_data_buffer or b"")
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(answer))
+
+    try:
+        demo_sign_in(page, server, "alex@demo.lingxi")
+        page.route("**/api/home/audio*", transcribe)
+        page.click("button.mic")
+        page.wait_for_selector(f".msg-user:has-text('{heard}')", timeout=30_000)
+        page.wait_for_selector(".msg-bot:last-child:not(.pending) .product", timeout=60_000)
+        page.wait_for_selector(".chat[data-busy=false]", timeout=60_000)
+        assert posted and posted[0][:4] == b"RIFF" and posted[0][8:12] == b"WAVE"
+        with wave.open(io.BytesIO(posted[0])) as wav:
+            assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (16000, 1, 2)
+            assert 0.5 < wav.getnframes() / 16000 < 10
+        assert page.locator(".msg-voice").count() == 1  # marked as spoken
+        assert "That isn't something" not in page.inner_text(".chat-log")
+    finally:
+        context.close()
+    assert console.unexpected() == []

@@ -314,12 +314,12 @@ export async function render(container, ctx) {
     }
   }
 
-  async function send(text, { refine = false, compareItems = null } = {}) {
+  async function send(text, { refine = false, compareItems = null, voice = false } = {}) {
     text = (text || "").trim();
     if (!text) return;
     if (chat.busy) {
       // One request at a time: the latest tap or message waits for the current reply.
-      chat.queued = [text, { refine, compareItems }];
+      chat.queued = [text, { refine, compareItems, voice }];
       return;
     }
     if (!refine && !compareItems && !["yes", "确认"].includes(text)) {
@@ -328,7 +328,7 @@ export async function render(container, ctx) {
     }
     chat.busy = true;
     const bot = { role: "bot", text: "", pending: true };
-    chat.messages.push({ role: "user", text }, bot);
+    chat.messages.push({ role: "user", text, voice }, bot);
     redraw();
     try {
       if (be.message) await askAssistant(text, bot, compareItems);
@@ -419,7 +419,7 @@ export async function render(container, ctx) {
         chat.messages.splice(chat.messages.indexOf(user), 2);
         forward = heard;
       } else {
-        Object.assign(bot, { text: answer.question || answer.reply || "", home: answer.changes || [] });
+        bot.text = answer.question || answer.reply || "";
       }
       setMic("idle");
     } catch (err) {
@@ -430,7 +430,7 @@ export async function render(container, ctx) {
       chat.busy = false;
       redraw();
     }
-    if (forward) await send(forward);
+    if (forward) await send(forward, { voice: true });
   }
 
   async function toggleMic() {

@@ -15,6 +15,10 @@ function today() {
   return new Date().toISOString().slice(0, 10);
 }
 
+function nextDay(day) {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86400000).toISOString().slice(0, 10);
+}
+
 function fmtDuration(s) {
   if (!Number.isFinite(s)) return "–";
   const m = Math.round(s / 60);
@@ -91,7 +95,7 @@ export async function render(container, ctx) {
     });
     replace(
       mapBox,
-      h("h2", { id: "routes-h", text: `${t("ops.routes")} · ${board.day}` }),
+      h("h2", { id: "routes-h", text: `${t(board.day > today() ? "ops.routesTomorrow" : "ops.routes")} · ${board.day}` }),
       map.svg,
       legend([...board.routes.map((r, i) => [COLORS[i % COLORS.length], `${r.vehicle} · ${t("ops.stops", { n: r.stops.length })}`]), ["#b42318", t("ops.unassigned")]]),
       board.routes.length
@@ -127,14 +131,25 @@ export async function render(container, ctx) {
     );
   };
 
-  const load = async () => {
-    board = await api("/api/web/ops", { query: { day: today() } });
+  // The plan day: today, or the next day once today's shifts are over (the dispatch engine then
+  // plans for tomorrow and says so in the plan's `day`).
+  let day = today();
+  const load = async ({ lookAhead = false } = {}) => {
+    board = await api("/api/web/ops", { query: { day } });
+    if (lookAhead && !board.routes.length) {
+      const next = await api("/api/web/ops", { query: { day: nextDay(day) } });
+      if (next.routes.length) {
+        day = nextDay(day);
+        board = next;
+      }
+    }
     drawBoard();
   };
 
   const planDay = async () => {
     try {
-      await api(plan.slice(5), { method: "POST", body: { day: today(), time_limit_s: 2 } });
+      const planned = await api(plan.slice(5), { method: "POST", body: { day: today(), time_limit_s: 2 } });
+      day = (planned && planned.day) || today();
       await load();
       toast(t("ops.planned"));
     } catch (err) {
@@ -148,8 +163,11 @@ export async function render(container, ctx) {
   const spanStart = () => {
     const now = new Date();
     const etas = (board?.routes || []).flatMap((r) => r.stops.map((s) => Date.parse(s.eta))).filter(Number.isFinite);
-    if (!etas.length || now.getTime() < Math.max(...etas)) return now;
-    return new Date(Math.min(...etas) - 10 * 60 * 1000);
+    if (!etas.length) return now;
+    const first = Math.min(...etas) - 10 * 60 * 1000;
+    // Routes already over, or not started yet (planned for tomorrow): cover their first stops.
+    if (now.getTime() > Math.max(...etas) || now.getTime() < first) return new Date(first);
+    return now;
   };
 
   // A road segment picked on the map (an OSM way of the dispatch network).
@@ -182,7 +200,7 @@ export async function render(container, ctx) {
           speed_factor: 1 / Number(factor.value),
           starts_at: now.toISOString(),
           ends_at: new Date(now.getTime() + 2 * 3600 * 1000).toISOString(),
-          day: today(),
+          day,
         };
         const submit = form.querySelector("button");
         submit.disabled = true;
@@ -211,7 +229,7 @@ export async function render(container, ctx) {
   replace(trafficBox, h("h2", { id: "traffic-h", text: t("ops.traffic") }), h("p", { class: "muted", text: traffic ? `${t("ops.trafficHelp")} ${t("ops.pickHint")}` : t("notAvailable") }), form);
 
   try {
-    await load();
+    await load({ lookAhead: true });
   } catch (err) {
     add(mapBox, h("p", { class: "error", role: "alert", text: t("error", { message: err.message }) }));
     return null;
