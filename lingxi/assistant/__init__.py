@@ -4,9 +4,7 @@
 :class:`Router` decides without an LLM, and an OpenAI-compatible server is used when configured.
 """
 
-from lingxi.assistant.assistant import Assistant as Assistant
-from lingxi.assistant.assistant import Reply as Reply
-from lingxi.assistant.router import Route as Route
-from lingxi.assistant.router import Router as Router
+from lingxi.assistant.assistant import Assistant as Assistant, Reply as Reply
+from lingxi.assistant.router import Route as Route, Router as Router
 
 __all__ = ["Assistant", "Reply", "Route", "Router"]

@@ -27,8 +27,7 @@ from lingxi.assistant.skills import (
 )
 from lingxi.config import Settings
 from lingxi.data import Database, utcnow
-from lingxi.data.repos import conversation as conv_repo
-from lingxi.data.repos import identity, orders
+from lingxi.data.repos import conversation as conv_repo, identity, orders
 from lingxi.data.repos.identity import Member
 from lingxi.errors import (
     ConflictError,

@@ -21,8 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lingxi.assistant.skills import HomeEngine
 from lingxi.data import Database, utcnow
-from lingxi.data.repos import conversation as conv_repo
-from lingxi.data.repos import events, orders
+from lingxi.data.repos import conversation as conv_repo, events, orders
 from lingxi.errors import LingxiError, NotFoundError
 
 __all__ = ["CONSUMER", "TOPICS", "AutomationResult", "AutomationWorker", "run_automations"]

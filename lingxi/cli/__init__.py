@@ -1,6 +1,5 @@
 """The Typer CLI, ``lingxi``. Outermost layer: nothing imports it."""
 
-from lingxi.cli.main import app as app
-from lingxi.cli.main import main as main
+from lingxi.cli.main import app as app, main as main
 
 __all__ = ["app", "main"]

@@ -19,8 +19,7 @@ from typing import Any
 import numpy as np
 
 from lingxi.data import Database
-from lingxi.data.repos import fleet as fleet_repo
-from lingxi.data.repos import orders as orders_repo
+from lingxi.data.repos import fleet as fleet_repo, orders as orders_repo
 from lingxi.dispatch.params import DispatchParams
 from lingxi.dispatch.plan import DispatchPlan, evaluate_route
 from lingxi.dispatch.problem import (
@@ -133,7 +132,8 @@ def _build(
             shift_end=float(v.shift_end_s),
         )
         for v in vehicles
-        if v.depot_id == depot.id and _can_leave(v.shift_start_s, v.shift_end_s, depot, not_before_s)
+        if v.depot_id == depot.id
+        and _can_leave(v.shift_start_s, v.shift_end_s, depot, not_before_s)
     )
     big = max((v.capacity for v in fleet), default=0)
     too_big = [st for st in stops if st.demand > big]

@@ -33,8 +33,8 @@ from lingxi.dispatch.solver import solve
 from lingxi.errors import InvalidInputError
 
 __all__ = [
-    "EpochState",
     "EpisodeResult",
+    "EpochState",
     "GreedyPolicy",
     "OrtecInstance",
     "Policy",

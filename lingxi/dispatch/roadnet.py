@@ -22,7 +22,7 @@ from scipy.spatial import cKDTree
 
 from lingxi.errors import InvalidInputError, UnavailableError
 
-__all__ = ["RoadMatrices", "RoadNetwork", "SPEED_KMH"]
+__all__ = ["SPEED_KMH", "RoadMatrices", "RoadNetwork"]
 
 SPEED_KMH: dict[str, float] = {
     "motorway": 90,

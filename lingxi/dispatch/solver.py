@@ -22,14 +22,14 @@ from pyvrp import (
     Client,
     ClientGroup,
     Depot,
+    Location as PyLocation,
     ProblemData,
+    Route as PyRoute,
     Solution,
     VehicleType,
     minimise_fleet,
+    solve as pyvrp_solve,
 )
-from pyvrp import Location as PyLocation
-from pyvrp import Route as PyRoute
-from pyvrp import solve as pyvrp_solve
 from pyvrp.stop import MaxRuntime
 
 from lingxi.dispatch.params import DispatchParams

@@ -9,44 +9,22 @@ The assistant and the interfaces use this facade::
     guide.record_interaction(db, customer_id=3, product_id=12, kind="purchase")
 """
 
-from lingxi.guide.catalogue import RELAXATION_ORDER as RELAXATION_ORDER
-from lingxi.guide.catalogue import satisfies as satisfies
-from lingxi.guide.constraints import ParseParams as ParseParams
-from lingxi.guide.constraints import parse_need as parse_need
+from lingxi.guide.catalogue import RELAXATION_ORDER as RELAXATION_ORDER, satisfies as satisfies
+from lingxi.guide.constraints import ParseParams as ParseParams, parse_need as parse_need
 from lingxi.guide.guide import (
     MAX_K as MAX_K,
-)
-from lingxi.guide.guide import (
     HistoryEvent as HistoryEvent,
-)
-from lingxi.guide.guide import (
     PersonContext as PersonContext,
-)
-from lingxi.guide.guide import (
     RankingParams as RankingParams,
-)
-from lingxi.guide.guide import (
     ShoppingGuide as ShoppingGuide,
 )
 from lingxi.guide.schemas import (
     CATEGORIES as CATEGORIES,
-)
-from lingxi.guide.schemas import (
     SKIN_TYPES as SKIN_TYPES,
-)
-from lingxi.guide.schemas import (
     Comparison as Comparison,
-)
-from lingxi.guide.schemas import (
     GuideResult as GuideResult,
-)
-from lingxi.guide.schemas import (
     ProductFacts as ProductFacts,
-)
-from lingxi.guide.schemas import (
     ProductQuery as ProductQuery,
-)
-from lingxi.guide.schemas import (
     Recommendation as Recommendation,
 )
 

@@ -168,8 +168,7 @@ class ShoppingGuide:
     @classmethod
     def from_database(cls, db: Database, *, params: RankingParams | None = None) -> ShoppingGuide:
         """A guide over the stored catalogue; embeddings are cached in ``product_embedding``."""
-        from lingxi.data.repos import catalog
-        from lingxi.data.repos import guide as guide_repo
+        from lingxi.data.repos import catalog, guide as guide_repo
 
         with db.session() as s:
             views = catalog.list_products(s)
@@ -408,8 +407,7 @@ class ShoppingGuide:
     def person(self, db: Database, *, customer_id: int) -> PersonContext:
         """What may be used about ``customer_id``: the stated profile only under the PROFILE
         consent, the interaction history only under PERSONALISATION; nothing otherwise."""
-        from lingxi.data.repos import guide as guide_repo
-        from lingxi.data.repos import identity
+        from lingxi.data.repos import guide as guide_repo, identity
 
         with db.session() as s:
             identity.get_member(s, customer_id=customer_id)  # NotFoundError for unknown ids

@@ -13,40 +13,21 @@ Drivers: ``create_driver("memory")`` (default) or ``create_driver("mqtt", settin
 
 from lingxi.home.controller import (
     CHANNELS as CHANNELS,
-)
-from lingxi.home.controller import (
     DEFAULT_GESTURE_BINDINGS as DEFAULT_GESTURE_BINDINGS,
-)
-from lingxi.home.controller import (
     ActionResult as ActionResult,
-)
-from lingxi.home.controller import (
     HomeController as HomeController,
 )
-from lingxi.home.devices import DeviceCommand as DeviceCommand
-from lingxi.home.devices import DeviceState as DeviceState
+from lingxi.home.devices import DeviceCommand as DeviceCommand, DeviceState as DeviceState
 from lingxi.home.drivers.base import (
     DeviceDriver as DeviceDriver,
-)
-from lingxi.home.drivers.base import (
     DeviceUnavailableError as DeviceUnavailableError,
-)
-from lingxi.home.drivers.base import (
     create_driver as create_driver,
-)
-from lingxi.home.drivers.base import (
     register_driver as register_driver,
 )
 from lingxi.home.model import (
     Command as Command,
-)
-from lingxi.home.model import (
     Home as Home,
-)
-from lingxi.home.model import (
     NoMatchReason as NoMatchReason,
-)
-from lingxi.home.model import (
     ParseResult as ParseResult,
 )
 from lingxi.home.nlu import Parser as Parser
@@ -63,8 +44,8 @@ __all__ = [
     "Home",
     "HomeController",
     "NoMatchReason",
-    "Parser",
     "ParseResult",
+    "Parser",
     "create_driver",
     "register_driver",
 ]

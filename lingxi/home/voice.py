@@ -41,9 +41,9 @@ __all__ = [
     "SpeechRecognizer",
     "Transcript",
     "WhisperRecognizer",
-    "repair_chinese_names",
     "home_grammar",
     "read_wav",
+    "repair_chinese_names",
     "speak",
 ]
 

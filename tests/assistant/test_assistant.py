@@ -9,8 +9,7 @@ import pytest
 
 from lingxi.assistant import Assistant
 from lingxi.assistant.skills import HomeOutcome, default_engines
-from lingxi.data.repos import conversation as conv_repo
-from lingxi.data.repos import identity, orders
+from lingxi.data.repos import conversation as conv_repo, identity, orders
 from lingxi.data.repos.identity import Member
 from lingxi.errors import InvalidInputError, NotFoundError
 from tests.assistant.conftest import INJECTION, World

@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from lingxi.assistant.automations import CONSUMER, AutomationWorker, run_automations
 from lingxi.data import utcnow
-from lingxi.data.repos import conversation as conv_repo
-from lingxi.data.repos import events, orders
+from lingxi.data.repos import conversation as conv_repo, events, orders
 from tests.assistant.conftest import World
 from tests.assistant.test_assistant import RecordingHome
 

@@ -19,8 +19,7 @@ from lingxi.assistant import Assistant
 from lingxi.assistant.automations import run_automations
 from lingxi.assistant.skills import CatalogueGuide, Engines, FacadeDispatch, FacadeHome
 from lingxi.data import Database
-from lingxi.data.repos import conversation as conv_repo
-from lingxi.data.repos import identity, orders
+from lingxi.data.repos import conversation as conv_repo, identity, orders
 from lingxi.data.repos.demo import load_demo
 
 home_mod = pytest.importorskip("lingxi.home")

@@ -12,8 +12,7 @@ from lingxi.data.models import ProductEmbedding
 from lingxi.data.repos import catalog, identity
 from lingxi.data.repos.demo import demo_file
 from lingxi.errors import InvalidInputError, NotFoundError
-from lingxi.guide import ShoppingGuide
-from lingxi.guide import guide as guide_module
+from lingxi.guide import ShoppingGuide, guide as guide_module
 
 
 @pytest.fixture
