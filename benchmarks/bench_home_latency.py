@@ -20,13 +20,12 @@ from typing import Any
 from benchmarks._common import ROOT, write_result
 from lingxi.config import MQTTSettings, get_settings
 from lingxi.data import Database, upgrade
-from lingxi.data.repos import home as repo
-from lingxi.data.repos.identity import Member, create_household
+from lingxi.data.repos.identity import Member
 from lingxi.errors import LingxiError
 from lingxi.home import HomeController
 from lingxi.home.devices import DeviceState
 from lingxi.home.drivers.mqtt import MQTTDriver, SimulatedHub
-from lingxi.home.evaluation import demo_home, load_natural_set
+from lingxi.home.evaluation import demo_home, load_natural_set, store_home
 
 NATURAL = ROOT / "tests" / "home" / "data"
 
@@ -54,28 +53,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Database.from_url(f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(db.engine)
-        with db.session() as s:
-            hid = create_household(s, name="bench")
-            for a in home.areas:
-                repo.create_area(
-                    s,
-                    household_id=hid,
-                    area_id=a.area_id,
-                    name=a.name,
-                    aliases=a.aliases,
-                    floor=a.floor,
-                )
-            for e in home.entities:
-                repo.create_entity(
-                    s,
-                    household_id=hid,
-                    entity_id=e.entity_id,
-                    name=e.name,
-                    area_id=e.area_id,
-                    aliases=e.aliases,
-                    device_class=e.device_class,
-                    capabilities=e.capabilities,
-                )
+        hid = store_home(db, home, name="bench")
         hub = SimulatedHub(
             settings=mqtt,
             household_id=hid,

@@ -33,11 +33,10 @@ from typing import Any
 
 from benchmarks._common import write_result
 from lingxi.data import Database, upgrade
-from lingxi.data.repos import home as repo
-from lingxi.data.repos.identity import Member, create_household
+from lingxi.data.repos.identity import Member
 from lingxi.errors import LingxiError
 from lingxi.home import HomeController
-from lingxi.home.evaluation import demo_home
+from lingxi.home.evaluation import demo_home, store_home
 from lingxi.home.voice import (
     GrammarRecognizer,
     OfflineRecognizer,
@@ -127,28 +126,7 @@ def _controller(tmp: str) -> tuple[HomeController, Member, Database]:
     home = demo_home()
     db = Database.from_url(f"sqlite:///{Path(tmp) / 'voice.db'}")
     upgrade(db.engine)
-    with db.session() as s:
-        hid = create_household(s, name="voice")
-        for a in home.areas:
-            repo.create_area(
-                s,
-                household_id=hid,
-                area_id=a.area_id,
-                name=a.name,
-                aliases=a.aliases,
-                floor=a.floor,
-            )
-        for e in home.entities:
-            repo.create_entity(
-                s,
-                household_id=hid,
-                entity_id=e.entity_id,
-                name=e.name,
-                area_id=e.area_id,
-                aliases=e.aliases,
-                device_class=e.device_class,
-                capabilities=e.capabilities,
-            )
+    hid = store_home(db, home, name="voice")
     return HomeController(db), Member(0, hid, "owner", "bench", ""), db
 
 

@@ -14,7 +14,10 @@ from typing import Any
 
 import yaml
 
+from lingxi.data import Database
+from lingxi.data.repos import home as repo
 from lingxi.data.repos.home import AreaRecord, EntityRecord
+from lingxi.data.repos.identity import create_household
 from lingxi.home.intents import Vocabulary, recognize
 from lingxi.home.model import Home
 
@@ -232,3 +235,30 @@ def demo_home(household: str = "Chen family") -> Home:
         for e in spec["entities"]
     ]
     return Home.from_records(1, areas, entities)
+
+
+def store_home(db: Database, home: Home, *, name: str) -> int:
+    """Store ``home``'s areas and entities as a new household named ``name``; returns its id."""
+    with db.session() as s:
+        household_id = create_household(s, name=name)
+        for a in home.areas:
+            repo.create_area(
+                s,
+                household_id=household_id,
+                area_id=a.area_id,
+                name=a.name,
+                aliases=a.aliases,
+                floor=a.floor,
+            )
+        for e in home.entities:
+            repo.create_entity(
+                s,
+                household_id=household_id,
+                entity_id=e.entity_id,
+                name=e.name,
+                area_id=e.area_id,
+                aliases=e.aliases,
+                device_class=e.device_class,
+                capabilities=e.capabilities,
+            )
+    return household_id

@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from lingxi.data.repos.home import AreaRecord, EntityRecord
 from lingxi.errors import InvalidInputError
-from lingxi.home import Command, Home, Parser
-from lingxi.home.evaluation import load_natural_set, score_case
-from tests.home.conftest import demo_home_spec
+from lingxi.home import Command, Parser
+from lingxi.home.evaluation import demo_home, load_natural_set, score_case
 
 DATA = Path(__file__).parent / "data"
 
@@ -18,24 +16,7 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture(scope="module")
 def parser() -> Parser:
     """The demo home's parser; the speaker is in the living room."""
-    spec = demo_home_spec()
-    areas = [
-        AreaRecord(a["area_id"], a["name"], tuple(a.get("aliases", [])), a.get("floor"))
-        for a in spec["areas"]
-    ]
-    entities = [
-        EntityRecord(
-            e["entity_id"],
-            e["entity_id"].split(".")[0],
-            e["name"],
-            tuple(e.get("aliases", [])),
-            e["area"],
-            e.get("device_class"),
-            e.get("capabilities", {}),
-        )
-        for e in spec["entities"]
-    ]
-    return Parser(Home.from_records(1, areas, entities), context_area="living_room")
+    return Parser(demo_home(), context_area="living_room")
 
 
 def _summary(
