@@ -9,10 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from lingxi.api import create_app
 from lingxi.config import Settings
 from lingxi.data import Base, Database, upgrade
+from tests.helpers import Seeded, seed
 
 PG_ADMIN_URL = os.environ.get(
     "LINGXI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -120,3 +123,16 @@ def settings(tmp_path: Path) -> Settings:
         data_dir=tmp_path,
         db={"url": f"sqlite:///{tmp_path / 'lingxi.db'}"},  # type: ignore[arg-type]
     )
+
+
+@pytest.fixture
+def seeded(db: Database) -> Seeded:
+    """Two households with members and products, on ``db``."""
+    return seed(db)
+
+
+@pytest.fixture
+def client(db: Database, settings: Settings) -> Iterator[TestClient]:
+    """An anonymous client on the app over ``db``."""
+    with TestClient(create_app(settings, database=db)) as c:
+        yield c

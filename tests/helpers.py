@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi.testclient import TestClient
+
 from lingxi.data import Database
 from lingxi.data.models import Role
 from lingxi.data.repos import catalog, identity
@@ -88,3 +90,10 @@ def seed(db: Database) -> Seeded:
         catalog.upsert_products(s, records=products())
         ids = tuple(p.id for p in catalog.list_products(s))
     return Seeded(ha, hb, alice, bob, child, addr_a, addr_b, ids)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """Bearer headers for ``email`` (signed in through the real login route)."""
+    r = client.post("/api/auth/login", json={"email": email, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}

@@ -7,8 +7,7 @@ from fastapi.testclient import TestClient
 from lingxi.api import create_app
 from lingxi.config import Settings
 from lingxi.data import Database
-from tests.api.conftest import sign_in
-from tests.helpers import Seeded
+from tests.helpers import Seeded, sign_in
 
 
 def test_health_needs_no_sign_in(client: TestClient) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import sign_in
-from tests.helpers import Seeded
+from tests.helpers import Seeded, sign_in
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import sign_in
-from tests.helpers import Seeded
+from tests.helpers import Seeded, sign_in
 
 
 def test_households_are_isolated(client: TestClient, seeded: Seeded) -> None:

@@ -9,7 +9,6 @@ from lingxi.data.repos.demo import demo_file
 from lingxi.guide import ProductFacts, ShoppingGuide
 from lingxi.guide.catalogue import read_catalogue_csv
 from lingxi.guide.retrieval import embed_passages, product_passage, shipped_embeddings
-from tests.api.conftest import client, seeded  # noqa: F401 (the API fixtures, reused)
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from lingxi.data import Database
 from lingxi.data.models import Interaction
-from tests.api.conftest import sign_in
-from tests.helpers import Seeded
+from tests.helpers import Seeded, sign_in
 
 
 def test_routes_need_sign_in(client: TestClient) -> None:

@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from lingxi.api import create_app
-from lingxi.config import Settings
 from lingxi.data import Database
 from lingxi.data.repos import orders
-from tests.helpers import PASSWORD, Seeded, seed
-
-
-@pytest.fixture
-def seeded(db: Database) -> Seeded:
-    """Two households with members and products."""
-    return seed(db)
-
-
-@pytest.fixture
-def client(db: Database, settings: Settings) -> Iterator[TestClient]:
-    """An anonymous client on the app over ``db``."""
-    with TestClient(create_app(settings, database=db)) as c:
-        yield c
-
-
-def _sign_in(client: TestClient, email: str) -> dict[str, str]:
-    r = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
+from tests.helpers import Seeded, sign_in
 
 
 def test_session_is_200_whether_or_not_signed_in(client: TestClient, seeded: Seeded) -> None:
@@ -38,7 +15,7 @@ def test_session_is_200_whether_or_not_signed_in(client: TestClient, seeded: See
     assert client.get("/api/web/session").json() == {"signed_in": False, "member": None}
     bad = client.get("/api/web/session", headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 200 and bad.json()["signed_in"] is False
-    me = client.get("/api/web/session", headers=_sign_in(client, "alice@example.org")).json()
+    me = client.get("/api/web/session", headers=sign_in(client, "alice@example.org")).json()
     assert me["signed_in"] is True
     assert me["member"]["customer_id"] == seeded.alice
     assert me["member"]["display_name"] == "Alice"
@@ -46,7 +23,7 @@ def test_session_is_200_whether_or_not_signed_in(client: TestClient, seeded: See
 
 def test_product_facts_give_ratings_for_cards(client: TestClient, seeded: Seeded) -> None:
     """Facts come back for known ids in order; unknown ids are skipped; bad lists are refused."""
-    headers = _sign_in(client, "alice@example.org")
+    headers = sign_in(client, "alice@example.org")
     ids = ",".join(str(i) for i in (*seeded.products[:2], 999999))
     data = client.get("/api/web/products", params={"ids": ids}, headers=headers).json()["data"]
     assert [d["id"] for d in data] == list(seeded.products[:2])
@@ -71,13 +48,13 @@ def test_operations_board_is_for_owners_and_lists_unplanned_shipments(
             address_id=seeded.bob_address,
         )
         orders.confirm_order(s, household_id=seeded.household_b, order_id=order.id)
-    board = client.get("/api/web/ops", headers=_sign_in(client, "alice@example.org"))
+    board = client.get("/api/web/ops", headers=sign_in(client, "alice@example.org"))
     assert board.status_code == 200, board.text
     doc = board.json()
     assert doc["routes"] == []
     assert [u["order_id"] for u in doc["unassigned"]] == [order.id]
     assert doc["unassigned"][0]["lat"] == pytest.approx(43.732)
-    refused = client.get("/api/web/ops", headers=_sign_in(client, "bob@example.org"))
+    refused = client.get("/api/web/ops", headers=sign_in(client, "bob@example.org"))
     assert refused.status_code == 403
     assert refused.json()["error"]["details"]["field"] == "role"
 
@@ -85,7 +62,7 @@ def test_operations_board_is_for_owners_and_lists_unplanned_shipments(
 @pytest.mark.slow
 def test_city_map_is_the_road_network_as_geojson(client: TestClient, seeded: Seeded) -> None:
     """The city map is GeoJSON lines over Monaco, gzip-compressed for browsers that accept it."""
-    headers = _sign_in(client, "alice@example.org")
+    headers = sign_in(client, "alice@example.org")
     r = client.get("/api/web/city.geojson", headers=headers)
     assert r.status_code == 200
     assert r.headers["content-encoding"] == "gzip"
