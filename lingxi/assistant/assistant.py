@@ -692,7 +692,7 @@ class Assistant:
             minutes = round((eta_aware - now_aware) / timedelta(minutes=1))
             if minutes < 0:
                 eta_text = say("track_eta_past", lang, eta=_clock(eta))
-            elif eta_aware.date() != now_aware.date():
+            elif eta_aware.date() != now_aware.date() and minutes > 120:
                 # Planned for a later day (after the last shift): say the day, not 600 minutes.
                 eta_text = say(
                     "track_eta_day", lang, eta=_clock(eta), day=_day(eta_aware, now_aware, lang)
