@@ -503,7 +503,49 @@ def eta_for_shipment(
             "stops_before": stop.sequence - 1,
             "planned_arrival": stop.planned_arrival.isoformat() if stop.planned_arrival else None,
         }
+        if view.status not in ("delivered", "exception"):
+            out["vehicle_position"] = planned_position(route, datetime.now(UTC))
     return out
+
+
+def planned_position(route: fleet_repo.RouteView, when: datetime) -> dict[str, Any] | None:
+    """Where the plan puts the route's vehicle at ``when`` (no GPS: interpolated on the road line).
+
+    Between two stops the vehicle moves along the route's road geometry in proportion to the
+    time between leaving one and reaching the next; at a stop it waits there; before the first
+    arrival it is at the depot, after the last departure at the last stop.
+    """
+    line = route.geometry
+    stops = [st for st in route.stops if st.planned_arrival and st.planned_departure]
+    if len(line) < 2 or not stops:
+        return None
+    # Each stop's place on the line: the nearest point at or after the previous stop's.
+    marks: list[tuple[int, datetime, datetime]] = []
+    start = 0
+    for st in stops:
+        best = min(
+            range(start, len(line)),
+            key=lambda i: (line[i][0] - st.lat) ** 2 + (line[i][1] - st.lon) ** 2,
+        )
+        marks.append((best, st.planned_arrival, st.planned_departure))  # type: ignore[arg-type]
+        start = best
+    index: float = 0.0
+    if when >= marks[0][1]:
+        index = float(marks[-1][0])
+        for (i0, _a0, d0), (i1, a1, _d1) in zip(marks, marks[1:], strict=False):
+            if when <= d0:
+                index = float(i0)
+                break
+            if when < a1:
+                share = (when - d0) / (a1 - d0) if a1 > d0 else 1.0
+                index = i0 + share * (i1 - i0)
+                break
+    lo = int(math.floor(index))
+    hi = min(lo + 1, len(line) - 1)
+    frac = index - lo
+    lat = line[lo][0] + frac * (line[hi][0] - line[lo][0])
+    lon = line[lo][1] + frac * (line[hi][1] - line[lo][1])
+    return {"lat": lat, "lon": lon, "at": when.isoformat(), "source": "plan"}
 
 
 def route_geometry(db: Database, shipment_id: int) -> tuple[list[list[float]], tuple[float, float]]:

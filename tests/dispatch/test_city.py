@@ -12,7 +12,14 @@ from lingxi.config import Settings
 from lingxi.data import Database
 from lingxi.data.models import Depot, Vehicle
 from lingxi.data.repos import orders
-from lingxi.dispatch import eta_for_shipment, load_network, plan_shipments, report_traffic
+from lingxi.data.repos.fleet import RouteView, StopView
+from lingxi.dispatch import (
+    eta_for_shipment,
+    load_network,
+    plan_shipments,
+    planned_position,
+    report_traffic,
+)
 from lingxi.dispatch.roadnet import RoadNetwork
 from tests.helpers import PASSWORD, Seeded, seed
 
@@ -68,6 +75,46 @@ def test_plan_writes_routes_and_etas(db: Database, network: RoadNetwork) -> None
         assert eta["route"] is not None
         when = datetime.fromisoformat(eta["eta"])
         assert 8 <= when.hour < 18
+        position = eta["vehicle_position"]
+        assert position["source"] == "plan"
+        assert 43.72 < position["lat"] < 43.76 and 7.40 < position["lon"] < 7.45
+
+
+def test_planned_position_moves_along_the_road_line() -> None:
+    """The vehicle waits at stops and moves along the geometry in proportion to time between them."""
+    t = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    stops = (
+        StopView(1, 1, None, 0.0, 1.0, t, t + timedelta(minutes=5), None, "planned"),
+        StopView(
+            2,
+            2,
+            None,
+            0.0,
+            3.0,
+            t + timedelta(minutes=25),
+            t + timedelta(minutes=30),
+            None,
+            "planned",
+        ),
+    )
+    route = RouteView(
+        1,
+        1,
+        "van-1",
+        DAY,
+        1,
+        "planned",
+        0,
+        0,
+        [[0.0, 0.0], [0.0, 1.0], [0.0, 2.0], [0.0, 3.0]],
+        stops,
+    )
+    at = lambda minutes: planned_position(route, t + timedelta(minutes=minutes))  # noqa: E731
+    assert (at(-60)["lat"], at(-60)["lon"]) == (0.0, 0.0)  # type: ignore[index]
+    assert at(2)["lon"] == 1.0  # type: ignore[index]
+    assert at(15)["lon"] == pytest.approx(2.0)  # type: ignore[index]
+    assert at(90)["lon"] == 3.0  # type: ignore[index]
+    assert planned_position(RouteView(1, 1, "v", DAY, 1, "planned", 0, 0, [], stops), t) is None
 
 
 @pytest.mark.parametrize(
