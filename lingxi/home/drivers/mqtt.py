@@ -375,19 +375,24 @@ class MQTTDriver:
             except Exception:  # the network thread must survive a listener
                 logger.exception("state listener failed")
 
-    def _announce(self) -> None:
+    def _discovery(self) -> list[tuple[str, dict[str, Any]]]:
+        """``(topic, config)`` of every known entity that Home Assistant can show."""
         with self._lock:
             entities = list(self._entities.items())
-        for (household_id, _), entity in entities:
-            found = discovery_config(
+        found = (
+            discovery_config(
                 entity,
                 household_id=household_id,
                 base=self.base,
                 discovery_prefix=self.settings.discovery_prefix,
             )
-            if found is not None:
-                topic, config = found
-                self._mqtt.client.publish(topic, json.dumps(config), qos=1, retain=True)
+            for (household_id, _), entity in entities
+        )
+        return [item for item in found if item is not None]
+
+    def _announce(self) -> None:
+        for topic, config in self._discovery():
+            self._mqtt.client.publish(topic, json.dumps(config), qos=1, retain=True)
         self.discovery_count += 1
 
     # DeviceDriver -----------------------------------------------------------------------
@@ -466,17 +471,8 @@ class MQTTDriver:
 
     def withdraw(self) -> None:
         """Remove the entities from Home Assistant (empty retained discovery configs)."""
-        with self._lock:
-            entities = list(self._entities.items())
-        for (household_id, _), entity in entities:
-            found = discovery_config(
-                entity,
-                household_id=household_id,
-                base=self.base,
-                discovery_prefix=self.settings.discovery_prefix,
-            )
-            if found is not None:
-                self._mqtt.client.publish(found[0], b"", qos=1, retain=True).wait_for_publish(1.0)
+        for topic, _config in self._discovery():
+            self._mqtt.client.publish(topic, b"", qos=1, retain=True).wait_for_publish(1.0)
 
     def close(self) -> None:
         """Say offline (retained) and disconnect."""
