@@ -96,6 +96,8 @@ def test_keyboard_only_sign_in_and_navigation(page: Any, server: Server) -> None
     page.focus("button[data-demo='alex@demo.lingxi']")
     page.keyboard.press("Enter")
     page.wait_for_selector("#mainnav:not([hidden])")
+    # Let the first signed-in view finish rendering, as a person would, before moving on.
+    wait_until(page, "!!document.querySelector('#main h1')")
     page.focus("#mainnav a[data-view=orders]")
     page.keyboard.press("Enter")
     wait_until(page, "document.activeElement.textContent === 'Orders and deliveries'")

@@ -21,6 +21,7 @@ from lingxi.data.models import (
     Product,
     ProductIngredient,
 )
+from lingxi.data.repos._values import as_enum
 from lingxi.errors import InvalidInputError, NotFoundError
 
 __all__ = [
@@ -302,12 +303,7 @@ def add_interaction(
     occurred_at: datetime | None = None,
 ) -> None:
     """Record a view, cart, purchase or rating."""
-    try:
-        k = InteractionKind(kind)
-    except ValueError:
-        raise InvalidInputError.for_field(
-            "kind", f"one of {[x.value for x in InteractionKind]}", kind
-        ) from None
+    k = as_enum(InteractionKind, "kind", kind)
     if k is InteractionKind.RATING and (value is None or not 1 <= value <= 5):
         raise InvalidInputError.for_field("value", "a rating from 1 to 5", value)
     if session.get(Product, product_id) is None:

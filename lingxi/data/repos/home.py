@@ -261,15 +261,7 @@ def record_state(
     )
     session.add(row)
     session.flush()
-    return StateRecord(
-        entity_id=entity_id,
-        state=row.state,
-        attributes=row.attributes,
-        changed_at=row.changed_at,
-        source=row.source,
-        actor_customer_id=row.actor_customer_id,
-        id=row.id,
-    )
+    return _state_record(row, entity_id)
 
 
 def current_states(session: Session, *, household_id: int) -> dict[str, StateRecord]:
@@ -286,18 +278,19 @@ def current_states(session: Session, *, household_id: int) -> dict[str, StateRec
         .join(Entity, EntityState.entity_pk == Entity.id)
         .where(EntityState.id.in_(select(newest.c.id)))
     )
-    return {
-        entity_id: StateRecord(
-            entity_id=entity_id,
-            state=s.state,
-            attributes=dict(s.attributes or {}),
-            changed_at=s.changed_at,
-            source=s.source,
-            actor_customer_id=s.actor_customer_id,
-            id=s.id,
-        )
-        for s, entity_id in rows
-    }
+    return {entity_id: _state_record(s, entity_id) for s, entity_id in rows}
+
+
+def _state_record(s: EntityState, entity_id: str) -> StateRecord:
+    return StateRecord(
+        entity_id=entity_id,
+        state=s.state,
+        attributes=dict(s.attributes or {}),
+        changed_at=s.changed_at,
+        source=s.source,
+        actor_customer_id=s.actor_customer_id,
+        id=s.id,
+    )
 
 
 def state_history(
@@ -318,18 +311,7 @@ def state_history(
     if entity_id is not None:
         query = query.where(Entity.entity_id == entity_id)
     rows = session.execute(query.order_by(EntityState.id.desc()).limit(limit))
-    return [
-        StateRecord(
-            entity_id=eid,
-            state=s.state,
-            attributes=dict(s.attributes or {}),
-            changed_at=s.changed_at,
-            source=s.source,
-            actor_customer_id=s.actor_customer_id,
-            id=s.id,
-        )
-        for s, eid in rows
-    ]
+    return [_state_record(s, eid) for s, eid in rows]
 
 
 def list_gesture_bindings(session: Session, *, household_id: int) -> list[GestureBindingRecord]:

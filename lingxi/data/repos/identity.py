@@ -24,6 +24,7 @@ from lingxi.data.models import (
     PreferenceProfile,
     Role,
 )
+from lingxi.data.repos._values import as_enum
 from lingxi.errors import InvalidInputError, NotFoundError, UnauthorizedError
 
 __all__ = [
@@ -253,12 +254,7 @@ def list_addresses(session: Session, *, customer_id: int) -> list[dict[str, Any]
 
 
 def _purpose(purpose: str) -> ConsentPurpose:
-    try:
-        return ConsentPurpose(purpose)
-    except ValueError:
-        raise InvalidInputError.for_field(
-            "purpose", f"one of {[p.value for p in ConsentPurpose]}", purpose
-        ) from None
+    return as_enum(ConsentPurpose, "purpose", purpose)
 
 
 def has_consent(session: Session, *, customer_id: int, purpose: str) -> bool:

@@ -22,6 +22,7 @@ from lingxi.data.models import (
     TrackingEvent,
     TrackingStatus,
 )
+from lingxi.data.repos._values import as_enum
 from lingxi.data.repos.events import emit
 from lingxi.errors import ConflictError, InvalidInputError, NotFoundError
 
@@ -368,12 +369,7 @@ def add_tracking_event(
     occurred_at: datetime | None = None,
 ) -> None:
     """Append a tracking event; the shipment's status (and the order's) follow it."""
-    try:
-        st = TrackingStatus(status)
-    except ValueError:
-        raise InvalidInputError.for_field(
-            "status", f"one of {[s.value for s in TrackingStatus]}", status
-        ) from None
+    st = as_enum(TrackingStatus, "status", status)
     shipment = session.get(Shipment, shipment_id)
     if shipment is None:
         raise NotFoundError(f"No shipment with id {shipment_id}.", field="shipment_id")
