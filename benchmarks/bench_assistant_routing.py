@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -62,6 +63,11 @@ def load_fresh(language: str) -> Rows:
 def load_fresh2(language: str) -> Rows:
     """The third held-out set, written before the learned classifier was built."""
     return _read(f"routing_fresh2_{language}.tsv", "fresh2")
+
+
+def load_fresh3(language: str) -> Rows:
+    """The fourth held-out set (2026-11-26), written before that day's router changes."""
+    return _read(f"routing_fresh3_{language}.tsv", "fresh3")
 
 
 def write_train() -> None:
@@ -130,6 +136,7 @@ def main() -> None:
     }
     result: dict[str, object] = {
         "router": "hand rules + naive Bayes (dev split only), weight 3.0; baselines in the same run",
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
     }
     for language in ("en", "zh"):
         rows = load(language)
@@ -137,6 +144,7 @@ def main() -> None:
         held = [r for r in rows if r[2] == "heldout"]
         fresh = load_fresh(language)
         fresh2 = load_fresh2(language)
+        fresh3 = load_fresh3(language)
         earlier = {t for _, t, _ in rows + fresh}
         novel = [r for r in fresh2 if r[1] not in earlier]
         majority = Counter(s for s, _, _ in dev).most_common(1)[0][0]
@@ -148,7 +156,7 @@ def main() -> None:
             for _, text, _ in rows:
                 blend.route(text)
         times = []
-        for _, text, _ in rows + fresh + fresh2:
+        for _, text, _ in rows + fresh + fresh2 + fresh3:
             t0 = time.perf_counter()
             blend.route(text)
             times.append((time.perf_counter() - t0) * 1000)
@@ -159,6 +167,7 @@ def main() -> None:
             "fresh": fresh,
             "fresh2": fresh2,
             "fresh2_novel": novel,
+            "fresh3": fresh3,
         }
         entry: dict[str, object] = {
             "sizes": {k: len(v) for k, v in sets.items()},
@@ -171,6 +180,11 @@ def main() -> None:
         }
         entry["heldout_errors_blend"] = dict(
             Counter(f"{s}->{blend.route(t).skill}" for s, t, _ in held if blend.route(t).skill != s)
+        )
+        entry["fresh3_errors_blend"] = dict(
+            Counter(
+                f"{s}->{blend.route(t).skill}" for s, t, _ in fresh3 if blend.route(t).skill != s
+            )
         )
         entry["latency_ms_p50"] = round(statistics.median(times), 4)
         entry["latency_ms_p95"] = round(times[int(0.95 * (len(times) - 1))], 4)
