@@ -95,6 +95,20 @@ def _can_leave(shift_start_s: float, shift_end_s: float, depot: Any, not_before_
     return start < min(float(shift_end_s), float(depot.closes_s))
 
 
+def _stop_for(sh: Any) -> DispatchStop:
+    """A shipment as a stop: a delivery, or a return picked up and brought to the depot."""
+    units = max(1, int(sh.demand))
+    is_return = getattr(sh, "kind", "delivery") == "return"
+    return DispatchStop(
+        id=str(sh.id),
+        x=float(sh.lon or 0),
+        y=float(sh.lat or 0),
+        demand=0 if is_return else units,
+        pickup=units if is_return else 0,
+        service_time=SERVICE_S,
+    )
+
+
 def _build(
     db: Database,
     network: RoadNetwork,
@@ -114,16 +128,7 @@ def _build(
     points = [(depot.lat, depot.lon)] + [(float(sh.lat or 0), float(sh.lon or 0)) for sh in located]
     nodes, _snap = network.snap(points)
     mats = network.matrices(nodes)
-    stops = tuple(
-        DispatchStop(
-            id=str(sh.id),
-            x=float(sh.lon or 0),
-            y=float(sh.lat or 0),
-            demand=max(1, sh.demand),
-            service_time=SERVICE_S,
-        )
-        for sh in located
-    )
+    stops = tuple(_stop_for(sh) for sh in located)
     fleet = tuple(
         DispatchVehicle(
             v.name,
@@ -136,13 +141,16 @@ def _build(
         and _can_leave(v.shift_start_s, v.shift_end_s, depot, not_before_s)
     )
     big = max((v.capacity for v in fleet), default=0)
-    too_big = [st for st in stops if st.demand > big]
+    too_big = [st for st in stops if max(st.demand, st.pickup) > big]
     if too_big:
+        st = too_big[0]
+        what = "returns" if st.pickup else "needs"
         raise InvalidInputError(
-            f"Shipment {too_big[0].id} needs {too_big[0].demand} units; the largest vehicle "
+            f"Shipment {st.id} {what} {max(st.demand, st.pickup)} units; the largest vehicle "
             f"carries {big}.",
             field="demand",
-            shipment_id=int(too_big[0].id),
+            shipment_id=int(st.id),
+            rule="pickup above every capacity" if st.pickup else "demand above every capacity",
         )
     problem = DispatchProblem(
         depots=(
@@ -201,6 +209,10 @@ def _edges_for(network: RoadNetwork, kind: str, area: dict[str, Any]) -> np.ndar
         raise InvalidInputError.for_field("area", f"an object with {need}", area) from None
 
 
+def _kinds(city: _City) -> dict[str, str]:
+    return {st.id: "return" if st.pickup else "delivery" for st in city.problem.stops}
+
+
 def _points(city: _City) -> dict[str, tuple[float, float]]:
     return {st.id: (st.x, st.y) for st in city.problem.stops}
 
@@ -218,6 +230,8 @@ class DayPlan:
     traffic_reports: list[int] = field(default_factory=list)
     points: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Stop id -> (lon, lat)."""
+    kinds: dict[str, str] = field(default_factory=dict)
+    """Stop id -> ``delivery`` or ``return`` (a pickup brought back to the depot)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view: per route its stops (shipment ids) with ETAs, distance, duration."""
@@ -233,6 +247,7 @@ class DayPlan:
                         {
                             "shipment_id": int(s.stop_id),
                             "eta": _at(self.day, s.start).isoformat(),
+                            "kind": self.kinds.get(s.stop_id, "delivery"),
                             "load_after": s.load,
                         }
                         for s in r.stops
@@ -395,7 +410,15 @@ def plan_shipments(
     )
     ids, geoms, _ = _save(db, city, network, day, plan)
     return DayPlan(
-        day, plan, ids, city.shipment_ids, geoms, city.no_address, reports, _points(city)
+        day,
+        plan,
+        ids,
+        city.shipment_ids,
+        geoms,
+        city.no_address,
+        reports,
+        _points(city),
+        kinds=_kinds(city),
     )
 
 
@@ -474,7 +497,9 @@ def report_traffic(
     note = f"ETA updated after traffic report #{obs_id}"
     moved = {r.vehicle for r in new_plan.routes}
     ids, geoms, changes = _save(db, city, network, day, new_plan, vehicles=sorted(moved), note=note)
-    day_plan = DayPlan(day, new_plan, ids, city.shipment_ids, geoms, [], reports, _points(city))
+    day_plan = DayPlan(
+        day, new_plan, ids, city.shipment_ids, geoms, [], reports, _points(city), kinds=_kinds(city)
+    )
     return TrafficResult(obs_id, ids, changes, day_plan)
 
 

@@ -69,6 +69,13 @@ def read_problem(
     if fmt not in ("solomon", "vrplib"):
         raise InvalidInputError.for_field("format", "one of solomon, vrplib", fmt)
     raw = _read_raw(path, fmt)
+    # Simultaneous pickup and delivery (VRPSPD) files give DELIVERY and PICKUP sections.
+    if "demand" not in raw and "delivery" in raw:
+        raw["demand"] = raw["delivery"]
+    if "demand" not in raw:
+        raise InvalidInputError.for_field(
+            "FILE", "an instance with a DEMAND (or DELIVERY) section", str(path)
+        )
     n = len(raw["demand"])
     depot_ids = [int(d) for d in np.atleast_1d(raw.get("depot", [0]))]
     if depot_ids != [0]:
@@ -87,6 +94,7 @@ def read_problem(
     tw = np.asarray(raw["time_window"], dtype=float) if has_tw else None
     service = np.broadcast_to(np.asarray(raw.get("service_time", 0.0), dtype=float), (n,))
     demand = np.asarray(raw["demand"], dtype=int)
+    pickup = np.asarray(raw.get("pickup", np.zeros(n)), dtype=int)
     capacity = int(np.atleast_1d(raw["capacity"])[0])
     opens, closes = (float(tw[0, 0]), float(tw[0, 1])) if tw is not None else (0.0, math.inf)
     depot = Location("depot", float(coords[0, 0]), float(coords[0, 1]), opens, closes)
@@ -96,6 +104,7 @@ def read_problem(
             x=float(coords[i, 0]),
             y=float(coords[i, 1]),
             demand=int(demand[i]),
+            pickup=int(pickup[i]),
             service_time=float(service[i]),
             windows=(TimeWindow(float(tw[i, 0]), float(tw[i, 1])),) if tw is not None else (),
         )

@@ -49,7 +49,7 @@ class PlannedStop:
     """Service start (after any wait for the window)."""
     departure: float
     load: int
-    """Units on board when leaving."""
+    """Units on board when leaving (deliveries still to make plus pickups collected)."""
     late: float = 0.0
     """How far past its window service starts (0 in a feasible plan)."""
 
@@ -69,6 +69,8 @@ class VehicleRoute:
     """Driving time only (no service or waiting)."""
     max_load: int
     excess_load: int = 0
+    start_load: int = 0
+    """Units on board when leaving: the deliveries for its stops plus any initial load."""
     late: float = 0.0
     """Total lateness at stops and on return (time warp); 0 when feasible."""
 
@@ -93,6 +95,8 @@ class VehicleRoute:
             "end_time": round(float(self.end_time), 2),
             "distance": round(float(self.distance), 2),
             "duration": round(float(self.duration), 2),
+            "start_load": self.start_load,
+            "loads": [s.load for s in self.stops],
             "max_load": self.max_load,
             "feasible": self.feasible,
         }
@@ -313,6 +317,7 @@ def evaluate_route(
         travel_time=driving,
         max_load=max_load,
         excess_load=max(0, max_load - veh.capacity),
+        start_load=start_load,
         late=late,
     )
 

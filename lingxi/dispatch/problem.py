@@ -219,13 +219,21 @@ class DispatchProblem:
             if s.id in seen:
                 raise _stop_error(s.id, "stop ids must be unique", s.id)
             seen.add(s.id)
-            if s.demand < 0 or s.pickup < 0:
-                raise _stop_error(s.id, "demand and pickup must be non-negative", s.demand)
-            if max(s.demand, s.pickup) > max_cap:
+            if s.demand < 0:
+                raise _stop_error(s.id, "the demand must be non-negative", s.demand)
+            if s.pickup < 0:
+                raise _stop_error(s.id, "the pickup must be non-negative", s.pickup)
+            if s.demand > max_cap:
                 raise _stop_error(
                     s.id,
                     f"its demand is above every vehicle's capacity (largest is {max_cap})",
-                    max(s.demand, s.pickup),
+                    s.demand,
+                )
+            if s.pickup > max_cap:
+                raise _stop_error(
+                    s.id,
+                    f"its pickup (return) is above every vehicle's capacity (largest is {max_cap})",
+                    s.pickup,
                 )
             if s.service_time < 0:
                 raise _stop_error(s.id, "service time must be non-negative", s.service_time)

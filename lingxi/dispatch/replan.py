@@ -186,7 +186,15 @@ def replan(
         for st in busy:
             if st.vehicle in returns:
                 veh = problem.vehicles[st.vehicle]
-                fleet.append(replace(veh, shift_start=returns[st.vehicle], start_location=None))
+                # Back at the depot its returns are unloaded: a second trip starts empty.
+                fleet.append(
+                    replace(
+                        veh,
+                        shift_start=returns[st.vehicle],
+                        start_location=None,
+                        initial_load=0,
+                    )
+                )
                 owners.append(st.vehicle)
         if fleet:
             stops = list(new_stops)

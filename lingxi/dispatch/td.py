@@ -195,9 +195,10 @@ class SpeedModel:
             if not active.any():
                 break
             v = self.speed[np.minimum(k, last), rows, cols]
-            end = np.where(k < last, self.bounds[np.minimum(k, max(last - 1, 0))], np.inf)
-            if last == 0:
+            if last == 0:  # one period (the static model): no boundary to cross
                 end = np.full((n, n), np.inf)
+            else:
+                end = np.where(k < last, self.bounds[np.minimum(k, last - 1)], np.inf)
             reach = now + remaining / v
             finish = active & (reach <= end)
             now = np.where(finish, reach, now)
