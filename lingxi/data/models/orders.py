@@ -1,11 +1,12 @@
-"""Orders: what was bought, its shipment, and the append-only tracking history."""
+"""Orders: what was bought, its shipments (deliveries and return pickups), and the append-only
+tracking history."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lingxi.data.base import Base, TimestampMixin
@@ -19,7 +20,19 @@ class OrderStatus(StrEnum):
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
+    RETURN_REQUESTED = "return_requested"
+    """A return of some or all of its items was requested; the pickup is not back yet."""
     RETURNED = "returned"
+    """Every item came back to the depot."""
+
+
+class ShipmentKind(StrEnum):
+    """Which way a parcel travels."""
+
+    DELIVERY = "delivery"
+    """From the depot to the order's address."""
+    RETURN = "return"
+    """A pickup at the order's address, carried back to the depot."""
 
 
 class TrackingStatus(StrEnum):
@@ -77,7 +90,11 @@ class OrderLine(Base):
 
 
 class Shipment(TimestampMixin, Base):
-    """A parcel of an order, with its carrier, tracking number, status and current ETA."""
+    """A parcel of an order, with its carrier, tracking number, status and current ETA.
+
+    A ``return`` shipment is a pickup at the order's address carried back to the depot; its
+    items are its :class:`ReturnLine` rows and ``refund_minor`` what the customer gets back.
+    """
 
     __tablename__ = "shipment"
 
@@ -89,11 +106,39 @@ class Shipment(TimestampMixin, Base):
     eta: Mapped[datetime | None] = mapped_column(default=None)
     demand: Mapped[int] = mapped_column(default=1)
     """Capacity units the parcel takes on a vehicle."""
+    kind: Mapped[str] = mapped_column(
+        String(20), default=ShipmentKind.DELIVERY.value, server_default=text("'delivery'")
+    )
+    """``delivery`` or ``return`` (:class:`ShipmentKind`)."""
+    reason: Mapped[str] = mapped_column(String(500), default="", server_default=text("''"))
+    """Why the customer sends it back (returns only)."""
+    refund_minor: Mapped[int | None] = mapped_column(default=None)
+    """What the customer gets back for a return, in minor units."""
 
     order: Mapped[Order] = relationship(back_populates="shipments")
     events: Mapped[list[TrackingEvent]] = relationship(
         back_populates="shipment", order_by="TrackingEvent.occurred_at"
     )
+    return_lines: Mapped[list[ReturnLine]] = relationship(
+        back_populates="shipment", cascade="all, delete-orphan", order_by="ReturnLine.id"
+    )
+
+
+class ReturnLine(Base):
+    """How many units of an order line a return shipment carries back."""
+
+    __tablename__ = "return_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(
+        ForeignKey("shipment.id", ondelete="CASCADE"), index=True
+    )
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_line.id", ondelete="CASCADE"), index=True
+    )
+    quantity: Mapped[int]
+
+    shipment: Mapped[Shipment] = relationship(back_populates="return_lines")
 
 
 class TrackingEvent(Base):

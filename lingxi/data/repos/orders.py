@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +18,9 @@ from lingxi.data.models import (
     OrderLine,
     OrderStatus,
     Product,
+    ReturnLine,
     Shipment,
+    ShipmentKind,
     TrackingEvent,
     TrackingStatus,
 )
@@ -27,8 +29,11 @@ from lingxi.data.repos.events import emit
 from lingxi.errors import ConflictError, InvalidInputError, NotFoundError
 
 __all__ = [
+    "RETURN_REQUESTED_TOPIC",
+    "RETURN_WINDOW_DAYS",
     "LineRequest",
     "OrderView",
+    "ReturnItem",
     "ShipmentView",
     "TrackingView",
     "add_tracking_event",
@@ -39,11 +44,25 @@ __all__ = [
     "get_shipment",
     "list_open_shipments",
     "list_orders",
+    "request_return",
     "set_shipment_eta",
 ]
 
 MAX_QUANTITY = 99
 MAX_LINES = 50
+MAX_REASON_CHARS = 500
+RETURN_WINDOW_DAYS = 30
+"""Days after delivery during which items can be sent back."""
+RETURN_REQUESTED_TOPIC = "return.requested"
+"""The outbox topic of a new return pickup (payload: see :func:`request_return`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnItem:
+    """An order line and how many of its units to send back (``None``: all not yet returned)."""
+
+    line_id: int
+    quantity: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +113,19 @@ class ShipmentView:
     lat: float | None
     lon: float | None
     events: tuple[TrackingView, ...] = ()
+    kind: str = ShipmentKind.DELIVERY.value
+    """``delivery`` (depot to address) or ``return`` (pickup at the address, back to the depot)."""
+    reason: str = ""
+    refund_minor: int | None = None
+    return_lines: tuple[dict[str, Any], ...] = ()
+    """For a return: ``{"line_id", "sku", "name", "quantity", "refund_minor"}`` per line."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
-        return {
+        doc: dict[str, Any] = {
             "id": self.id,
             "order_id": self.order_id,
+            "kind": self.kind,
             "carrier": self.carrier,
             "tracking_number": self.tracking_number,
             "status": self.status,
@@ -107,6 +133,14 @@ class ShipmentView:
             "destination": {"lat": self.lat, "lon": self.lon},
             "events": [e.to_dict() for e in self.events],
         }
+        if self.kind == ShipmentKind.RETURN.value:
+            # A pickup: the address is where the courier collects, the depot is the destination.
+            doc["pickup"] = doc.pop("destination")
+            doc["reason"] = self.reason
+            doc["refund_minor"] = self.refund_minor
+            doc["refund"] = (self.refund_minor or 0) / 100
+            doc["lines"] = list(self.return_lines)
+        return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +156,20 @@ class OrderView:
     created_at: datetime
     lines: tuple[dict[str, Any], ...] = ()
     shipments: tuple[ShipmentView, ...] = field(default=())
+    delivered_at: datetime | None = None
+    """When the delivery reached the customer (the first ``delivered`` tracking event)."""
+    return_until: datetime | None = None
+    """The end of the return window (``delivered_at`` + :data:`RETURN_WINDOW_DAYS`)."""
+
+    @property
+    def deliveries(self) -> tuple[ShipmentView, ...]:
+        """The delivery shipments (not the return pickups)."""
+        return tuple(s for s in self.shipments if s.kind == ShipmentKind.DELIVERY.value)
+
+    @property
+    def returns(self) -> tuple[ShipmentView, ...]:
+        """The return pickups, oldest first."""
+        return tuple(s for s in self.shipments if s.kind == ShipmentKind.RETURN.value)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -135,10 +183,28 @@ class OrderView:
             "created_at": self.created_at.isoformat(),
             "lines": list(self.lines),
             "shipments": [s.to_dict() for s in self.shipments],
+            "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
+            "return_until": self.return_until.isoformat() if self.return_until else None,
+            "returnable": any(line["returnable_quantity"] for line in self.lines),
         }
 
 
 def _shipment_view(s: Shipment, order: Order, address: Address | None) -> ShipmentView:
+    by_id = {line.id: line for line in order.lines}
+    return_lines = tuple(
+        {
+            "line_id": r.order_line_id,
+            "sku": by_id[r.order_line_id].sku if r.order_line_id in by_id else "",
+            "name": by_id[r.order_line_id].name if r.order_line_id in by_id else "",
+            "quantity": r.quantity,
+            "refund_minor": (
+                by_id[r.order_line_id].unit_price_minor * r.quantity
+                if r.order_line_id in by_id
+                else 0
+            ),
+        }
+        for r in s.return_lines
+    )
     return ShipmentView(
         id=s.id,
         order_id=s.order_id,
@@ -154,11 +220,39 @@ def _shipment_view(s: Shipment, order: Order, address: Address | None) -> Shipme
             TrackingView(e.status, e.occurred_at, e.place, e.lat, e.lon, e.note, e.eta)
             for e in s.events
         ),
+        kind=s.kind,
+        reason=s.reason,
+        refund_minor=s.refund_minor,
+        return_lines=return_lines,
     )
+
+
+def _delivered_at(order: Order) -> datetime | None:
+    times = [
+        e.occurred_at
+        for s in order.shipments
+        if s.kind == ShipmentKind.DELIVERY.value
+        for e in s.events
+        if e.status == TrackingStatus.DELIVERED.value
+    ]
+    return min(times) if times else None
+
+
+def _returned(order: Order) -> dict[int, int]:
+    """Units per order line already in a return (requested, under way or back)."""
+    out: dict[int, int] = {}
+    for s in order.shipments:
+        if s.kind == ShipmentKind.RETURN.value and s.status != TrackingStatus.EXCEPTION.value:
+            for r in s.return_lines:
+                out[r.order_line_id] = out.get(r.order_line_id, 0) + r.quantity
+    return out
 
 
 def _order_view(session: Session, o: Order) -> OrderView:
     address = session.get(Address, o.address_id) if o.address_id else None
+    delivered_at = _delivered_at(o)
+    returned = _returned(o)
+    returnable = o.status in _RETURNABLE_STATUSES
     return OrderView(
         id=o.id,
         household_id=o.household_id,
@@ -169,16 +263,23 @@ def _order_view(session: Session, o: Order) -> OrderView:
         created_at=o.created_at,
         lines=tuple(
             {
+                "id": line.id,
                 "product_id": line.product_id,
                 "sku": line.sku,
                 "name": line.name,
                 "unit_price": line.unit_price_minor / 100,
                 "unit_price_minor": line.unit_price_minor,
                 "quantity": line.quantity,
+                "returned_quantity": returned.get(line.id, 0),
+                "returnable_quantity": (
+                    line.quantity - returned.get(line.id, 0) if returnable else 0
+                ),
             }
             for line in o.lines
         ),
         shipments=tuple(_shipment_view(s, o, address) for s in o.shipments),
+        delivered_at=delivered_at,
+        return_until=(delivered_at + timedelta(days=RETURN_WINDOW_DAYS) if delivered_at else None),
     )
 
 
@@ -253,14 +354,20 @@ def create_order(
     return _order_view(session, order)
 
 
-def _load(session: Session, household_id: int, order_id: int) -> Order:
-    order = session.scalar(
+def _load(session: Session, household_id: int, order_id: int, *, lock: bool = False) -> Order:
+    query = (
         select(Order)
         .options(
-            selectinload(Order.lines), selectinload(Order.shipments).selectinload(Shipment.events)
+            selectinload(Order.lines),
+            selectinload(Order.shipments).selectinload(Shipment.events),
+            selectinload(Order.shipments).selectinload(Shipment.return_lines),
         )
         .where(Order.id == order_id)
     )
+    if lock:
+        # Serialises two requests on one order (PostgreSQL; SQLite has one writer anyway).
+        query = query.with_for_update()
+    order = session.scalar(query)
     # Another household's order is reported exactly like a missing one: no existence leak.
     if order is None or order.household_id != household_id:
         raise NotFoundError(f"No order with id {order_id}.", field="order_id", value=order_id)
@@ -279,7 +386,9 @@ def list_orders(
     query = (
         select(Order)
         .options(
-            selectinload(Order.lines), selectinload(Order.shipments).selectinload(Shipment.events)
+            selectinload(Order.lines),
+            selectinload(Order.shipments).selectinload(Shipment.events),
+            selectinload(Order.shipments).selectinload(Shipment.return_lines),
         )
         .where(Order.household_id == household_id)
         .order_by(Order.created_at.desc(), Order.id.desc())
@@ -389,9 +498,25 @@ def add_tracking_event(
     if eta is not None:
         shipment.eta = eta
     order = shipment.order
-    if st in _ORDER_STATUS_FOR and order.status not in (
+    if shipment.kind == ShipmentKind.RETURN.value:
+        if st == TrackingStatus.DELIVERED and order.status == OrderStatus.RETURN_REQUESTED.value:
+            # Back at the depot: the order is returned once every unit is.
+            session.flush()
+            session.refresh(order)
+            back = _returned(order)
+            open_returns = any(
+                s.kind == ShipmentKind.RETURN.value
+                and s.status not in (TrackingStatus.DELIVERED.value, TrackingStatus.EXCEPTION.value)
+                for s in order.shipments
+            )
+            if all(back.get(line.id, 0) >= line.quantity for line in order.lines):
+                order.status = OrderStatus.RETURNED.value
+            elif not open_returns:
+                order.status = OrderStatus.DELIVERED.value
+    elif st in _ORDER_STATUS_FOR and order.status not in (
         OrderStatus.CANCELLED.value,
         OrderStatus.RETURNED.value,
+        OrderStatus.RETURN_REQUESTED.value,
     ):
         order.status = _ORDER_STATUS_FOR[st].value
     emit(
@@ -401,10 +526,170 @@ def add_tracking_event(
         payload={
             "shipment_id": shipment_id,
             "order_id": order.id,
+            "kind": shipment.kind,
             "eta": eta.isoformat() if eta else None,
         },
     )
     session.flush()
+
+
+_RETURNABLE_STATUSES = (OrderStatus.DELIVERED.value, OrderStatus.RETURN_REQUESTED.value)
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def request_return(
+    session: Session,
+    *,
+    household_id: int,
+    order_id: int,
+    items: list[ReturnItem] | None = None,
+    reason: str = "",
+    requested_at: datetime | None = None,
+    demand: int = 1,
+) -> ShipmentView:
+    """Request a return: a pickup shipment at the order's address, carried back to the depot.
+
+    ``items`` are order lines and quantities; ``None`` returns every unit not yet in a return.
+    The new shipment has ``kind="return"``, a tracking number, a ``created`` tracking event and
+    the refund (unit prices at purchase times quantities); the order becomes
+    ``return_requested``. One outbox event :data:`RETURN_REQUESTED_TOPIC` is emitted with
+    ``{"order_id", "shipment_id", "kind": "return", "tracking_number", "demand", "lat", "lon",
+    "address_id", "refund_minor", "lines": [{"line_id", "quantity"}]}`` (the tracking event
+    also emits ``shipment.created`` with ``kind``), so dispatch can plan the pickup.
+
+    Raises
+    ------
+    NotFoundError
+        No such order in this household, or a ``line_id`` not of this order.
+    ConflictError
+        The order is not delivered (cancelled, pending, under way), the return window is over,
+        or the items are already being returned.
+    InvalidInputError
+        A quantity outside 1..(units not yet returned), a line named twice, or an over-long
+        reason.
+    """
+    if not isinstance(reason, str) or len(reason) > MAX_REASON_CHARS:
+        raise InvalidInputError.for_field(
+            "reason", f"a text of at most {MAX_REASON_CHARS} characters", reason
+        )
+    order = _load(session, household_id, order_id, lock=True)
+    if order.status == OrderStatus.CANCELLED.value:
+        raise ConflictError(
+            f"Order {order_id} was cancelled; there is nothing to return.",
+            field="status",
+            value=order.status,
+        )
+    if order.status == OrderStatus.RETURNED.value:
+        raise ConflictError(
+            f"Order {order_id} has already been returned.", field="status", value=order.status
+        )
+    if order.status not in _RETURNABLE_STATUSES:
+        raise ConflictError(
+            f"Order {order_id} is {order.status}; only a delivered order can be returned.",
+            field="status",
+            value=order.status,
+        )
+    now = _aware(requested_at or utcnow())
+    # Without a delivered event (imported history) the window counts from the order date.
+    delivered_at = _delivered_at(order) or order.created_at
+    if delivered_at is not None:
+        until = _aware(delivered_at) + timedelta(days=RETURN_WINDOW_DAYS)
+        if now > until:
+            raise ConflictError(
+                f"Order {order_id} was delivered on {delivered_at.date().isoformat()}; returns "
+                f"are accepted within {RETURN_WINDOW_DAYS} days of delivery "
+                f"(until {until.date().isoformat()}).",
+                field="delivered_at",
+                value=delivered_at.isoformat(),
+            )
+    returned = _returned(order)
+    lines = {line.id: line for line in order.lines}
+    wanted: dict[int, int] = {}
+    if items is None:
+        wanted = {
+            line.id: line.quantity - returned.get(line.id, 0)
+            for line in order.lines
+            if line.quantity > returned.get(line.id, 0)
+        }
+        if not wanted:
+            raise ConflictError(
+                f"Every item of order {order_id} is already being returned.",
+                field="items",
+                value=None,
+            )
+    else:
+        if not items:
+            raise InvalidInputError.for_field("items", "a non-empty list or null (all)", items)
+        for item in items:
+            line = lines.get(item.line_id)
+            if line is None:
+                raise NotFoundError(
+                    f"Order {order_id} has no line {item.line_id}.",
+                    field="line_id",
+                    value=item.line_id,
+                )
+            if item.line_id in wanted:
+                raise InvalidInputError.for_field("line_id", "named once", item.line_id)
+            left = line.quantity - returned.get(line.id, 0)
+            if left <= 0:
+                raise ConflictError(
+                    f"{line.name} of order {order_id} is already being returned.",
+                    field="line_id",
+                    value=item.line_id,
+                )
+            quantity = left if item.quantity is None else item.quantity
+            if (
+                not isinstance(quantity, int)
+                or isinstance(quantity, bool)
+                or not 1 <= quantity <= left
+            ):
+                raise InvalidInputError.for_field(
+                    "quantity", f"an integer from 1 to {left}", item.quantity
+                )
+            wanted[item.line_id] = quantity
+    refund = sum(lines[i].unit_price_minor * q for i, q in wanted.items())
+    shipment = Shipment(
+        tracking_number=f"LR{secrets.token_hex(5).upper()}",
+        kind=ShipmentKind.RETURN.value,
+        demand=demand,
+        reason=reason.strip(),
+        refund_minor=refund,
+    )
+    shipment.return_lines = [ReturnLine(order_line_id=i, quantity=q) for i, q in wanted.items()]
+    order.shipments.append(shipment)
+    order.status = OrderStatus.RETURN_REQUESTED.value
+    session.flush()
+    address = session.get(Address, order.address_id) if order.address_id else None
+    add_tracking_event(
+        session,
+        shipment_id=shipment.id,
+        status=TrackingStatus.CREATED,
+        place="Pickup at the customer's address",
+        note="return requested",
+        occurred_at=requested_at,
+    )
+    emit(
+        session,
+        topic=RETURN_REQUESTED_TOPIC,
+        household_id=household_id,
+        payload={
+            "order_id": order.id,
+            "shipment_id": shipment.id,
+            "kind": ShipmentKind.RETURN.value,
+            "tracking_number": shipment.tracking_number,
+            "demand": shipment.demand,
+            "address_id": order.address_id,
+            "lat": address.lat if address else None,
+            "lon": address.lon if address else None,
+            "refund_minor": refund,
+            "lines": [{"line_id": i, "quantity": q} for i, q in wanted.items()],
+        },
+    )
+    session.refresh(shipment)
+    return _shipment_view(shipment, order, address)
 
 
 def set_shipment_eta(session: Session, *, shipment_id: int, eta: datetime) -> None:
