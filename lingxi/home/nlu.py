@@ -644,7 +644,9 @@ class Parser:
     def _number(self, text: str, zh: bool) -> int | None:
         m = re.search(r"(\d+(?:\.\d+)?)", text)
         if m:
-            return round(float(m.group(1)))
+            # A digit run too long for a float (a transcript of "2222...") stays out of range
+            # for every value check instead of overflowing.
+            return min(round(float(m.group(1))), 10**9) if len(m.group(1)) < 300 else 10**9
         if zh:
             m = re.search(r"([零一二两三四五六七八九十]+)", text.replace("百分之", ""))
             if m and m.group(1) not in ("一",):

@@ -124,3 +124,10 @@ def test_natural_set_dev_split_stays_above_target(parser: Parser, language: str)
     exact = sum(s[1] for s in scores) / len(scores)
     assert intent >= 0.9
     assert exact >= 0.85
+
+
+def test_an_endless_number_is_out_of_range_not_a_crash(parser: Parser) -> None:
+    """A transcript with 400 digits (Whisper repeating itself) parses; the value is not taken."""
+    result = parser.parse("set the bedroom light to " + "2" * 400 + " percent")
+    [command] = result.commands
+    assert command.slots["brightness"] > 100  # out of range: the controller refuses it
