@@ -1,4 +1,5 @@
-"""`/api/orders`: the household's orders, shipments and tracking events."""
+"""`/api/orders`: the household's orders, shipments (deliveries and return pickups) and tracking
+events."""
 
 from __future__ import annotations
 
@@ -30,6 +31,23 @@ class OrderCreate(BaseModel):
 
     lines: Annotated[list[LineCreate], Field(min_length=1, max_length=orders.MAX_LINES)]
     address_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+
+
+class ReturnLineRequest(BaseModel):
+    """An order line (its ``id`` in the order view) and how many units to send back."""
+
+    line_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    quantity: Annotated[int, Field(ge=1, le=orders.MAX_QUANTITY)] | None = None
+    """``null``: every unit of the line not yet in a return."""
+
+
+class ReturnCreate(BaseModel):
+    """A return of some or all of a delivered order's items; ``items`` null means all."""
+
+    items: (
+        Annotated[list[ReturnLineRequest], Field(min_length=1, max_length=orders.MAX_LINES)] | None
+    ) = None
+    reason: Annotated[str, Field(max_length=orders.MAX_REASON_CHARS)] = ""
 
 
 @router.get("")
@@ -81,3 +99,31 @@ def cancel_order(order_id: OrderIdPath, member: CurrentMember, db: DatabaseDep) 
     with db.session() as session:
         order = orders.cancel_order(session, household_id=member.household_id, order_id=order_id)
     return order.to_dict()
+
+
+@router.post("/{order_id}/return", status_code=201)
+def request_return(
+    order_id: OrderIdPath, body: ReturnCreate, member: CurrentMember, db: DatabaseDep
+) -> dict[str, Any]:
+    """Request a return within 30 days of delivery: a pickup at the order's address.
+
+    Returns the order, whose ``shipments`` now include the ``kind: "return"`` pickup (with its
+    tracking number, refund and lines) and whose status is ``return_requested``.
+    """
+    if member.role == "child":
+        raise ForbiddenError("A child member cannot return orders.", field="role")
+    with db.session() as session:
+        orders.request_return(
+            session,
+            household_id=member.household_id,
+            order_id=order_id,
+            items=(
+                None
+                if body.items is None
+                else [orders.ReturnItem(i.line_id, i.quantity) for i in body.items]
+            ),
+            reason=body.reason,
+        )
+        return orders.get_order(
+            session, household_id=member.household_id, order_id=order_id
+        ).to_dict()

@@ -51,6 +51,7 @@ __all__ = [
 MAX_QUANTITY = 99
 MAX_LINES = 50
 MAX_REASON_CHARS = 500
+"""The longest return reason kept."""
 RETURN_WINDOW_DAYS = 30
 """Days after delivery during which items can be sent back."""
 RETURN_REQUESTED_TOPIC = "return.requested"
