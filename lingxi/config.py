@@ -22,9 +22,11 @@ __all__ = [
     "HomeSettings",
     "LLMSettings",
     "MQTTSettings",
+    "RateLimitSettings",
     "RaySettings",
     "Settings",
     "get_settings",
+    "masked_url",
 ]
 
 _PLACEHOLDER_SECRETS = {"changethis", "change-me", "secret", ""}
@@ -33,8 +35,8 @@ _PLACEHOLDER_SECRETS = {"changethis", "change-me", "secret", ""}
 class DatabaseSettings(BaseModel):
     """Where the one shared data layer lives."""
 
-    url: str = "sqlite:///var/lingxi.db"
-    """SQLAlchemy URL; SQLite (embedded default) or ``postgresql+psycopg://...``."""
+    url: str = Field(default="sqlite:///var/lingxi.db", repr=False)
+    """SQLAlchemy URL (may hold a password: shown only through :func:`masked_url`); SQLite (embedded default) or ``postgresql+psycopg://...``."""
     echo: bool = False
     pool_size: int = Field(default=5, ge=1, le=100)
     """Connections kept open per process (PostgreSQL only)."""
@@ -43,8 +45,8 @@ class DatabaseSettings(BaseModel):
 class MQTTSettings(BaseModel):
     """The device bus. Without a URL the in-process driver is used."""
 
-    url: str | None = None
-    """``mqtt://host:1883``; ``None`` selects the in-process driver."""
+    url: str | None = Field(default=None, repr=False)
+    """``mqtt://host:1883``; ``None`` selects the in-process driver (may hold a password)."""
     discovery_prefix: str = "homeassistant"
     base_topic: str = "lingxi"
     username: str | None = None
@@ -102,10 +104,27 @@ class AuthSettings(BaseModel):
     """Allow the local-only one-click demo sign-in (``make run``). Turn off in production."""
 
 
+class RateLimitSettings(BaseModel):
+    """Requests allowed per window (``limits`` notation: "10/minute", "5 per 10 seconds")."""
+
+    enabled: bool = True
+    login: str = "10/minute"
+    """Sign-in attempts per client address (password and demo sign-in)."""
+    chat: str = "60/minute"
+    """Assistant messages per signed-in member."""
+
+
 class RaySettings(BaseModel):
     """Optional scale-out; off when ``address`` is unset."""
 
     address: str | None = None
+    """A Ray cluster (``auto``, ``host:6379`` or ``ray://host:10001``); ``None`` runs in-process."""
+    max_retries: int = Field(default=3, ge=0, le=100)
+    """Times a task is re-run when its worker or node dies (application errors are not retried)."""
+    local_workers: int = Field(default=1, ge=1, le=256)
+    """Without Ray: 1 runs tasks in-process, more runs them in a pool of that many processes."""
+    serve_replicas: int = Field(default=2, ge=1, le=64)
+    """Replicas of the API under Ray Serve (``lingxi serve --ray``)."""
 
 
 class Settings(BaseSettings):
@@ -121,6 +140,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path("var")
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    cors_origins: tuple[str, ...] = ()
+    """Origins allowed to call the API from a browser (``https://shop.example``); none by default."""
     db: DatabaseSettings = DatabaseSettings()
     mqtt: MQTTSettings = MQTTSettings()
     llm: LLMSettings = LLMSettings()
@@ -129,6 +150,7 @@ class Settings(BaseSettings):
     home: HomeSettings = HomeSettings()
     auth: AuthSettings = AuthSettings()
     ray: RaySettings = RaySettings()
+    rate_limit: RateLimitSettings = RateLimitSettings()
 
     @model_validator(mode="after")
     def _enforce_non_default_secrets(self) -> Settings:
@@ -140,6 +162,15 @@ class Settings(BaseSettings):
             if self.auth.demo_login:
                 raise ValueError("LINGXI_AUTH__DEMO_LOGIN must be false in production.")
         return self
+
+
+def masked_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (safe to show or log)."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,7 @@ each class are mapped in one place each (``lingxi.api.errors`` and ``lingxi.cli`
     ├── UnauthorizedError(LingxiError)               not signed in       -> HTTP 401, exit 2
     │   └── ForbiddenError                           not yours           -> HTTP 403, exit 2
     └── UnavailableError(LingxiError)                a part is down      -> HTTP 503, exit 3
+        └── RateLimitedError                         too many requests   -> HTTP 429, exit 3
     LingxiWarning(UserWarning)                       input coerced or suspicious
 """
 
@@ -30,6 +31,7 @@ __all__ = [
     "LingxiError",
     "LingxiWarning",
     "NotFoundError",
+    "RateLimitedError",
     "UnauthorizedError",
     "UnavailableError",
 ]
@@ -115,6 +117,16 @@ class UnavailableError(LingxiError):
     """A part Lingxi depends on (database, broker, LLM, device) is down or timed out."""
 
     code = "unavailable"
+
+
+class RateLimitedError(UnavailableError):
+    """Too many requests of one kind in a window; ``retry_after_s`` says when to try again."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int, **details: Any) -> None:
+        super().__init__(message, retry_after_s=retry_after_s, **details)
+        self.retry_after_s = retry_after_s
 
 
 class LingxiWarning(UserWarning):

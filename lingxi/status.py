@@ -6,7 +6,7 @@ import socket
 from typing import Any
 from urllib.parse import urlparse
 
-from lingxi.config import Settings
+from lingxi.config import Settings, masked_url
 from lingxi.data import Database
 
 __all__ = ["check_parts"]
@@ -31,7 +31,10 @@ def check_parts(settings: Settings, db: Database, *, timeout_s: float = 1.0) -> 
     }
     if settings.mqtt.url:
         up = _tcp_up(settings.mqtt.url, 1883, timeout_s)
-        parts["broker"] = {"status": "up" if up else "down", "detail": settings.mqtt.url}
+        parts["broker"] = {
+            "status": "up" if up else "down",
+            "detail": masked_url(settings.mqtt.url),
+        }
     else:
         parts["broker"] = {"status": "not_configured", "detail": "in-process driver"}
     if settings.llm.base_url:

@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 
 from lingxi.api.errors import install_error_handlers
 from lingxi.api.middleware import install_middleware
+from lingxi.api.ratelimit import RateLimiter
 from lingxi.api.routes import ROUTERS
 from lingxi.config import Settings, get_settings
 from lingxi.data import Database
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.db = db
     app.state.services = {}
     app.state.on_shutdown = []
+    app.state.rate_limiter = RateLimiter(settings.rate_limit)
     install_error_handlers(app)
     install_middleware(app, settings)
     # Compress responses over 1 kB (scripts, styles, the city map); streams are left alone.

@@ -17,6 +17,7 @@ from lingxi.errors import (
     InvalidInputError,
     LingxiError,
     NotFoundError,
+    RateLimitedError,
     UnauthorizedError,
     UnavailableError,
     show_value,
@@ -33,6 +34,7 @@ STATUS_CODES: tuple[tuple[type[LingxiError], int], ...] = (
     (UnauthorizedError, 401),
     (ConfirmationRequiredError, 409),
     (ConflictError, 409),
+    (RateLimitedError, 429),
     (UnavailableError, 503),
     (LingxiError, 400),
 )
@@ -73,7 +75,14 @@ def install_error_handlers(app: FastAPI) -> None:
         status = status_for(err)
         if status >= 500:
             logger.warning("%s: %s", err.code, err.message, exc_info=err.__cause__)
-        return JSONResponse(error_body(err.code, err.message, err.details), status_code=status)
+        headers = None
+        if isinstance(err, RateLimitedError):
+            headers = {"Retry-After": str(err.retry_after_s)}
+        elif isinstance(err, UnavailableError):
+            headers = {"Retry-After": "5"}
+        return JSONResponse(
+            error_body(err.code, err.message, err.details), status_code=status, headers=headers
+        )
 
     async def validation_error(_: Request, err: Exception) -> JSONResponse:
         assert isinstance(err, RequestValidationError)

@@ -1,10 +1,11 @@
-"""Body-size limit and security headers."""
+"""Body-size limit, security headers and CORS (an allow-list from settings, empty by default)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from lingxi.api.errors import error_body
@@ -24,7 +25,8 @@ _SECURITY_HEADERS = {
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
-    """Refuse bodies over ``settings.max_body_bytes`` with 413 and add security headers."""
+    """Refuse bodies over ``settings.max_body_bytes`` with 413, add security headers, and
+    answer cross-origin browsers only for ``settings.cors_origins``."""
     limit = settings.max_body_bytes
 
     @app.middleware("http")
@@ -48,3 +50,15 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
             # Swagger UI needs inline scripts; it only shows public documentation.
             del response.headers["Content-Security-Policy"]
         return response
+
+    # Outside the limits and headers: a browser's preflight from an origin not on the list gets
+    # 400 and no Access-Control-Allow-Origin, so other sites' pages cannot read Lingxi's answers.
+    origins = list(settings.cors_origins)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_credentials="*" not in origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )

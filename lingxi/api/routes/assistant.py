@@ -7,11 +7,12 @@ import re
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, StringConstraints
 
 from lingxi.api.deps import CurrentMember, service
+from lingxi.api.ratelimit import RATE_LIMITED, limit_chat
 from lingxi.assistant import Assistant, Reply
 from lingxi.assistant.assistant import MAX_MESSAGE_CHARS
 from lingxi.assistant.automations import AutomationWorker
@@ -96,7 +97,11 @@ def get_conversation(
     return {"id": conversation_id, "data": turns, "count": len(turns)}
 
 
-@router.post("/conversations/{conversation_id}/messages")
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    dependencies=[Depends(limit_chat)],
+    responses=RATE_LIMITED,
+)
 def post_message(
     request: Request,
     conversation_id: ConversationIdPath,
@@ -131,7 +136,11 @@ def _stream(reply: Reply) -> Iterator[str]:
     yield _sse("done", {"reply": reply.reply})
 
 
-@router.post("/conversations/{conversation_id}/messages/stream")
+@router.post(
+    "/conversations/{conversation_id}/messages/stream",
+    dependencies=[Depends(limit_chat)],
+    responses=RATE_LIMITED,
+)
 def stream_message(
     request: Request,
     conversation_id: ConversationIdPath,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from lingxi.api.deps import SESSION_COOKIE, CurrentMember, DatabaseDep, SettingsDep
+from lingxi.api.ratelimit import RATE_LIMITED, limit_login
 from lingxi.data.repos import identity
 from lingxi.errors import ForbiddenError, NotFoundError
 
@@ -54,7 +55,7 @@ def _signed_in(
     )
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[Depends(limit_login)], responses=RATE_LIMITED)
 def login(
     body: LoginBody, response: Response, db: DatabaseDep, settings: SettingsDep
 ) -> TokenPublic:
@@ -67,7 +68,7 @@ def login(
     return _signed_in(response, settings, member, token)
 
 
-@router.post("/demo-login")
+@router.post("/demo-login", dependencies=[Depends(limit_login)], responses=RATE_LIMITED)
 def demo_login(
     response: Response, db: DatabaseDep, settings: SettingsDep, email: str = DEMO_EMAIL
 ) -> TokenPublic:
