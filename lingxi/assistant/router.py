@@ -334,7 +334,62 @@ _EN = _rules(
             4,
             r"\banything cheaper\b|\bmore like\b|\bshow me more\b|\bsomething else\b|\bother options\b",
         ),
+        # returns: the verb anywhere (not a robot going back to its dock), refunds, bad parcels
+        (
+            "orders",
+            "return",
+            6,
+            r"\breturn(s|ing)?\b(?!.*\b(dock|base|charg\w*|station)\b)|\bmoney back\b|"
+            r"\brefunds?\b",
+        ),
+        (
+            "orders",
+            "return",
+            4,
+            r"\b(wrong (item|product|one|size|thing)|damaged|broken|defective|faulty|leak(ed|ing)|"
+            r"smashed)\b",
+        ),
+        ("home", "command", 6, r"\b(vacuum|robot|roomba|mop)\b.*\b(dock|base|charg\w*)\b"),
+        # account: the profile as a thing, and stopping the use of history
+        ("account", "show", 4, r"\b(in|on) my (profile|file|account)\b|\bon file\b"),
+        ("account", "show", 5, r"\bskin type\b.*\b(for|on|about) me\b"),
+        (
+            "account",
+            "consent_revoke",
+            8,
+            r"\b(stop|quit|don'?t keep|no longer) using my\b",
+        ),
+        # guide: what a product is made of, routines, lips
+        ("guide", "details", 4, r"\bmade (of|from|with)\b"),
+        (
+            "guide",
+            "recommend",
+            4,
+            r"\b(put on|apply|use) (after|before)\b|\b(chapped|cracked) (lips|skin)\b|\blips?\b",
+        ),
+        # home: a room that is too dark or cold is a request to act
+        (
+            "home",
+            "command",
+            4,
+            r"\b(really |so |very |too )?(dark|dim|gloomy|cold|chilly|hot|stuffy) in (the|here|my)\b",
+        ),
         # small talk
+        (
+            "smalltalk",
+            "chitchat",
+            4,
+            r"\b(joke|something funny|how are you|how'?s it going|what'?s up|what time is it|"
+            r"weather|are you (a )?(real|human|person|bot|robot)|(talking|chatting) (to|with) a "
+            r"(bot|robot|human|person)|system prompt)\b",
+        ),
+        (
+            "smalltalk",
+            "thanks",
+            3,
+            r"^\s*(ok(ay)?|alright|nice( one)?|perfect|lol|haha\w*|hmm+|great|cool)\b[\s!.,:)]*"
+            r"(then|thanks|ta|so)?[\s!.:)]*$",
+        ),
         (
             "smalltalk",
             "greet",
@@ -408,7 +463,7 @@ _ZH = _rules(
             r"(买|要|下单|就要|来|拿)(一|两|二|三|四|五)?(瓶|个|支|盒|份)?(" + _ORDINAL_ZH + r")",
         ),
         ("orders", "buy", 6, r"下单|购物车|结账|买它|就买|再买一次|帮我买这|要这个"),
-        ("orders", "buy", 5, r"我要买(" + _BRAND_ZH + r")"),
+        ("orders", "buy", 7, r"我要买(" + _BRAND_ZH + r")"),
         (
             "home",
             "command",
@@ -449,6 +504,26 @@ _ZH = _rules(
             r"成分|适合什么肤质|详细信息|第.个多少钱|(第.个|这个|它).*(什么做的|含|是什么)",
         ),
         ("guide", "more", 4, r"便宜一点|别的推荐|还有别的|那样的"),
+        # returns: reasons a parcel goes back
+        ("orders", "return", 4, r"退回|发错|破损|坏了|漏了|质量问题|寄回"),
+        ("home", "command", 6, r"扫地机.*(充电|回去|回座)"),
+        # account: forgetting or deleting a stored fact, a stated budget
+        (
+            "account",
+            "forget",
+            6,
+            r"(肤质|预算|偏好|资料|忌口).*(删|忘|清)|(删|忘|清)[^，,。]*(肤质|预算|偏好|资料|忌口)|忘(掉|记)我是",
+        ),
+        ("account", "remember", 4, r"我预算|预算一般|我一般(用|买)"),
+        # orders: a product already named or shown, by count
+        ("orders", "buy", 5, r"(刚才|上次|之前)那个|来(一|两|二|三|几)(瓶|支|盒|份)"),
+        # small talk: chit-chat and questions about the assistant itself
+        (
+            "smalltalk",
+            "chitchat",
+            4,
+            r"^(今天|最近)(过得|心情)?怎么样|最近(忙|好)|天气|笑话|几点了|你是(真人|机器人|人)|真人|系统提示",
+        ),
         ("smalltalk", "greet", 2, r"^(你好|您好|早上好|晚上好|嗨|哈喽|在吗)"),
         ("smalltalk", "thanks", 2, r"谢谢|多谢|太好了|真棒|好的"),
         ("smalltalk", "help", 2, r"你是谁|你能做什么|帮助|名字|机器人|英文|说英语"),
@@ -539,6 +614,10 @@ class Router:
                 scores[rule.skill] += rule.weight
                 if rule.weight > best_rule.get(rule.skill, (0.0, ""))[0]:
                     best_rule[rule.skill] = (rule.weight, rule.intent)
+        if _YES.match(norm) or _NO.match(norm):
+            # A bare yes/no outside a confirmation turn is conversation, not a request.
+            scores["smalltalk"] += 3.0
+            best_rule.setdefault("smalltalk", (3.0, "chitchat"))
         if self.home_matcher is not None and self.home_matcher(text, language, household_id):
             scores["home"] += 3.0
             best_rule.setdefault("home", (3.0, "command"))
