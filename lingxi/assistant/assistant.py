@@ -146,6 +146,115 @@ _FIELD_NAMES = {
     "avoid_ingredients": ("ingredients to avoid", "忌用成分"),
     "include_ingredients": ("wanted ingredients", "想要的成分"),
 }
+_RETURN_WORDS = re.compile(
+    r"\breturn(s|ed|ing)?\b|\brefund(s|ed)?\b|\bsend (it|this|that|them) back\b|\bmoney back\b|"
+    r"退货|退款|退掉|退回|要退|想退|能退|退了",
+    re.I,
+)
+_RETURN_STATUS = re.compile(
+    r"\bwhere\b|\bstatus\b|\bwhen\b|\bpicked up\b|\bcollected\b|\byet\b|\bany news\b|"
+    r"\btrack|到哪|什么时候|进度|来取|取走|取件了|到账|状态|了没|了吗|怎么样了",
+    re.I,
+)
+_LAST_ORDER = re.compile(
+    r"\b(last|latest|recent|previous|newest)\b.*\b(order|purchase|thing)|上一个订单|上个订单|上一单|"
+    r"最近的订单|最近一单|刚买的|上次买的",
+    re.I,
+)
+_NOT_PRODUCT_WORDS = frozenset(
+    [
+        "return",
+        "returns",
+        "returned",
+        "returning",
+        "refund",
+        "want",
+        "wanna",
+        "would",
+        "like",
+        "please",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "order",
+        "orders",
+        "my",
+        "mine",
+        "last",
+        "latest",
+        "recent",
+        "previous",
+        "thing",
+        "things",
+        "stuff",
+        "item",
+        "items",
+        "send",
+        "back",
+        "can",
+        "could",
+        "how",
+        "start",
+        "money",
+        "get",
+        "got",
+        "bought",
+        "ordered",
+        "purchase",
+        "from",
+        "for",
+        "and",
+        "with",
+        "it",
+        "one",
+        "all",
+        "everything",
+        "arrived",
+        "damaged",
+        "broken",
+        "wrong",
+        "because",
+        "since",
+        "too",
+        "really",
+        "just",
+        "broke",
+        "out",
+        "made",
+        "hate",
+        "didn",
+        "doesn",
+        "don",
+        "work",
+        "help",
+        "need",
+        "give",
+        "skin",
+        "face",
+        "yesterday",
+        "week",
+        "today",
+        "which",
+        "what",
+        "i'd",
+        "i'm",
+        "i've",
+        "you",
+        "your",
+        "our",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "not",
+        "any",
+        "some",
+    ]
+)
 _RISKY_HOME = re.compile(
     r"\bunlock\b|\bopen (the )?(front |back )?door\b|解锁|开锁|开门|打开(大)?门|"
     r"\b(heat|heating|heater|radiator)\b|暖气|加热",
@@ -415,6 +524,7 @@ class Assistant:
         runners: dict[str, Callable[[_Turn, dict[str, Any]], tuple[dict[str, Any], str]]] = {
             "orders.place_order": self._do_place_order,
             "orders.cancel_order": self._do_cancel_order,
+            "orders.request_return": self._do_request_return,
             "home.command": self._do_home_confirmed,
             "account.forget": self._do_forget,
             "account.delete_all": self._do_delete_all,
@@ -532,6 +642,11 @@ class Assistant:
             return self._cancel(turn)
         if intent == "list":
             return self._list_orders(turn)
+        if intent in ("return", "track") and _RETURN_WORDS.search(turn.text):
+            if _RETURN_STATUS.search(turn.text):
+                return self._return_status(turn)
+            if intent == "return":
+                return self._return(turn)
         if intent == "return":
             return self._return(turn)
         return self._track(turn)
@@ -773,13 +888,200 @@ class Assistant:
         )
 
     def _return(self, turn: _Turn) -> str:
-        order = self._target_order(turn, open_only=False)
+        """Propose a return (items, refund, pickup address) and ask for a yes."""
+        lang, member = turn.language, turn.member
+        if member.role == "child":
+            return say("child_no_orders", lang)
+        with self.db.session() as session:
+            addresses = identity.list_addresses(session, customer_id=member.customer_id)
+        order, items, what = self._return_target(turn)
         if order is None:
-            return say("no_orders", turn.language)
-        tracking = order.shipments[0].tracking_number if order.shipments else "-"
-        self._audit(turn, "orders.return_info", {"order_id": order.id}, {"status": order.status})
+            if what:
+                self._audit(turn, "orders.find_return_items", {"text": what}, {"found": False})
+                return say("return_no_match", lang, what=what)
+            self._audit(turn, "orders.find_return_items", {}, {"found": False})
+            return say("no_returnable", lang, days=orders.RETURN_WINDOW_DAYS)
+        reason = turn.text[:200]
+        with self.db.session() as session:
+            # A dry run of the real rules (window, status, what is already on its way back),
+            # rolled back: the question shows exactly what the yes will create.
+            try:
+                preview = orders.request_return(
+                    session,
+                    household_id=member.household_id,
+                    order_id=order.id,
+                    items=items,
+                    reason=reason,
+                )
+            finally:
+                session.rollback()
+        address = next(
+            (a for a in addresses if a["id"] == preview_address_id(order, addresses)), None
+        )
+        where = f"{address['line1']}, {address['city']}" if address else "-"
+        listed = ", ".join(f"{line['quantity']} × {line['name']}" for line in preview.return_lines)
+        args = {
+            "order_id": order.id,
+            "items": [
+                {"line_id": line["line_id"], "quantity": line["quantity"]}
+                for line in preview.return_lines
+            ],
+            "refund_minor": preview.refund_minor,
+            "reason": reason,
+        }
+        question = say(
+            "return_confirm",
+            lang,
+            items=listed,
+            order_id=order.id,
+            refund=_money(preview.refund_minor or 0, order.currency),
+            address=where,
+        )
+        return self._ask(turn, "orders", "orders.request_return", args, question)
+
+    def _return_target(
+        self, turn: _Turn
+    ) -> tuple[orders.OrderView | None, list[orders.ReturnItem] | None, str]:
+        """The order, the items (``None``: all left) and the product words the person used."""
+        member, text = turn.member, turn.text
+        m = _ORDER_ID.search(text)
+        slot_id = turn.slots.get("order_id")
+        order_id = int(next(g for g in m.groups() if g)) if m else None
+        if isinstance(slot_id, int):
+            order_id = slot_id
+        with self.db.session() as session:
+            if order_id is not None:
+                candidates = [
+                    orders.get_order(session, household_id=member.household_id, order_id=order_id)
+                ]
+            else:
+                every = orders.list_orders(session, household_id=member.household_id)
+                candidates = [o for o in every if o.customer_id == member.customer_id] or every
+        if not candidates:
+            return None, None, ""
+        what = _product_words(text)
+        need = parse_need(text)
+        if order_id is None and _LAST_ORDER.search(text) and not what:
+            return candidates[0], None, ""  # "退掉上一个订单": the newest, whatever its state
+        if not what and need.category is None and not need.brands:
+            if order_id is not None:
+                return candidates[0], None, ""
+            live = [o for o in candidates if any(li["returnable_quantity"] for li in o.lines)]
+            return (live[0], None, "") if live else (None, None, "")
+        for order in candidates:
+            lines = [li for li in order.lines if li["returnable_quantity"] or order_id]
+            hits = [li for li in lines if self._line_matches(li, what, need)]
+            if hits:
+                return (
+                    order,
+                    [orders.ReturnItem(int(li["id"])) for li in hits],
+                    " ".join(what) or (need.category or ""),
+                )
+        return None, None, " ".join(what) or (need.category or "") or text
+
+    def _line_matches(self, line: dict[str, Any], words: list[str], need: Any) -> bool:
+        name = str(line["name"]).lower()
+        if words and any(w in name for w in words):
+            return True
+        if need.brands and any(b.lower() in name for b in need.brands):
+            return True
+        if need.category and line.get("product_id"):
+            pick = self.engines.guide.product(int(line["product_id"]))
+            return pick is not None and pick.category == need.category
+        return False
+
+    def _do_request_return(self, turn: _Turn, args: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        member = turn.member
+        if member.role == "child":
+            raise ConflictError("A child account cannot return orders.", field="role")
+        with self.db.session() as session:
+            ret = orders.request_return(
+                session,
+                household_id=member.household_id,
+                order_id=int(args["order_id"]),
+                items=[
+                    orders.ReturnItem(int(i["line_id"]), int(i["quantity"])) for i in args["items"]
+                ],
+                reason=str(args.get("reason", "")),
+            )
+            if ret.refund_minor != args.get("refund_minor"):
+                raise ConflictError(
+                    f"The refund changed from {_money(int(args['refund_minor'] or 0))} to "
+                    f"{_money(ret.refund_minor or 0)}; please ask again.",
+                    field="refund_minor",
+                )
+        eta = self._plan_and_eta(ret.id)
+        eta_text = (
+            say("return_pickup_eta", turn.language, eta=_clock(eta))
+            if eta
+            else say("return_pickup_later", turn.language)
+        )
+        result = {
+            "order_id": ret.order_id,
+            "shipment_id": ret.id,
+            "kind": ret.kind,
+            "tracking_number": ret.tracking_number,
+            "refund_minor": ret.refund_minor,
+            "lines": list(ret.return_lines),
+            "eta": eta.isoformat() if eta else None,
+        }
+        return result, say(
+            "return_requested",
+            turn.language,
+            tracking=ret.tracking_number,
+            order_id=ret.order_id,
+            refund=_money(ret.refund_minor or 0),
+            eta=eta_text,
+        )
+
+    def _return_status(self, turn: _Turn) -> str:
+        """Where the latest return pickup is: status, place, ETA and the refund."""
+        lang, member = turn.language, turn.member
+        m = _ORDER_ID.search(turn.text)
+        with self.db.session() as session:
+            every = orders.list_orders(session, household_id=member.household_id)
+        mine = [o for o in every if o.customer_id == member.customer_id] or every
+        if m:
+            wanted = int(next(g for g in m.groups() if g))
+            mine = [o for o in mine if o.id == wanted]
+        pairs = [(o, s) for o in mine for s in o.returns]
+        if not pairs:
+            self._audit(turn, "orders.track_return", {}, {"returns": 0})
+            return say("no_returns", lang)
+        order, ret = max(pairs, key=lambda p: p[1].id)
+        try:
+            eta = self.engines.dispatch.eta(ret.id) or ret.eta
+        except LingxiError as err:
+            logger.warning("dispatch ETA unavailable for return %s: %s", ret.id, err)
+            eta = ret.eta
+        current = [e for e in ret.events if e.status == ret.status]
+        last = current[-1] if current else (ret.events[-1] if ret.events else None)
+        place = f" ({last.place})" if last and last.place else ""
+        eta_text = ""
+        if eta is not None and ret.status in ("created", "picked_up", "in_transit"):
+            key = "return_pickup_eta" if ret.status == "created" else "eta_suffix"
+            eta_text = say(key, lang, eta=_clock(eta))
+        self._audit(
+            turn,
+            "orders.track_return",
+            {"shipment_id": ret.id},
+            {
+                "order_id": order.id,
+                "status": ret.status,
+                "eta": eta.isoformat() if eta else None,
+                "events": [e.to_dict() for e in ret.events],
+            },
+        )
         return say(
-            "return_info", turn.language, order_id=order.id, status=order.status, tracking=tracking
+            "return_status",
+            lang,
+            tracking=ret.tracking_number,
+            order_id=order.id,
+            items=", ".join(f"{li['quantity']} × {li['name']}" for li in ret.return_lines),
+            status=_return_status_words(ret.status, lang),
+            place=place.strip() and place,
+            eta=eta_text,
+            refund=_money(ret.refund_minor or 0, order.currency),
         )
 
     # --- home ------------------------------------------------------------------------------
@@ -1100,6 +1402,44 @@ _STATUS_ZH = {
     "delivered": "已送达",
     "exception": "异常",
 }
+
+
+_RETURN_STATUS_EN = {
+    "created": "booked, waiting for the courier to pick it up",
+    "picked_up": "picked up",
+    "in_transit": "on its way back to our depot",
+    "out_for_delivery": "on the courier's round",
+    "delivered": "back at our depot",
+    "exception": "held up (pickup failed)",
+}
+_RETURN_STATUS_ZH = {
+    "created": "已受理，等待快递员上门取件",
+    "picked_up": "已取件",
+    "in_transit": "正在退回仓库",
+    "out_for_delivery": "快递员正在上门途中",
+    "delivered": "已退回仓库",
+    "exception": "取件失败",
+}
+
+
+def _return_status_words(status: str, lang: str) -> str:
+    table = _RETURN_STATUS_ZH if lang == "zh" else _RETURN_STATUS_EN
+    return table.get(status, status.replace("_", " "))
+
+
+def preview_address_id(order: orders.OrderView, addresses: list[dict[str, Any]]) -> int | None:
+    """The pickup address of ``order``: its own (the shipments' destination) or the first."""
+    for a in addresses:
+        for s in order.shipments:
+            if s.lat == a.get("lat") and s.lon == a.get("lon"):
+                return int(a["id"])
+    return int(addresses[0]["id"]) if addresses else None
+
+
+def _product_words(text: str) -> list[str]:
+    """The words that may name a product ("the cleanser", "kiehl's"), lowercased."""
+    words = re.findall(r"[a-z][a-z'\-]{2,}", text.lower())
+    return [w for w in words if w not in _NOT_PRODUCT_WORDS]
 
 
 def _status_words(status: str, lang: str) -> str:

@@ -118,12 +118,40 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "你的家庭里没有订单 #{order_id}。",
     },
     "conflict": {"en": "I can't do that: {message}", "zh": "无法操作：{message}"},
-    "return_info": {
+    "return_confirm": {
         "en": (
-            "Order #{order_id} is {status}. I can't file returns yet; "
-            "please contact the shop with tracking number {tracking}."
+            "Return {items} from order #{order_id}? You get {refund} back once it reaches our "
+            "depot; a courier picks it up at {address}."
         ),
-        "zh": "订单 #{order_id} 状态：{status}。我暂时不能办理退货，请凭运单号 {tracking} 联系商家。",
+        "zh": "确认退货：订单 #{order_id} 的 {items}，退款 {refund}（退回仓库后到账），快递员上门到 {address} 取件？",
+    },
+    "return_requested": {
+        "en": "Return {tracking} is booked for order #{order_id}: refund {refund}.{eta}",
+        "zh": "订单 #{order_id} 的退货已受理（退货单号 {tracking}），退款 {refund}。{eta}",
+    },
+    "return_pickup_eta": {
+        "en": " Pickup expected around {eta}.",
+        "zh": "预计 {eta} 左右上门取件。",
+    },
+    "return_pickup_later": {
+        "en": " The courier will come for it on the next round; ask me \u201cwhere is my return?\u201d any time.",
+        "zh": "快递员会在下一趟上门取件，随时问我“我的退货到哪了”。",
+    },
+    "return_status": {
+        "en": "Your return {tracking} (order #{order_id}: {items}) is {status}{place}.{eta} Refund: {refund}.",
+        "zh": "你的退货 {tracking}（订单 #{order_id}：{items}）{status}{place}。{eta}退款：{refund}。",
+    },
+    "no_returns": {
+        "en": "You have no returns. To start one, say e.g. \u201creturn order 12\u201d.",
+        "zh": "你没有退货记录。要退货可以说“退掉12号订单”。",
+    },
+    "no_returnable": {
+        "en": "None of your orders can be returned right now: returns are for delivered orders, within {days} days of delivery.",
+        "zh": "目前没有可以退的订单：只有已送达且在送达后 {days} 天内的订单可以退货。",
+    },
+    "return_no_match": {
+        "en": "I can't find \u201c{what}\u201d among your delivered orders that can still be returned.",
+        "zh": "在你可退货的已送达订单里没有找到“{what}”。",
     },
     # home
     "home_unavailable": {
