@@ -11,7 +11,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
-from lingxi.api.errors import install_error_handlers
+from lingxi.api.errors import ERROR_RESPONSES, install_error_handlers
 from lingxi.api.middleware import install_middleware
 from lingxi.api.ratelimit import RateLimiter
 from lingxi.api.routes import ROUTERS
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         version="0.1.0",
         description="Shopping guide, delivery scheduling and smart-home control behind one assistant.",
         generate_unique_id_function=_unique_id,
+        responses=ERROR_RESPONSES,
         lifespan=lifespan,
     )
     app.state.settings = settings

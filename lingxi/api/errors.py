@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lingxi.errors import (
@@ -23,7 +24,14 @@ from lingxi.errors import (
     show_value,
 )
 
-__all__ = ["STATUS_CODES", "error_body", "install_error_handlers", "status_for"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "STATUS_CODES",
+    "ErrorBody",
+    "error_body",
+    "install_error_handlers",
+    "status_for",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +46,36 @@ STATUS_CODES: tuple[tuple[type[LingxiError], int], ...] = (
     (UnavailableError, 503),
     (LingxiError, 400),
 )
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable code, a sentence naming the field, rule and value, details."""
+
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: ``{"error": {"code", "message", "details"}}``."""
+
+    error: ErrorDetail
+
+
+_ERROR_STATUSES = {
+    400: "The body could not be parsed (not UTF-8 JSON).",
+    401: "Not signed in, or the credentials are wrong.",
+    403: "Signed in, but not allowed (a role, or a setting).",
+    404: "No such id in the member's household.",
+    409: "The state forbids it, or it waits for a confirmation (with a token).",
+    413: "The body is too large.",
+    422: "Bad input: the message names the field, the rule and the value.",
+    503: "A part Lingxi depends on is down; try again (Retry-After).",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in _ERROR_STATUSES.items()
+}
+"""The error answers documented on every operation of the OpenAPI schema."""
 
 
 def status_for(err: LingxiError) -> int:
@@ -94,8 +132,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, err: Exception) -> JSONResponse:
         assert isinstance(err, StarletteHTTPException)
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 401: "unauthorized"}
+        message = str(err.detail)
+        if err.status_code == 400 and "parsing the body" in message:
+            code[400] = "invalid_body"
+            message = "The request body could not be parsed: send UTF-8 JSON."
         return JSONResponse(
-            error_body(code.get(err.status_code, "http_error"), str(err.detail)),
+            error_body(code.get(err.status_code, "http_error"), message),
             status_code=err.status_code,
             headers=getattr(err, "headers", None),
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 from fastapi import Request
 from limits import RateLimitItem, parse
@@ -15,13 +16,17 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from lingxi.api.deps import CurrentMember
+from lingxi.api.errors import ErrorBody
 from lingxi.config import RateLimitSettings
 from lingxi.errors import InvalidInputError, RateLimitedError
 
 __all__ = ["RATE_LIMITED", "RateLimiter", "limit_chat", "limit_login"]
 
-RATE_LIMITED: dict[int | str, dict[str, object]] = {
-    429: {"description": "Too many requests; the Retry-After header says when to try again."}
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorBody,
+        "description": "Too many requests; the Retry-After header says when to try again.",
+    }
 }
 
 

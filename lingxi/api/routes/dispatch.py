@@ -105,7 +105,11 @@ def shipment_route_geojson(
     }
 
 
-@router.get("/shipments/{shipment_id}/route.svg")
+@router.get(
+    "/shipments/{shipment_id}/route.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "The route as SVG."}},
+)
 def shipment_route_svg(
     shipment_id: ShipmentIdPath, member: CurrentMember, db: DatabaseDep
 ) -> Response:

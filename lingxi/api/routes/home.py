@@ -140,7 +140,11 @@ async def audio(
     return result.to_dict()
 
 
-@router.post("/speak", response_class=Response)
+@router.post(
+    "/speak",
+    response_class=Response,
+    responses={200: {"content": {"audio/wav": {}}, "description": "The spoken reply (WAV)."}},
+)
 async def speak_reply(body: SpeakBody, member: CurrentMember) -> Response:
     """A WAV of the reply spoken by espeak-ng (Mandarin expects pinyin text)."""
     from lingxi.home.voice import speak

@@ -89,7 +89,13 @@ def _city_geojson(network: Any) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-@router.get("/city.geojson")
+@router.get(
+    "/city.geojson",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/geo+json": {}}, "description": "The roads as GeoJSON."}
+    },
+)
 def city_geojson(request: Request, member: CurrentMember, settings: SettingsDep) -> Response:
     """The demo city's drivable roads (the dispatch engine's own network) for the web maps."""
     from lingxi.dispatch import load_network
