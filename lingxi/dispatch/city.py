@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from lingxi.data import Database
+from lingxi.data.models import ShipmentKind
 from lingxi.data.repos import fleet as fleet_repo, orders as orders_repo
 from lingxi.dispatch.params import DispatchParams
 from lingxi.dispatch.plan import DispatchPlan, evaluate_route
@@ -95,10 +96,10 @@ def _can_leave(shift_start_s: float, shift_end_s: float, depot: Any, not_before_
     return start < min(float(shift_end_s), float(depot.closes_s))
 
 
-def _stop_for(sh: Any) -> DispatchStop:
+def _stop_for(sh: orders_repo.ShipmentView) -> DispatchStop:
     """A shipment as a stop: a delivery, or a return picked up and brought to the depot."""
     units = max(1, int(sh.demand))
-    is_return = getattr(sh, "kind", "delivery") == "return"
+    is_return = sh.kind == ShipmentKind.RETURN.value
     return DispatchStop(
         id=str(sh.id),
         x=float(sh.lon or 0),

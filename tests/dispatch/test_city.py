@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from lingxi.api import create_app
 from lingxi.config import Settings
 from lingxi.data import Database
-from lingxi.data.models import Depot, Vehicle
+from lingxi.data.models import Depot, Shipment, ShipmentKind, TrackingStatus, Vehicle
 from lingxi.data.repos import orders
 from lingxi.data.repos.fleet import RouteView, StopView
 from lingxi.dispatch import (
@@ -21,6 +21,7 @@ from lingxi.dispatch import (
     report_traffic,
 )
 from lingxi.dispatch.roadnet import RoadNetwork
+from lingxi.errors import InvalidInputError
 from tests.helpers import PASSWORD, Seeded, seed
 
 pytestmark = pytest.mark.slow
@@ -78,6 +79,68 @@ def test_plan_writes_routes_and_etas(db: Database, network: RoadNetwork) -> None
         position = eta["vehicle_position"]
         assert position["source"] == "plan"
         assert 43.72 < position["lat"] < 43.76 and 7.40 < position["lon"] < 7.45
+
+
+def _returns_setup(db: Database, return_units: int) -> tuple[int, int]:
+    """One van (capacity 10); Alice's delivery of 6 units and Bob's return of ``return_units``."""
+    ids = seed(db)
+    with db.session() as s:
+        depot = Depot(name="Fontvieille", lat=43.72905, lon=7.41520)
+        s.add(depot)
+        s.flush()
+        s.add(Vehicle(depot_id=depot.id, name="van-1", capacity=10))
+        made = []
+        for household, customer, address in (
+            (ids.household_a, ids.alice, ids.alice_address),
+            (ids.household_b, ids.bob, ids.bob_address),
+        ):
+            o = orders.create_order(
+                s,
+                household_id=household,
+                customer_id=customer,
+                lines=[orders.LineRequest(ids.products[0], 1)],
+                address_id=address,
+            )
+            made.append(orders.confirm_order(s, household_id=household, order_id=o.id))
+        delivery = s.get(Shipment, made[0].shipments[0].id)
+        assert delivery is not None
+        delivery.demand = 6
+        # Bob's parcel is already with him; what is left is his return.
+        bobs = s.get(Shipment, made[1].shipments[0].id)
+        assert bobs is not None
+        bobs.status = TrackingStatus.DELIVERED.value
+        ret = Shipment(
+            order_id=made[1].id,
+            tracking_number="RET-TEST-1",
+            demand=return_units,
+            kind=ShipmentKind.RETURN.value,
+        )
+        s.add(ret)
+        s.flush()
+        return delivery.id, ret.id
+
+
+def test_returns_are_planned_as_pickups(db: Database, network: RoadNetwork) -> None:
+    """A return is collected after the delivery that frees room for it: the van carries 6,
+    then 0, then 6, never the 12 it would hold picking the return up first."""
+    delivery, ret = _returns_setup(db, 6)
+    doc = plan_shipments(db, DAY, network=network).to_dict()
+    assert doc["feasible"] and not doc["unassigned"]
+    (route,) = doc["routes"]
+    stops = route["stops"]
+    assert [(s["shipment_id"], s["kind"]) for s in stops] == [
+        (delivery, "delivery"),
+        (ret, "return"),
+    ]
+    assert [s["load_after"] for s in stops] == [0, 6]
+    assert route["max_load"] == 6
+
+
+def test_return_above_every_capacity_is_refused(db: Database, network: RoadNetwork) -> None:
+    """A return no van can carry is refused, naming the shipment."""
+    _delivery, ret = _returns_setup(db, 11)
+    with pytest.raises(InvalidInputError, match=rf"Shipment {ret} returns 11 units"):
+        plan_shipments(db, DAY, network=network)
 
 
 def test_planned_position_moves_along_the_road_line() -> None:
