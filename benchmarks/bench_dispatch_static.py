@@ -4,7 +4,9 @@ OR-Tools' routing solver (guided local search, same time limit, same integer-sca
 the named baseline on the Solomon set. Full length is hours of CPU; the defaults run a reduced,
 clearly labelled subset.
 
-Environment:
+Options: ``python -m benchmarks bench_dispatch_static --help`` (a Solomon subset, time limits,
+which parts). The full set (``--solomon all``: 56 x 30 s with OR-Tools at 30 s each, 3 ORTEC x
+60 s, 1 Homberger x 120 s) takes about 1 h 5 min. Environment variables set the same defaults:
 ``BENCH_STATIC_SOLOMON`` = ``all`` or ``reduced`` (first two instances of each class, default),
 ``BENCH_STATIC_SOLOMON_TIME`` (s, default 30), ``BENCH_STATIC_ORTEC_N`` (default 3),
 ``BENCH_STATIC_ORTEC_TIME`` (default 60), ``BENCH_STATIC_HOMBERGER_TIME`` (default 120),
@@ -14,6 +16,7 @@ Environment:
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -201,23 +204,74 @@ def _homberger(names: list[str], limit: float) -> dict[str, Any]:
     return {"rows": rows}
 
 
-def main() -> None:
+def _parser() -> argparse.ArgumentParser:
+    env = os.environ.get
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks bench_dispatch_static", description=__doc__.split("\n\n")[0]
+    )
+    p.add_argument(
+        "--solomon", default=env("BENCH_STATIC_SOLOMON", "reduced"),
+        help="all, reduced (first two of each class, default), none, or a comma list (C101,R104)",
+    )  # fmt: skip
+    p.add_argument(
+        "--solomon-time", type=float, default=float(env("BENCH_STATIC_SOLOMON_TIME", "30")),
+        help="seconds per Solomon instance (default 30)",
+    )  # fmt: skip
+    p.add_argument(
+        "--ortec-n", type=int, default=int(env("BENCH_STATIC_ORTEC_N", "3")),
+        help="how many ORTEC static instances (default 3; 0 skips)",
+    )  # fmt: skip
+    p.add_argument(
+        "--ortec-time", type=float, default=float(env("BENCH_STATIC_ORTEC_TIME", "60")),
+        help="seconds per ORTEC instance (default 60)",
+    )  # fmt: skip
+    p.add_argument(
+        "--homberger", default=env("BENCH_STATIC_HOMBERGER", "r1_10_1"),
+        help="comma list of Gehring-Homberger instances (default r1_10_1; empty skips)",
+    )  # fmt: skip
+    p.add_argument(
+        "--homberger-time", type=float, default=float(env("BENCH_STATIC_HOMBERGER_TIME", "120")),
+        help="seconds per Gehring-Homberger instance (default 120)",
+    )  # fmt: skip
+    p.add_argument(
+        "--no-ortools", action="store_true", default=env("BENCH_STATIC_ORTOOLS", "1") != "1",
+        help="skip the OR-Tools baseline on Solomon",
+    )  # fmt: skip
+    p.add_argument(
+        "--name", default=env("BENCH_STATIC_NAME", "bench_dispatch_static"),
+        help="result file name (default bench_dispatch_static)",
+    )  # fmt: skip
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
     every = sorted(p.stem for p in (VRP / "solomon").glob("*.txt"))
-    if os.environ.get("BENCH_STATIC_SOLOMON", "reduced") == "all":
+    if args.solomon == "all":
         names, label = every, "all 56"
-    else:
+    elif args.solomon == "reduced":
         names = []
         for cls in ("C1", "C2", "R1", "R2", "RC1", "RC2"):
             names += [n for n in every if n[: len(cls)] == cls and n[len(cls)].isdigit()][:2]
         label = "reduced: first two instances of each class (12 of 56)"
-    s_time = float(os.environ.get("BENCH_STATIC_SOLOMON_TIME", "30"))
-    o_n = int(os.environ.get("BENCH_STATIC_ORTEC_N", "3"))
-    o_time = float(os.environ.get("BENCH_STATIC_ORTEC_TIME", "60"))
-    h_time = float(os.environ.get("BENCH_STATIC_HOMBERGER_TIME", "120"))
-    h_names = [n for n in os.environ.get("BENCH_STATIC_HOMBERGER", "r1_10_1").split(",") if n]
-    with_ot = os.environ.get("BENCH_STATIC_ORTOOLS", "1") == "1"
+    elif args.solomon == "none":
+        names, label = [], "none"
+    else:
+        names = [n.strip() for n in args.solomon.split(",") if n.strip()]
+        unknown = sorted(set(names) - set(every))
+        if unknown:
+            raise SystemExit(f"--solomon: unknown instances {unknown}; known: {every}")
+        label = f"subset: {', '.join(names)}"
+    s_time, o_n, o_time = args.solomon_time, args.ortec_n, args.ortec_time
+    h_time = args.homberger_time
+    h_names = [n for n in args.homberger.split(",") if n]
+    with_ot = not args.no_ortools
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    solomon = _solomon(names, s_time, with_ot) if names else None
+    ortec = _ortec(o_n, o_time) if o_n > 0 else None
+    homberger = _homberger(h_names, h_time) if h_names else None
     write_result(
-        os.environ.get("BENCH_STATIC_NAME", "bench_dispatch_static"),
+        args.name,
         {
             "setting": {
                 "solomon": label,
@@ -227,11 +281,13 @@ def main() -> None:
                 "homberger": h_names,
                 "homberger_time_s": h_time,
                 "baseline": "OR-Tools 9.15 routing (GLS), same time limit" if with_ot else None,
-                "note": "wall clock on a shared 2-core machine, nice -n 10",
+                "load_avg_start": load_start,
+                "load_avg_end": [round(x, 2) for x in os.getloadavg()],
+                "note": "wall clock on a shared 2-core machine",
             },
-            "solomon": _solomon(names, s_time, with_ot),
-            "ortec_static": _ortec(o_n, o_time) if o_n > 0 else None,
-            "homberger_1000": _homberger(h_names, h_time) if h_names else None,
+            "solomon": solomon,
+            "ortec_static": ortec,
+            "homberger_1000": homberger,
         },
     )
 

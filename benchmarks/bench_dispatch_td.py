@@ -6,12 +6,15 @@ is the static plan (PyVRP on the static matrix, driving-time objective) re-timed
 speeds; ours is :func:`solve_td` with the same time limit. Part 2: the Rifki 2020 Lyon
 instances (route-duration objective) against their BKS.
 
-Environment: ``BENCH_TD_TIME`` seconds per solve (default 10), ``BENCH_TD_INSTANCES`` = "all"
-for all 56 Solomon instances (default: the first two of each of the six classes).
+Options: ``python -m benchmarks bench_dispatch_td --help``. The full set (``--instances all``:
+56 x (static + TD solve) at 10 s, plus the Lyon instances) takes about 25 min. Environment:
+``BENCH_TD_TIME`` seconds per solve (default 10), ``BENCH_TD_INSTANCES`` = "all" for all 56
+Solomon instances (default: the first two of each of the six classes).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -121,19 +124,49 @@ def _rifki(limit: float) -> dict[str, Any]:
     return {"mean_gap_pct": round(statistics.mean(r["gap_pct"] for r in rows), 2), "rows": rows}
 
 
-def main() -> None:
-    limit = float(os.environ.get("BENCH_TD_TIME", "10"))
+def _parser() -> argparse.ArgumentParser:
+    env = os.environ.get
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks bench_dispatch_td", description=__doc__.split("\n\n")[0]
+    )
+    p.add_argument(
+        "--time", type=float, default=float(env("BENCH_TD_TIME", "10")),
+        help="seconds per solve (default 10)",
+    )  # fmt: skip
+    p.add_argument(
+        "--instances", default=env("BENCH_TD_INSTANCES", "reduced"),
+        help="Solomon: all, reduced (first two of each class, default), none, or a comma list",
+    )  # fmt: skip
+    p.add_argument("--no-rifki", action="store_true", help="skip the Rifki 2020 Lyon part")
+    p.add_argument("--name", default="bench_dispatch_td", help="result file name")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    limit = args.time
     every = sorted(p.stem for p in (VRP / "solomon").glob("*.txt"))
-    if os.environ.get("BENCH_TD_INSTANCES", "") == "all":
+    if args.instances == "all":
         names = every
         label = "all 56"
-    else:
+    elif args.instances in ("reduced", ""):
         names = []
         for cls in ("C1", "C2", "R1", "R2", "RC1", "RC2"):
             names += [n for n in every if n[: len(cls)] == cls and n[len(cls)].isdigit()][:2]
         label = "reduced: first two instances of each class (12)"
+    elif args.instances == "none":
+        names, label = [], "none"
+    else:
+        names = [n.strip() for n in args.instances.split(",") if n.strip()]
+        unknown = sorted(set(names) - set(every))
+        if unknown:
+            raise SystemExit(f"--instances: unknown {unknown}; known: {every}")
+        label = f"subset: {', '.join(names)}"
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    solomon = _solomon(names, limit) if names else None
+    rifki = None if args.no_rifki else _rifki(limit)
     write_result(
-        "bench_dispatch_td",
+        args.name,
         {
             "setting": {
                 "solomon_instances": label,
@@ -141,9 +174,11 @@ def main() -> None:
                 "categories": "catheg_2.dat (Balseiro)",
                 "time_limit_s_per_solve": limit,
                 "baseline": "static PyVRP plan (same time limit) re-timed under the same speeds",
+                "load_avg_start": load_start,
+                "load_avg_end": [round(x, 2) for x in os.getloadavg()],
             },
-            "solomon_td": _solomon(names, limit),
-            "rifki2020_lyon": _rifki(limit),
+            "solomon_td": solomon,
+            "rifki2020_lyon": rifki,
         },
     )
 

@@ -12,6 +12,7 @@ decides what to hold back by solving sampled futures (scenario-based postponemen
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lingxi.dispatch.params import DispatchParams
+from lingxi.dispatch.plan import DispatchPlan
 from lingxi.dispatch.problem import (
     DispatchProblem,
     DispatchStop,
@@ -42,6 +44,8 @@ __all__ = [
     "Simulator",
     "run_episode",
 ]
+
+logger = logging.getLogger(__name__)
 
 MAX_REQUESTS_PER_EPOCH = 100
 MARGIN_DISPATCH = 3600
@@ -245,10 +249,13 @@ def _epoch_problem(
     extra: tuple[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray] | None = None,
     duration: IntArray | None = None,
     prizes: NDArray[np.float64] | None = None,
+    release: NDArray[np.float64] | None = None,
 ) -> tuple[DispatchProblem, list[int]]:
     """A static problem over the kept requests (plus sampled ones with release times).
 
-    With ``prizes``, requests not kept are added as optional stops with that prize.
+    With ``prizes``, requests not kept are added as optional stops with that prize. With
+    ``release``, the open requests get those release times (a postponed request cannot leave
+    before the next epoch).
     """
     sel = [k for k in range(1, len(state.request_idx)) if keep[k] or prizes is not None]
     tw, srv, dem = state.time_windows, state.service_times, state.demands
@@ -261,6 +268,7 @@ def _epoch_problem(
             service_time=float(srv[k]),
             windows=(TimeWindow(float(tw[k, 0]), float(tw[k, 1])),),
             prize=None if keep[k] or prizes is None else float(prizes[k]),
+            release_time=0.0 if release is None else float(release[k]),
         )
         for k in sel
     ]
@@ -293,73 +301,99 @@ def _epoch_problem(
     return DispatchProblem((depot,), fleet, tuple(stops), distance=mat, duration=mat), index
 
 
-def _solve_routes_optional(
-    problem: DispatchProblem, index: list[int], state: EpochState, limit: float, seed: int
-) -> list[list[int]]:
-    """Like :func:`_solve_routes`, but optional stops may be left out."""
-    plan = solve(
-        problem, DispatchParams(time_limit=limit, seed=seed, objective="duration", precision=1)
-    )
-    missing = [u.stop_id for u in plan.unassigned if u.reason != "not_profitable"]
-    if missing:
-        raise InvalidInputError.for_field(
-            "epoch", "a feasible dispatch of every kept request", missing[:5]
-        )
-    return [
-        [int(state.request_idx[index[s.stop + 1]]) for s in r.stops] for r in plan.routes if r.stops
-    ]
+def _params(limit: float, seed: int) -> DispatchParams:
+    return DispatchParams(time_limit=max(limit, 0.05), seed=seed, objective="duration", precision=1)
 
 
-def _solve_routes(
-    problem: DispatchProblem, index: list[int], state: EpochState, limit: float, seed: int
+def _dispatchable(
+    plan: DispatchPlan, index: list[int], state: EpochState, *, required: set[int]
 ) -> list[list[int]]:
-    plan = solve(
-        problem, DispatchParams(time_limit=limit, seed=seed, objective="duration", precision=1)
-    )
-    if plan.unassigned:
-        missing = [u.stop_id for u in plan.unassigned]
-        raise InvalidInputError.for_field(
-            "epoch", "a feasible dispatch of every kept request", missing[:5]
-        )
-    return [
-        [int(state.request_idx[index[s.stop + 1]]) for s in r.stops] for r in plan.routes if r.stops
-    ]
+    """Routes of request ids from a plan; never an invalid dispatch.
+
+    A route the search left late (it stops on its wall-clock limit, possibly before it found
+    a feasible plan) is split into one route per request: each open request can be served
+    alone, as the simulator only offers requests that still can. A required request the plan
+    left out gets its own route too.
+    """
+    routes: list[list[int]] = []
+    served: set[int] = set()
+    for r in plan.routes:
+        if not r.stops:
+            continue
+        ids = [int(state.request_idx[index[s.stop + 1]]) for s in r.stops]
+        served.update(ids)
+        if r.feasible:
+            routes.append(ids)
+        else:
+            logger.info("epoch %d: a late route split into %d single trips", state.epoch, len(ids))
+            routes.extend([i] for i in ids)
+    routes.extend([i] for i in sorted(required - served))
+    return routes
+
+
+def _request_ids(state: EpochState, mask: NDArray[np.bool_]) -> set[int]:
+    return {int(state.request_idx[k]) for k in np.flatnonzero(mask) if k > 0}
 
 
 @dataclass
 class GreedyPolicy:
-    """Dispatch every open request every epoch (the competition's greedy baseline)."""
+    """Dispatch every open request every epoch (the competition's greedy baseline).
+
+    ``time_limit`` is the wall-clock budget of the whole decision (building the problem and
+    reading the plan included).
+    """
 
     time_limit: float = 5.0
     seed: int = 0
 
     def act(self, state: EpochState, sim: Simulator) -> list[list[int]]:
         """Solve all open requests and dispatch every route."""
-        keep = np.ones(len(state.request_idx), bool)
+        started = time.perf_counter()
         if len(state.request_idx) <= 1:
             return []
+        keep = np.ones(len(state.request_idx), bool)
         problem, index = _epoch_problem(state, keep)
-        return _solve_routes(problem, index, state, self.time_limit, self.seed)
+        limit = _remaining(started, self.time_limit, len(index))
+        plan = solve(problem, _params(limit, self.seed), relax=False)
+        return _dispatchable(plan, index, state, required=_request_ids(state, keep))
+
+
+def _remaining(started: float, budget: float, size: int) -> float:
+    """Search time left in ``budget`` after what is spent, keeping time to read the plan."""
+    # Mapping the plan back takes ~0.1 s at 200 stops; keep 3 % for a busy machine's jitter.
+    reserve = 0.05 + 0.0006 * size + 0.03 * budget
+    return budget - (time.perf_counter() - started) - reserve
 
 
 @dataclass
 class PostponePolicy:
-    """Scenario-based postponement (in the spirit of the OptiML team's approach).
+    """Scenario-based postponement (the OptiML team's rollout, with iterated consensus).
 
-    For each of ``scenarios`` sampled futures, requests of the next ``lookahead`` epochs are
-    drawn with the competition's sampling rule (release time = when their vehicles could
-    leave), and the combined problem is solved briefly. A request that is not ``must_dispatch``
-    is postponed when, in at least ``threshold`` of the scenarios, it shares a route with a
-    future request (so waiting lets it join a better route). The kept requests are then solved
-    and all their routes dispatched. On the last epoch everything is dispatched.
+    Until ``1 - final_share`` of ``time_limit`` is spent, futures are sampled with the
+    competition's sampling rule (requests of the next ``lookahead`` epochs, each released
+    when its vehicles could leave) and the current requests solved together with them, each
+    for ``scenario_time`` seconds. A request counts as *dispatched* in a scenario when its
+    route there holds no future request (so it could leave now). Over ``rounds`` rounds,
+    requests dispatched in at least ``1 - fix_threshold`` of a round's scenarios are fixed to
+    go now, and those dispatched in at most ``fix_threshold`` are fixed to wait (they get the
+    next epoch as release time in later rounds). After the last round a request goes now when
+    it is ``must_dispatch``, fixed to go, or dispatched in at least ``dispatch_threshold`` of
+    the scenarios. The requests that go are solved in the time left and all their routes
+    dispatched. On the last epoch everything is dispatched. ``time_limit`` bounds the whole
+    decision by wall clock.
     """
 
     time_limit: float = 10.0
-    scenarios: int = 6
-    lookahead: int = 2
-    threshold: float = 0.7
+    scenarios: int | None = None
+    """At most this many scenarios per round (``None``: as many as the time allows)."""
+    lookahead: int = 3
+    dispatch_threshold: float = 0.3
+    rounds: int = 1
+    fix_threshold: float = 0.1
+    scenario_time: float = 0.5
+    """Search seconds per scenario (capped by the time left)."""
     final_share: float = 0.35
-    """Share of the time limit kept for the final solve of the kept requests."""
+    """Share of the time limit kept for the final solve of the requests that go."""
     prize_share: float | None = None
     """If set, postponed requests still join the final solve as optional stops worth this
     share of their depot round trip, so the ones that fit cheaply go now."""
@@ -369,6 +403,18 @@ class PostponePolicy:
     seed: int = 0
     _rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(12345))
 
+    def __post_init__(self) -> None:
+        if not self.time_limit > 0:
+            raise InvalidInputError.for_field("time_limit", "a number > 0", self.time_limit)
+        if not 0 <= self.fix_threshold < 0.5:
+            raise InvalidInputError.for_field("fix_threshold", "in [0, 0.5)", self.fix_threshold)
+        if not 0 < self.dispatch_threshold <= 1:
+            raise InvalidInputError.for_field(
+                "dispatch_threshold", "in (0, 1]", self.dispatch_threshold
+            )
+        if not 0 < self.final_share < 1:
+            raise InvalidInputError.for_field("final_share", "in (0, 1)", self.final_share)
+
     def act(self, state: EpochState, sim: Simulator) -> list[list[int]]:
         """Postpone what the sampled futures say is better served later; dispatch the rest."""
         started = time.perf_counter()
@@ -377,34 +423,65 @@ class PostponePolicy:
             return []
         keep = np.ones(n, bool)
         if not state.is_last:
-            votes = np.zeros(n)
-            per = self.time_limit * (1 - self.final_share) / self.scenarios
-            for s in range(self.scenarios):
-                votes += self._scenario(state, sim, per, s)
-            postpone = (votes / self.scenarios >= self.threshold) & ~state.must_dispatch
-            postpone[0] = False
-            keep = ~postpone
+            keep = self._decide(state, sim, started)
         if keep[1:].sum() == 0:
             return []
-        remaining = max(self.time_limit - (time.perf_counter() - started), 0.2)
         if self.prize_share is not None and not state.is_last and not keep.all():
             trip = state.duration[0, :] + state.duration[:, 0]
             prizes = self.prize_share * trip.astype(float)
             problem, index = _epoch_problem(state, keep, prizes=prizes)
-            routes = _solve_routes_optional(problem, index, state, remaining, self.seed)
         else:
             problem, index = _epoch_problem(state, keep)
-            routes = _solve_routes(problem, index, state, remaining, self.seed)
+        limit = _remaining(started, self.time_limit, len(index))
+        plan = solve(problem, _params(limit, self.seed), relax=False)
+        routes = _dispatchable(plan, index, state, required=_request_ids(state, keep))
         if self.route_filter and not state.is_last:
-            must = {
-                int(r) for r, m in zip(state.request_idx, state.must_dispatch, strict=True) if m
-            }
+            must = _request_ids(state, state.must_dispatch)
             routes = [r for r in routes if must.intersection(r)]
         return routes
 
+    def _decide(self, state: EpochState, sim: Simulator, started: float) -> NDArray[np.bool_]:
+        """Which open requests go now (index 0, the depot, is always True)."""
+        n = len(state.request_idx)
+        must = state.must_dispatch.copy()
+        must[0] = True
+        go = np.zeros(n, bool)
+        wait = np.zeros(n, bool)
+        scenarios_end = started + self.time_limit * (1 - self.final_share)
+        share = np.zeros(n)
+        for r in range(self.rounds):
+            round_end = started + (scenarios_end - started) * (r + 1) / self.rounds
+            counts = np.zeros(n)
+            done = 0
+            spent = 0.0
+            while self.scenarios is None or done < self.scenarios:
+                now = time.perf_counter()
+                average = spent / done if done else self.scenario_time * 1.3
+                if now + average > round_end:
+                    break
+                limit = min(self.scenario_time, round_end - now - 0.3 * average)
+                counts += self._scenario(state, sim, limit, done + 100 * r, wait)
+                done += 1
+                spent += time.perf_counter() - now
+            if not done:
+                break
+            share = counts / done
+            if r < self.rounds - 1:
+                undecided = ~(must | go | wait)
+                go |= undecided & (share >= 1 - self.fix_threshold)
+                wait |= undecided & (share <= self.fix_threshold)
+        keep = must | go | (~wait & (share >= self.dispatch_threshold))
+        return keep
+
     def _scenario(
-        self, state: EpochState, sim: Simulator, limit: float, s: int
+        self,
+        state: EpochState,
+        sim: Simulator,
+        limit: float,
+        s: int,
+        wait: NDArray[np.bool_],
     ) -> NDArray[np.float64]:
+        """1 for each open request whose route in a sampled future holds no future request."""
         ins = sim.instance
         dur = ins.duration
         n_cust = len(ins.coords) - 1
@@ -423,27 +500,27 @@ class PostponePolicy:
             f_srv.append(ins.service_times[srv_i[ok]])
             f_dem.append(ins.demands[dem_i[ok]])
             f_rel.append(np.full(int(ok.sum()), start))
+        n_open = len(state.request_idx)
         if not f_cust or sum(len(c) for c in f_cust) == 0:
-            return np.zeros(len(state.request_idx))
+            return np.ones(n_open)
         cust = np.concatenate(f_cust)
         tw = np.clip(np.concatenate(f_tw) - state.planning_start, 0, None)
         rel = np.concatenate(f_rel) - state.planning_start
         all_cust = np.concatenate((state.customer_idx, cust))
         duration = dur[np.ix_(all_cust, all_cust)]
-        keep = np.ones(len(state.request_idx), bool)
+        keep = np.ones(n_open, bool)
         extra = (tw, np.concatenate(f_srv), np.concatenate(f_dem), rel, cust, np.array([len(cust)]))
-        problem, index = _epoch_problem(state, keep, extra=extra, duration=duration)
-        plan = solve(
-            problem,
-            DispatchParams(time_limit=limit, seed=self.seed + s, objective="duration", precision=1),
+        release = np.where(wait, float(EPOCH_DURATION), 0.0)
+        problem, _index = _epoch_problem(
+            state, keep, extra=extra, duration=duration, release=release
         )
-        n_now = len(state.request_idx) - 1
-        votes = np.zeros(len(state.request_idx))
+        plan = solve(problem, _params(limit, self.seed + s), relax=False)
+        n_now = n_open - 1
+        votes = np.zeros(n_open)
         for r in plan.routes:
-            now = [x.stop for x in r.stops if x.stop < n_now]
-            if len(now) < len(r.stops):  # shares a route with a future request
-                for x in now:
-                    votes[x + 1] = 1.0
+            now = [x.stop for x in r.stops if x.stop < n_now and not wait[x.stop + 1]]
+            if now and len(now) == len(r.stops):  # only requests open now: it could leave now
+                votes[np.asarray(now) + 1] = 1.0
         return votes
 
 

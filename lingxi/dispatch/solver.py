@@ -264,6 +264,7 @@ def solve(
     *,
     duration: NDArray[np.float64] | None = None,
     initial: DispatchPlan | None = None,
+    relax: bool = True,
 ) -> DispatchPlan:
     """Plan routes for ``problem``.
 
@@ -278,6 +279,10 @@ def solve(
         planner passes departure-time-aware estimates); the plan is still timed on the problem.
     initial
         A previous plan to warm-start from.
+    relax
+        When the search finds no plan serving every required stop, search again (half the
+        time limit) serving what fits. ``False`` returns the best plan found as it is (routes
+        may then be late or over capacity: check ``feasible``), so the call keeps its limit.
 
     Returns
     -------
@@ -316,7 +321,7 @@ def solve(
         )
         best = result.best
         stats["iterations"] = result.num_iterations
-        if not best.is_feasible():
+        if relax and not best.is_feasible():
             # Not everything fits: serve what we can, by priority, and say what is left out.
             data, mapping = _build(problem, params, duration=duration, optional_all=True)
             remaining = max(params.time_limit * 0.5, 0.1)

@@ -5,14 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lingxi.dispatch import DispatchPlan
 from lingxi.dispatch.dynamic import (
     EPOCH_DURATION,
     GreedyPolicy,
     OrtecInstance,
     PostponePolicy,
     Simulator,
+    _dispatchable,
+    _epoch_problem,
     run_episode,
 )
+from lingxi.dispatch.plan import evaluate_route
 from lingxi.errors import InvalidInputError
 
 
@@ -63,8 +67,9 @@ def test_step_refuses_missing_must_dispatch_and_late_routes() -> None:
     "policy",
     [
         GreedyPolicy(0.2),
-        PostponePolicy(0.8, scenarios=2),
-        PostponePolicy(0.6, scenarios=1, route_filter=True),
+        PostponePolicy(1.5, scenarios=2, scenario_time=0.2),
+        PostponePolicy(1.5, scenarios=2, scenario_time=0.1, rounds=2),
+        PostponePolicy(0.6, scenarios=1, scenario_time=0.1, route_filter=True),
     ],
 )
 def test_policies_dispatch_every_request(policy: GreedyPolicy | PostponePolicy) -> None:
@@ -91,3 +96,33 @@ def test_run_episode_reports_epochs() -> None:
     seen: list[int] = []
     result = run_episode(_instance(), 5, GreedyPolicy(0.1), on_epoch=lambda e, n, c: seen.append(c))
     assert sum(seen) == result.total_cost and len(seen) == len(result.epoch_seconds)
+
+
+def test_late_route_is_split_into_single_trips() -> None:
+    """A route the search left late is dispatched as one trip per request, which the
+    simulator accepts; a required request missing from the plan gets its own trip."""
+    ins = _instance()
+    sim = Simulator(ins, 11)
+    state = sim.observe()
+    while len(state.request_idx) < 4:
+        sim.step(state, [[int(r)] for r in state.request_idx[1:]])
+        state = sim.observe()
+    keep = np.ones(len(state.request_idx), bool)
+    problem, index = _epoch_problem(state, keep)
+    # Every open request on one vehicle, in reverse window order: late somewhere.
+    order = sorted(range(len(problem.stops)), key=lambda i: -problem.stops[i].windows[0].end)
+    late = evaluate_route(problem, 0, order[:-1])
+    assert not late.feasible
+    routes = _dispatchable(
+        DispatchPlan((late,)), index, state, required={int(r) for r in state.request_idx[1:]}
+    )
+    assert sorted(len(r) for r in routes) == [1] * (len(state.request_idx) - 1)
+    assert sim.step(state, routes) > 0
+
+
+def test_postpone_params_are_checked() -> None:
+    """Thresholds out of range are refused, naming the field."""
+    with pytest.raises(InvalidInputError, match="fix_threshold"):
+        PostponePolicy(fix_threshold=0.5)
+    with pytest.raises(InvalidInputError, match="dispatch_threshold"):
+        PostponePolicy(dispatch_threshold=0)
