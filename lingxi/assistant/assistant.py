@@ -270,6 +270,16 @@ def _clock(when: datetime) -> str:
     return when.strftime("%H:%M")
 
 
+def _when(eta: datetime, lang: str) -> str:
+    """``HH:MM`` today, else the day and the time ("tomorrow 08:44", "明天 08:44")."""
+    now = utcnow()
+    eta_aware = eta if eta.tzinfo else eta.replace(tzinfo=UTC)
+    now_aware = now if now.tzinfo else now.replace(tzinfo=UTC)
+    if eta_aware.date() == now_aware.date():
+        return _clock(eta)
+    return f"{_day(eta_aware, now_aware, lang)} {_clock(eta)}"
+
+
 def _day(when: datetime, now: datetime, lang: str) -> str:
     """'tomorrow'/'明天', or the date, for an ETA on a later day."""
     if (when.date() - now.date()).days == 1:
@@ -977,6 +987,12 @@ class Assistant:
                     [orders.ReturnItem(int(li["id"])) for li in hits],
                     " ".join(what) or (need.category or ""),
                 )
+        for order in candidates:
+            # The product was bought but cannot go back (not delivered yet, window over, already
+            # returned): the dry run of the rules will say which.
+            hits = [li for li in order.lines if self._line_matches(li, what, need)]
+            if hits:
+                return order, [orders.ReturnItem(int(li["id"])) for li in hits], " ".join(what)
         return None, None, " ".join(what) or (need.category or "") or text
 
     def _line_matches(self, line: dict[str, Any], words: list[str], need: Any) -> bool:
@@ -1012,7 +1028,7 @@ class Assistant:
                 )
         eta = self._plan_and_eta(ret.id)
         eta_text = (
-            say("return_pickup_eta", turn.language, eta=_clock(eta))
+            say("return_pickup_eta", turn.language, eta=_when(eta, turn.language))
             if eta
             else say("return_pickup_later", turn.language)
         )
@@ -1056,11 +1072,12 @@ class Assistant:
             eta = ret.eta
         current = [e for e in ret.events if e.status == ret.status]
         last = current[-1] if current else (ret.events[-1] if ret.events else None)
-        place = f" ({last.place})" if last and last.place else ""
+        # Where it is once it moves (a booked pickup is, by definition, at the customer's).
+        place = f" ({last.place})" if last and last.place and ret.status != "created" else ""
         eta_text = ""
         if eta is not None and ret.status in ("created", "picked_up", "in_transit"):
             key = "return_pickup_eta" if ret.status == "created" else "eta_suffix"
-            eta_text = say(key, lang, eta=_clock(eta))
+            eta_text = say(key, lang, eta=_when(eta, lang))
         self._audit(
             turn,
             "orders.track_return",
@@ -1079,7 +1096,7 @@ class Assistant:
             order_id=order.id,
             items=", ".join(f"{li['quantity']} × {li['name']}" for li in ret.return_lines),
             status=_return_status_words(ret.status, lang),
-            place=place.strip() and place,
+            place=place,
             eta=eta_text,
             refund=_money(ret.refund_minor or 0, order.currency),
         )
