@@ -40,6 +40,12 @@ class DatabaseSettings(BaseModel):
     echo: bool = False
     pool_size: int = Field(default=5, ge=1, le=100)
     """Connections kept open per process (PostgreSQL only)."""
+    max_overflow: int | None = Field(default=None, ge=0, le=200)
+    """Extra connections opened under load and closed after; ``None`` means 2 x ``pool_size``."""
+    pool_timeout_s: float = Field(default=5.0, gt=0, le=300)
+    """Wait for a free connection before answering 503 (instead of queueing without end)."""
+    pool_recycle_s: int = Field(default=1800, ge=-1)
+    """Reopen connections older than this (outlives server-side idle timeouts); -1 never."""
 
 
 class MQTTSettings(BaseModel):

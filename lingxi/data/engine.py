@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lingxi.config import DatabaseSettings
@@ -51,9 +51,12 @@ def make_engine(settings: DatabaseSettings) -> Engine:
         url,
         echo=settings.echo,
         pool_size=settings.pool_size,
-        max_overflow=settings.pool_size * 2,
+        max_overflow=(
+            settings.pool_size * 2 if settings.max_overflow is None else settings.max_overflow
+        ),
         pool_pre_ping=True,
-        pool_timeout=5,
+        pool_timeout=settings.pool_timeout_s,
+        pool_recycle=settings.pool_recycle_s,
         connect_args={"connect_timeout": 5} if url.get_backend_name() == "postgresql" else {},
     )
 
@@ -80,6 +83,12 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
                 "The database is unavailable; try again shortly.", part="database"
             ) from err
         raise
+    except PoolTimeoutError as err:
+        # Every pooled connection stayed busy for pool_timeout_s: shed load with a 503.
+        session.rollback()
+        raise UnavailableError(
+            "The database is busy (no free connection); try again shortly.", part="database"
+        ) from err
     except BaseException:
         session.rollback()
         raise
