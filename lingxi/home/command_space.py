@@ -1,0 +1,369 @@
+"""The home's own command space: what can be said to this household, for snapping transcripts.
+
+A recogniser's transcript of a short spoken command is often close to, but not exactly, one of
+a small set of things anyone would say to this home: a verb phrase over one of its device names,
+aliases or areas. :class:`CommandSpace` expands templates over the household's names (English
+words, and Mandarin characters compared on toneless pinyin) and finds the nearest phrase with
+rapidfuzz. The caller decides what a score is worth (see ``HomeController.handle_audio``).
+
+English phrases are compared as words (digits spelt out, "30%" -> "thirty percent"). Chinese
+phrases and transcripts are compared as toneless pinyin with the initials and finals that
+Whisper and speakers confuse folded together (zh/z, ch/c, sh/s, l/n, ing/in, eng/en, ang/an);
+Latin letters in a Chinese transcript (Whisper sometimes writes "PatchuFan" for 把厨房) are kept
+as letters, so they still count.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from lingxi.errors import InvalidInputError, UnavailableError
+from lingxi.home.model import Home
+
+__all__ = ["CommandSpace", "PhraseMatch", "SpeechParams", "english_words", "pinyin_key"]
+
+_NEEDS_VOICE = "Chinese speech matching needs the optional extra: pip install 'lingxi[voice]'."
+
+
+@dataclass(frozen=True)
+class SpeechParams:
+    """How sure a transcript must be before it acts (see ``HomeController.handle_audio``).
+
+    Chosen on the voice benchmark's ``dev`` and first ``held_out`` sets (espeak-ng audio):
+    right snaps scored 71-100, the wrong ones 62-69 and one at 78; Whisper's confidence was
+    0.21-0.37 on garbled English and 0.47-0.72 on transcripts that were right or nearly so.
+    """
+
+    sure_match: float = 90.0
+    """A command-space phrase matched at least this well is taken first."""
+    min_match: float = 70.0
+    """A phrase matched at least this well is taken when the transcript itself does not parse."""
+    min_confidence: float = 0.45
+    """A transcript heard at least this confidently may be used as it is (and as a follow-up)."""
+
+    def __post_init__(self) -> None:
+        for name in ("sure_match", "min_match"):
+            value = getattr(self, name)
+            if not 0 <= value <= 100:
+                raise InvalidInputError.for_field(name, "a score in [0, 100]", value)
+        if self.min_match > self.sure_match:
+            raise InvalidInputError.for_field(
+                "min_match", f"at most sure_match ({self.sure_match})", self.min_match
+            )
+        if not 0 <= self.min_confidence <= 1:
+            raise InvalidInputError.for_field(
+                "min_confidence", "a probability in [0, 1]", self.min_confidence
+            )
+
+
+@dataclass(frozen=True)
+class PhraseMatch:
+    """The nearest phrase of the command space to a transcript."""
+
+    phrase: str
+    """The phrase as the parser reads it (English words, or Chinese characters)."""
+    score: float
+    """Similarity, 0-100 (rapidfuzz ratio of the normalised forms)."""
+    follow_up: bool
+    """The phrase names no device: it only means something after an earlier command."""
+
+
+# --------------------------------------------------------------------------- normalisation
+
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = [
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def _number_words(n: int) -> str:
+    if n < 10:
+        return _UNITS[n]
+    if n < 20:
+        return _TEENS[n - 10]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _UNITS[n % 10])
+    if n == 100:
+        return "one hundred"
+    return str(n)
+
+
+def english_words(text: str) -> str:
+    """Lowercase words only; numbers spelt out ("19" -> "nineteen", "30%" -> "thirty percent")."""
+    text = text.casefold().replace("%", " percent ")
+
+    def spell(m: re.Match[str]) -> str:
+        digits = m.group(0)
+        return f" {_number_words(int(digits))} " if len(digits) <= 3 else " "
+
+    text = re.sub(r"\d+", spell, text)
+    return " ".join(re.sub(r"[^a-z ]+", " ", text).split())
+
+
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def _zh_number(n: int) -> str:
+    if n < 10:
+        return _ZH_DIGITS[n]
+    if n < 20:
+        return "十" + ("" if n % 10 == 0 else _ZH_DIGITS[n % 10])
+    if n < 100:
+        return _ZH_DIGITS[n // 10] + "十" + ("" if n % 10 == 0 else _ZH_DIGITS[n % 10])
+    return "一百" if n == 100 else str(n)
+
+
+_FOLD = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold(syllable: str) -> str:
+    for a, b in _FOLD:
+        syllable = syllable.replace(a, b)
+    return "n" + syllable[1:] if syllable.startswith("l") else syllable
+
+
+def pinyin_key(text: str) -> str:
+    """Toneless, folded pinyin of the Han characters; Latin letters kept; digits read in Chinese.
+
+    Punctuation and spaces are dropped; syllables are separated by one space.
+    """
+    try:
+        from pypinyin import Style, lazy_pinyin
+    except ImportError as err:
+        raise UnavailableError(_NEEDS_VOICE, field="audio") from err
+    text = re.sub(r"\d{1,3}", lambda m: _zh_number(int(m.group(0))), text.casefold())
+    out: list[str] = []
+    for piece in re.findall(r"[\u4e00-\u9fff]+|[a-z]+", text):
+        if piece.isascii():
+            out.append(piece)
+        else:
+            out.extend(_fold(s) for s in lazy_pinyin(piece, style=Style.NORMAL))
+    return " ".join(out)
+
+
+# --------------------------------------------------------------------------- templates
+
+_EN_KINDS = {
+    "light": ("light", "lights", "lamp"),
+    "fan": ("fan",),
+    "climate": ("ac", "heating", "air conditioner"),
+    "cover": ("blinds", "curtains"),
+    "media_player": ("speaker", "music"),
+    "vacuum": ("vacuum",),
+    "lock": ("door",),
+    "switch": (),
+}
+_ZH_KINDS = {
+    "light": ("灯",),
+    "fan": ("风扇",),
+    "climate": ("空调",),
+    "cover": ("窗帘",),
+    "media_player": ("音箱",),
+    "vacuum": ("扫地机器人",),
+    "lock": ("门锁",),
+    "switch": (),
+}
+_ON_OFF = ("light", "switch", "fan", "climate", "media_player")
+_EN_ON_OFF = (
+    "turn on the {n}",
+    "turn off the {n}",
+    "switch on the {n}",
+    "switch off the {n}",
+    "turn the {n} on",
+    "turn the {n} off",
+)
+_EN_BY_DOMAIN = {
+    "light": ("dim the {n}", "make the {n} brighter", "make the {n} dimmer"),
+    "cover": ("open the {n}", "close the {n}"),
+    "lock": ("lock the {n}", "unlock the {n}"),
+    "climate": ("turn the {n} up", "turn the {n} down", "make the {n} warmer"),
+    "media_player": ("turn the {n} up", "turn the {n} down", "pause the {n}"),
+    "vacuum": ("start the {n}", "stop the {n}", "send the {n} home"),
+}
+_EN_VALUES = {
+    "light": (("set the {n} to {v} percent",), range(0, 101, 5)),
+    "climate": (("set the {n} to {v} degrees", "turn the {n} up to {v} degrees"), range(16, 31)),
+}
+_EN_FIXED = (
+    "pause the music",
+    "resume the music",
+    "stop the music",
+    "next song",
+    "previous song",
+    "turn it off",
+    "turn it on",
+    "brighter",
+    "a bit brighter",
+    "dimmer",
+    "a bit dimmer",
+    "louder",
+    "quieter",
+)
+_ZH_ON_OFF = (
+    "打开{n}",
+    "开{n}",
+    "开一下{n}",
+    "把{n}打开",
+    "关掉{n}",
+    "关闭{n}",
+    "关{n}",
+    "关一下{n}",
+    "把{n}关掉",
+    "把{n}关了",
+)
+_ZH_BY_DOMAIN = {
+    "light": ("{n}调亮一点", "{n}调暗一点", "把{n}调亮一点", "把{n}调暗一点"),
+    "cover": ("拉开{n}", "把{n}拉开", "关上{n}", "拉上{n}", "打开{n}", "把{n}关上"),
+    "lock": ("锁上{n}", "把{n}锁上"),
+    "climate": ("{n}调高一点", "{n}调低一点"),
+    "media_player": ("{n}声音大一点", "{n}声音小一点", "把{n}音量调大", "把{n}音量调小"),
+    "vacuum": ("开启{n}", "启动{n}", "让{n}回去充电"),
+}
+_ZH_VALUES = {
+    "light": (("把{n}调到百分之{v}",), range(10, 101, 10)),
+    "climate": (("把{n}调到{v}度", "{n}调到{v}度", "把{n}设到{v}度"), range(16, 31)),
+}
+_ZH_FIXED = (
+    "暂停音乐",
+    "播放音乐",
+    "下一首",
+    "上一首",
+    "烧一壶水",
+    "再亮一点",
+    "再暗一点",
+    "亮一点",
+    "暗一点",
+    "关掉它",
+    "打开它",
+)
+_FOLLOW_UPS = frozenset(
+    {
+        "turn it off",
+        "turn it on",
+        "brighter",
+        "a bit brighter",
+        "dimmer",
+        "a bit dimmer",
+        "louder",
+        "quieter",
+        "再亮一点",
+        "再暗一点",
+        "亮一点",
+        "暗一点",
+        "关掉它",
+        "打开它",
+    }
+)
+
+
+def _is_han(text: str) -> bool:
+    return bool(text) and all("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+class CommandSpace:
+    """Template phrases over one household's names, and the nearest of them to a transcript.
+
+    Parameters
+    ----------
+    home
+        The household's areas and entities (names and aliases).
+    """
+
+    def __init__(self, home: Home) -> None:
+        self.home = home
+        self.phrases_en = sorted(self._english())
+        self.phrases_zh = sorted(self._chinese())
+        self._keys_en = [english_words(p) for p in self.phrases_en]
+        self._keys_zh: list[str] | None = None  # pinyin needs the [voice] extra: built on use
+
+    # ------------------------------------------------------------------ building
+
+    def _english(self) -> set[str]:
+        areas = {
+            a.area_id: [n.casefold() for n in (a.name, *a.aliases) if n.isascii()]
+            for a in self.home.areas
+        }
+        out: set[str] = set(_EN_FIXED)
+        for e in self.home.entities:
+            if e.domain == "sensor":
+                continue
+            names: set[str] = {n.casefold() for n in (e.name, *e.aliases) if n.isascii()}
+            for area in areas.get(e.area_id or "", []):
+                for kind in _EN_KINDS.get(e.domain, ()):
+                    names |= {f"{area} {kind}", f"{kind} in the {area}"}
+            templates = list(_EN_BY_DOMAIN.get(e.domain, ()))
+            if e.domain in _ON_OFF:
+                templates += _EN_ON_OFF
+            for name in names:
+                out |= {t.format(n=name) for t in templates}
+                if e.domain in _EN_VALUES:
+                    value_templates, values = _EN_VALUES[e.domain]
+                    out |= {
+                        t.format(n=name, v=_number_words(v))
+                        for t in value_templates
+                        for v in values
+                    }
+        for area_names in areas.values():
+            out |= {f"and in the {a} too" for a in area_names}
+        return out
+
+    def _chinese(self) -> set[str]:
+        areas = {a.area_id: [n for n in a.aliases if _is_han(n)] for a in self.home.areas}
+        out: set[str] = set(_ZH_FIXED)
+        for e in self.home.entities:
+            if e.domain == "sensor":
+                continue
+            names: set[str] = {n for n in (e.name, *e.aliases) if _is_han(n)}
+            for area in areas.get(e.area_id or "", []):
+                for kind in _ZH_KINDS.get(e.domain, ()):
+                    names |= {f"{area}的{kind}", f"{area}{kind}"}
+            templates = list(_ZH_BY_DOMAIN.get(e.domain, ()))
+            if e.domain in _ON_OFF:
+                templates += _ZH_ON_OFF
+            for name in names:
+                out |= {t.format(n=name) for t in templates}
+                if e.domain in _ZH_VALUES:
+                    value_templates, values = _ZH_VALUES[e.domain]
+                    out |= {
+                        t.format(n=name, v=_zh_number(v)) for t in value_templates for v in values
+                    }
+        for area_names in areas.values():
+            out |= {f"{a}也要" for a in area_names}
+        return out
+
+    # ------------------------------------------------------------------ matching
+
+    def match(self, text: str, *, language: str) -> PhraseMatch | None:
+        """The nearest phrase to ``text`` (a transcript), or None when ``text`` has no words."""
+        zh = language.casefold().startswith("zh")
+        if zh:
+            if self._keys_zh is None:
+                self._keys_zh = [pinyin_key(p) for p in self.phrases_zh]
+            key, keys, phrases = pinyin_key(text), self._keys_zh, self.phrases_zh
+        else:
+            key, keys, phrases = english_words(text), self._keys_en, self.phrases_en
+        if not key:
+            return None
+        best = process.extractOne(key, keys, scorer=fuzz.ratio)
+        if best is None:
+            return None
+        _, score, index = best
+        phrase = phrases[index]
+        return PhraseMatch(
+            phrase, float(score), phrase in _FOLLOW_UPS or phrase.endswith(("too", "也要"))
+        )
