@@ -40,6 +40,7 @@ __all__ = [
     "Backend",
     "LocalHead",
     "backend",
+    "connect",
     "map_tasks",
     "map_with",
     "shutdown",
@@ -77,8 +78,9 @@ def _ray() -> Any:
     return ray
 
 
-def _connect(settings: RaySettings) -> Any:
-    """Connect this process to the cluster at ``settings.address`` once (and again if it changes)."""
+def connect(settings: RaySettings) -> Any:
+    """Connect this process to the cluster at ``settings.address`` once (again if it changes);
+    returns the ``ray`` module for the other Ray adapter (:mod:`lingxi.api.serve`)."""
     global _connected
     ray = _ray()
     with _lock:
@@ -181,7 +183,7 @@ def map_tasks(
         # spawn, not fork: the caller may be a threaded server (uvicorn, the MQTT loop).
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             return list(pool.map(fn, work))
-    ray = _connect(settings)
+    ray = connect(settings)
     remote = ray.remote(fn).options(
         max_retries=settings.max_retries, retry_exceptions=False, num_cpus=num_cpus
     )
@@ -206,7 +208,7 @@ def map_with(
         workers = min(settings.local_workers, len(work))
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             return list(pool.map(_call_with, [fn] * len(work), [shared] * len(work), work))
-    ray = _connect(settings)
+    ray = connect(settings)
     ref = ray.put(shared)
     remote = ray.remote(_call_with).options(
         max_retries=settings.max_retries, retry_exceptions=False, num_cpus=num_cpus

@@ -23,7 +23,7 @@ import numpy.typing as npt
 from lingxi.compute import map_with
 from lingxi.config import RaySettings
 from lingxi.errors import InvalidInputError
-from lingxi.guide.recommender import Recommender
+from lingxi.guide.recommender import Recommender, _check_k, _top_k
 
 __all__ = ["fit_many", "recommend_many"]
 
@@ -47,7 +47,23 @@ def _score_block(
     job: tuple[Recommender, int, bool], histories: tuple[tuple[int, ...], ...]
 ) -> list[tuple[IntArray, FloatArray]]:
     model, k, exclude_seen = job
-    return [model.recommend(list(h), k=k, exclude_seen=exclude_seen) for h in histories]
+    _check_k(k)
+    # One profile-matrix product for the block (what recommend() does one history at a time,
+    # row for row the same numbers); empty histories take recommend()'s popularity fallback.
+    filled = [h for h in histories if h]
+    scores = model.score(filled) if filled else np.zeros((0, 0), dtype=np.float32)
+    out: list[tuple[IntArray, FloatArray]] = []
+    row_of_filled = 0
+    for h in histories:
+        if not h:
+            out.append(model.recommend([], k=k, exclude_seen=exclude_seen))
+            continue
+        row = np.array(scores[row_of_filled], dtype=np.float32)
+        row_of_filled += 1
+        if exclude_seen:
+            row[np.asarray(h, dtype=np.int64)] = -np.inf
+        out.append(_top_k(row, k))
+    return out
 
 
 def fit_many(
