@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path as PathParam, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from lingxi.api.deps import CurrentMember, DatabaseDep, service
 from lingxi.data.repos import home as repo
@@ -29,6 +29,32 @@ Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS, description
 AreaField = Annotated[str | None, Field(max_length=100, description="The room it came from.")]
 EntityId = Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[a-z_]+\.[a-z0-9_]+$")]
 GestureName = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+MAX_SLOT_DEPTH = 4
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 0)]
+    while stack:  # iterative: a deep body must not exhaust the call stack
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level + 1)
+            stack.extend(
+                (v, level + 1) for v in (item.values() if isinstance(item, dict) else item)
+            )
+    return deepest
+
+
+def _small_slots(value: dict[str, Any]) -> dict[str, Any]:
+    # Slots are echoed in answers and stored: bound their nesting (deep JSON cannot be
+    # serialised back) and their size.
+    if _depth(value) > MAX_SLOT_DEPTH:
+        raise ValueError(f"slots may nest at most {MAX_SLOT_DEPTH} levels")
+    if len(json.dumps(value)) > 2000:
+        raise ValueError("slots may be at most 2000 characters of JSON")
+    return value
+
+
+Slots = Annotated[dict[str, Any], AfterValidator(_small_slots)]
 
 
 class ParseBody(BaseModel):
@@ -57,7 +83,7 @@ class TouchBody(BaseModel):
 
     entity_id: EntityId
     intent: Annotated[str, Field(max_length=60)] = "HassTurnOn"
-    slots: dict[str, Any] = Field(default_factory=dict)
+    slots: Slots = Field(default_factory=dict)
     confirmed: bool = False
 
 
@@ -85,7 +111,7 @@ class BindingBody(BaseModel):
     """What a gesture does: a Home Assistant intent and fixed slots."""
 
     intent: Annotated[str, Field(max_length=60)]
-    slots: dict[str, Any] = Field(default_factory=dict)
+    slots: Slots = Field(default_factory=dict)
 
 
 def _controller(request: Request) -> HomeController:
