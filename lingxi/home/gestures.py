@@ -43,9 +43,16 @@ _MODEL_FILE = "models/gestures.npz"
 Array = NDArray[np.float64]
 
 
+def _points(points: Any, field: str) -> Array:
+    try:
+        return np.asarray(points, dtype=np.float64)
+    except (ValueError, TypeError):  # ragged rows ([[1, 2], [3]]) or non-numbers
+        raise InvalidInputError.for_field(field, "a list of (x, y) points", points) from None
+
+
 def normalise_landmarks(points: Any) -> Array:
     """21 (x, y[, z]) hand landmarks in pixels -> 42 features as in the training data."""
-    arr = np.asarray(points, dtype=np.float64)
+    arr = _points(points, "landmarks")
     if arr.ndim != 2 or arr.shape[0] != 21 or arr.shape[1] < 2 or not np.isfinite(arr).all():
         raise InvalidInputError.for_field("landmarks", "21 finite (x, y) points", arr.shape)
     rel = arr[:, :2] - arr[0, :2]
@@ -56,7 +63,7 @@ def normalise_landmarks(points: Any) -> Array:
 
 def normalise_history(points: Any, *, width: float, height: float) -> Array:
     """16 fingertip (x, y) positions in pixels -> 32 features as in the training data."""
-    arr = np.asarray(points, dtype=np.float64)
+    arr = _points(points, "history")
     if arr.shape != (16, 2) or not np.isfinite(arr).all():
         raise InvalidInputError.for_field("history", "16 finite (x, y) points", arr.shape)
     if width <= 0 or height <= 0:

@@ -254,6 +254,9 @@ def test_api4_sizes_depths_and_counts_are_bounded(world: World) -> None:
     r = c.post("/api/orders", json={"lines": [{"product_id": world.product}] * 10_000}, headers=a)
     assert r.status_code == 422
     assert c.get("/api/home/history", params={"limit": 10**9}, headers=a).status_code == 422
+    for ragged in ({"landmarks": [[], [0.0]]}, {"history": [[1.0, 2.0], [0.0]]}):
+        r = c.post("/api/home/gesture", json=ragged, headers=a)  # found by the fuzzer: was 500
+        assert r.status_code == 422, r.text
     for depth in (50, 500, 5000):
         slots = '{"a":' * depth + "1" + "}" * depth
         for method, path, body in (
