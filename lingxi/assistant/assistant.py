@@ -96,6 +96,8 @@ class _Turn:
     """Tool calls to store with the reply (one transaction with the turn and the state)."""
     finishes: list[tuple[int, str, dict[str, Any] | None]] = field(default_factory=list)
     """How earlier pending calls ended: ``(tool_call_id, confirmation, result)``."""
+    on_text: Callable[[str], None] | None = None
+    """Where the model's own reply text goes as it streams (small talk with an LLM)."""
 
 
 _ORDINALS_EN = {
@@ -356,8 +358,12 @@ class Assistant:
         conversation_id: int | None = None,
         *,
         channel: str = "text",
+        on_text: Callable[[str], None] | None = None,
     ) -> Reply:
         """Answer one message of ``member`` (a new conversation when ``conversation_id`` is None).
+
+        ``on_text`` receives the model's reply text piece by piece while an LLM writes it
+        (small talk); the returned :attr:`Reply.reply` is the authoritative whole.
 
         Raises
         ------
@@ -391,7 +397,7 @@ class Assistant:
         language = detect_language(text)
         if is_yes(text) or is_no(text):
             language = conv.state.get("language", member.locale or language)
-        turn = _Turn(member, conv.id, text, language, channel, dict(conv.state))
+        turn = _Turn(member, conv.id, text, language, channel, dict(conv.state), on_text=on_text)
         skill, reply_text, source = self._answer(turn)
         turn.state["language"] = turn.language
         turn.state = {k: v for k, v in turn.state.items() if not k.startswith("_")}
@@ -454,8 +460,9 @@ class Assistant:
                     limit=7,
                 )
             history = [(t.role, t.text) for t in turns[:-1]]  # the last one is this message
+            streaming = {"on_text": turn.on_text} if turn.on_text is not None else {}
             planned = self.llm.plan(
-                turn.text, member=turn.member, state=turn.state, history=history
+                turn.text, member=turn.member, state=turn.state, history=history, **streaming
             )
             if planned is not None:
                 route, answer = planned

@@ -15,7 +15,9 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import openai
@@ -24,7 +26,15 @@ from lingxi.assistant.router import SKILLS, Route, Skill, detect_language
 from lingxi.config import LLMSettings
 from lingxi.data.repos.identity import Member
 
-__all__ = ["INTENTS", "TOOLS", "LLMPlanner", "ParseFailure", "parse_tool_call"]
+__all__ = [
+    "INTENTS",
+    "TOOLS",
+    "LLMPlanner",
+    "ParseFailure",
+    "ReplyStreamer",
+    "collect_stream",
+    "parse_tool_call",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +175,78 @@ def parse_tool_call(message: Any) -> tuple[Skill, dict[str, Any]]:
     raise ParseFailure("no tool call in the answer")
 
 
+_REPLY_KEY = re.compile(r'"reply"\s*:\s*"')
+
+
+class ReplyStreamer:
+    """Hands on the small-talk ``reply`` argument as it grows inside streamed tool-call JSON.
+
+    The arguments arrive in pieces (``{"intent": "chitchat", "reply": "Hel`` ... ``lo!"}``);
+    each call to :meth:`feed` with the arguments so far passes only the newly decoded text of
+    the ``reply`` string to ``on_text``. An escape cut in half waits for its next piece; text
+    that looks like markup (``<think>``) is held back, since the final reply is cleaned.
+    """
+
+    def __init__(self, on_text: Callable[[str], None]) -> None:
+        self.on_text = on_text
+        self.sent = ""
+
+    def feed(self, arguments: str) -> None:
+        """Pass on what is new in the ``reply`` value of ``arguments`` (the JSON so far)."""
+        m = _REPLY_KEY.search(arguments)
+        if m is None:
+            return
+        raw, i = arguments[m.end() :], 0
+        while i < len(raw) and raw[i] != '"':
+            i += 2 if raw[i] == "\\" else 1
+        try:
+            text = json.loads('"' + raw[: min(i, len(raw))] + '"')
+        except json.JSONDecodeError:
+            # A half-received escape (\u00e, \): wait for the rest.
+            cut = raw[: min(i, len(raw))].rfind("\\")
+            try:
+                text = json.loads('"' + raw[:cut] + '"') if cut >= 0 else ""
+            except json.JSONDecodeError:
+                return
+        if "<" in text:
+            text = text[: text.index("<")]
+        if len(text) > len(self.sent) and text.startswith(self.sent):
+            self.on_text(text[len(self.sent) :])
+            self.sent = text
+
+
+def collect_stream(chunks: Iterable[Any], on_text: Callable[[str], None] | None = None) -> Any:
+    """Assemble a streamed chat completion into one message (``content``, ``tool_calls``).
+
+    Tool-call pieces are joined by their ``index``; while a ``smalltalk`` call's arguments grow,
+    the new text of its ``reply`` goes to ``on_text``. The result has the shape
+    :func:`parse_tool_call` reads, so a streamed answer is validated exactly like a whole one.
+    """
+    content: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
+    streamer = ReplyStreamer(on_text) if on_text is not None else None
+    for chunk in chunks:
+        for choice in getattr(chunk, "choices", None) or []:
+            delta = getattr(choice, "delta", None)
+            if delta is None:
+                continue
+            if getattr(delta, "content", None):
+                content.append(str(delta.content))
+            for tc in getattr(delta, "tool_calls", None) or []:
+                call = calls.setdefault(int(getattr(tc, "index", 0) or 0), {"name": "", "args": ""})
+                fn = getattr(tc, "function", None)
+                if fn is not None:
+                    call["name"] += getattr(fn, "name", None) or ""
+                    call["args"] += getattr(fn, "arguments", None) or ""
+                if streamer is not None and call["name"] == "smalltalk":
+                    streamer.feed(call["args"])
+    tool_calls = [
+        SimpleNamespace(function=SimpleNamespace(name=c["name"], arguments=c["args"]))
+        for _, c in sorted(calls.items())
+    ]
+    return SimpleNamespace(content="".join(content) or None, tool_calls=tool_calls)
+
+
 @dataclass
 class LLMStats:
     """Counters for logs and benchmarks."""
@@ -227,10 +309,14 @@ class LLMPlanner:
         member: Member,
         state: dict[str, Any],
         history: list[tuple[str, str]] | None = None,
+        on_text: Callable[[str], None] | None = None,
     ) -> tuple[Route, str | None] | None:
         """The route the model chose (and its small-talk reply), or ``None`` to fall back.
 
-        ``history`` is the conversation's earlier ``(role, text)`` turns, oldest first.
+        ``history`` is the conversation's earlier ``(role, text)`` turns, oldest first. With
+        ``on_text`` the answer is requested with ``stream=True`` and the small-talk reply is
+        passed on piece by piece as the model writes it (the returned reply is still the
+        validated, cleaned whole, which callers treat as authoritative).
         """
         messages = self._messages(text, state, history or [])
         self.stats.last_model_s = 0.0
@@ -248,11 +334,17 @@ class LLMPlanner:
                     extra_body={
                         "chat_template_kwargs": {"enable_thinking": self.settings.enable_thinking}
                     },
+                    **({"stream": True} if on_text is not None else {}),
                 )
-                self.stats.last_model_s += time.perf_counter() - started
-                if not response.choices:
-                    raise ParseFailure("no choices in the answer")
-                skill, args = parse_tool_call(response.choices[0].message)
+                if on_text is not None:
+                    message = collect_stream(response, on_text if attempt == 1 else None)
+                    self.stats.last_model_s += time.perf_counter() - started
+                else:
+                    self.stats.last_model_s += time.perf_counter() - started
+                    if not response.choices:
+                        raise ParseFailure("no choices in the answer")
+                    message = response.choices[0].message
+                skill, args = parse_tool_call(message)
             except ParseFailure as err:
                 logger.warning("LLM answer unusable (attempt %d): %s", attempt, err)
             except openai.APITimeoutError:

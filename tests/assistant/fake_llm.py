@@ -9,6 +9,11 @@ the next script entry:
 * ``{"status": 500}``: an HTTP error with a JSON error body,
 * ``{"sleep": seconds, ...}``: wait first (to provoke the client's timeout), then answer.
 
+A request with ``"stream": true`` gets the same answer as Server-Sent Events (``chat.completion.chunk``
+objects, the tool-call arguments a few characters per chunk, then ``data: [DONE]``). With
+``"hold_after": n`` in the entry the server stops after ``n`` argument chunks until
+:attr:`FakeLLM.gate` is set (how long it waited is in :attr:`FakeLLM.gate_waited`).
+
 Requests are recorded (parsed JSON bodies) for assertions.
 """
 
@@ -32,6 +37,8 @@ class FakeLLM:
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self.url = ""
+        self.gate = threading.Event()
+        self.gate_waited: list[bool] = []
 
     def push(self, *entries: dict[str, Any]) -> None:
         """Append answers to the script."""
@@ -69,6 +76,49 @@ def _completion(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+    doc = {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": "qwen3-fake",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(doc)}\n\n".encode()
+
+
+def _stream(fake: FakeLLM, entry: dict[str, Any], write: Any) -> None:
+    if "tool" in entry:
+        args = entry.get("arguments", {})
+        text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+        write(
+            _chunk(
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "index": 0,
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {"name": entry["tool"], "arguments": ""},
+                        }
+                    ],
+                }
+            )
+        )
+        for n, start in enumerate(range(0, len(text), 4)):
+            if n == entry.get("hold_after"):
+                fake.gate_waited.append(fake.gate.wait(timeout=20))
+            piece = text[start : start + 4]
+            write(_chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}))
+        write(_chunk({}, "tool_calls"))
+    else:
+        write(_chunk({"role": "assistant", "content": entry.get("content") or ""}))
+        write(_chunk({}, "stop"))
+    write(b"data: [DONE]\n\n")
+
+
 def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -81,6 +131,20 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             entry = fake.next()
             if entry.get("sleep"):
                 time.sleep(float(entry["sleep"]))
+            if body.get("stream") and "status" not in entry:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+
+                def write(data: bytes) -> None:
+                    self.wfile.write(data)
+                    self.wfile.flush()
+
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    _stream(fake, entry, write)
+                self.close_connection = True
+                return
             if "status" in entry:
                 payload = json.dumps({"error": {"message": "scripted failure"}}).encode()
                 self.send_response(int(entry["status"]))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
+import queue
 import re
+import threading
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
@@ -17,8 +20,11 @@ from lingxi.assistant import Assistant, Reply
 from lingxi.assistant.assistant import MAX_MESSAGE_CHARS
 from lingxi.assistant.automations import AutomationWorker
 from lingxi.assistant.skills import default_engines
+from lingxi.errors import LingxiError, UnavailableError
 
 __all__ = ["router"]
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/assistant", tags=["assistant"])
 
@@ -136,6 +142,52 @@ def _stream(reply: Reply) -> Iterator[str]:
     yield _sse("done", {"reply": reply.reply})
 
 
+def _stream_live(
+    assistant: Assistant, member: Any, conversation_id: int, body: MessageCreate
+) -> Iterator[str]:
+    """With an LLM: the model's own text as it is written, then ``meta``, the rest, ``done``."""
+    pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def run() -> None:
+        try:
+            reply = assistant.handle(
+                body.text,
+                member,
+                conversation_id,
+                channel=body.channel,
+                on_text=lambda text: pieces.put(("text", text)),
+            )
+            pieces.put(("reply", reply))
+        except LingxiError as err:
+            pieces.put(("error", err))
+        except Exception:  # the stream has started: report, never hang or leak a traceback
+            logger.exception("assistant failed while streaming")
+            pieces.put(("error", UnavailableError("The assistant failed; try again.")))
+
+    threading.Thread(target=run, name="assistant-stream", daemon=True).start()
+    streamed = ""
+    while True:
+        kind, value = pieces.get()
+        if kind == "text":
+            streamed += value
+            yield _sse("delta", {"text": value})
+        elif kind == "error":
+            yield _sse("error", value.to_dict())
+            return
+        else:
+            reply: Reply = value
+            meta = reply.to_dict()
+            meta.pop("reply")
+            yield _sse("meta", meta)
+            if reply.reply.startswith(streamed):
+                for chunk in _chunks(reply.reply[len(streamed) :]):
+                    yield _sse("delta", {"text": chunk})
+            # Otherwise the model's draft was replaced (cleaned, or the offline fallback):
+            # ``done`` carries the reply that was stored, which clients show.
+            yield _sse("done", {"reply": reply.reply})
+            return
+
+
 @router.post(
     "/conversations/{conversation_id}/messages/stream",
     dependencies=[Depends(limit_chat)],
@@ -149,9 +201,20 @@ def stream_message(
 ) -> StreamingResponse:
     """Send a message; the reply streamed as Server-Sent Events: ``meta``, ``delta``..., ``done``.
 
-    The message is handled (and any error raised as JSON) before the stream starts.
+    Offline, the message is handled (and any error raised as JSON) before the stream starts.
+    With an LLM configured, the model's small-talk text streams as ``delta`` events while it is
+    written (``stream=True``), then ``meta`` and ``done``; ``done.reply`` is authoritative, and
+    an error after the stream started is an ``error`` event with the usual error body.
     """
-    reply = _assistant(request).handle(body.text, member, conversation_id, channel=body.channel)
+    assistant = _assistant(request)
+    if assistant.llm is not None:
+        assistant.history(member, conversation_id)  # 404 before the stream, not inside it
+        return StreamingResponse(
+            _stream_live(assistant, member, conversation_id, body),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    reply = assistant.handle(body.text, member, conversation_id, channel=body.channel)
     return StreamingResponse(
         _stream(reply),
         media_type="text/event-stream",
