@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: install run test lint bench clean demo
+.PHONY: install run test lint bench audit clean demo
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: lint
 bench: install
 	@$(BIN)/python -c "import ortools" 2>/dev/null || $(UV) pip install --python $(BIN)/python "ortools==9.15.6755"
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+# pip-audit over requirements.lock (asks PyPI's vulnerability data); JSON to benchmarks/results/.
+audit: install
+	$(BIN)/python -m benchmarks.security_audit
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
