@@ -115,7 +115,7 @@ class RateLimitSettings(BaseModel):
 
     enabled: bool = True
     login: str = "10/minute"
-    """Sign-in attempts per client address (password and demo sign-in)."""
+    """Password sign-in attempts per client address."""
     chat: str = "60/minute"
     """Assistant messages per signed-in member."""
 

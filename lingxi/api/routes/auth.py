@@ -68,7 +68,7 @@ def login(
     return _signed_in(response, settings, member, token)
 
 
-@router.post("/demo-login", dependencies=[Depends(limit_login)], responses=RATE_LIMITED)
+@router.post("/demo-login")
 def demo_login(
     response: Response, db: DatabaseDep, settings: SettingsDep, email: str = DEMO_EMAIL
 ) -> TokenPublic:
