@@ -39,13 +39,33 @@ def _register_engines() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    ray: Annotated[
+        bool,
+        typer.Option(
+            "--ray",
+            help="Serve under Ray Serve on the cluster at LINGXI_RAY__ADDRESS, with "
+            "LINGXI_RAY__SERVE_REPLICAS replicas sharing the database (use PostgreSQL).",
+        ),
+    ] = False,
+    replicas: Annotated[
+        int | None, typer.Option(help="Replicas under --ray (default from settings).", min=1)
+    ] = None,
 ) -> None:
     """Serve the web app and the HTTP API."""
+    if ray:
+        from lingxi.api import serve as ray_serve
+
+        conf = settings()
+        ray_serve.run(conf, host=host, port=port, replicas=replicas, block=False)
+        n = replicas or conf.ray.serve_replicas
+        console.print(f"Lingxi under Ray Serve ({n} replicas) on http://{host}:{port}")
+        ray_serve.wait()
+        return
+    console.print(f"Lingxi on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     import uvicorn
 
     from lingxi.api import create_app
 
-    console.print(f"Lingxi on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
 
 

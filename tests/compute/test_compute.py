@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from lingxi import compute
@@ -55,3 +60,21 @@ def test_missing_ray_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "__import__", no_ray)
     with pytest.raises(UnavailableError, match=r"lingxi\[scale\]"):
         compute.map_tasks(_tasks.square, [1, 2], settings=RaySettings(address="auto"))
+
+
+@pytest.mark.slow
+def test_serve_under_ray_needs_an_address(tmp_path: Path) -> None:
+    """`lingxi serve --ray` without LINGXI_RAY__ADDRESS exits 2 naming the setting."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINGXI_")}
+    env["LINGXI_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "lingxi.cli", "serve", "--ray", "--port", "1"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "LINGXI_RAY__ADDRESS" in done.stdout + done.stderr
