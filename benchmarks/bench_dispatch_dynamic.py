@@ -9,8 +9,8 @@ is not among the 14 evaluation configurations.
 
 Run ``python -m benchmarks bench_dispatch_dynamic --help`` for the options (a subset of
 configurations, one policy, seconds per epoch, other seeds). Every epoch's decision is bounded
-by wall clock, so the full run takes about 14 x 6.5 epochs x (greedy + policy seconds): ~25 min
-at the defaults (5 s + 10 s), plus as much again per extra seed. Environment variables
+by wall clock, so the full run takes about 14 x 6.5 epochs x (greedy + policy seconds): ~30 min
+at the defaults (10 s + 10 s), plus as much again per extra seed. Environment variables
 ``BENCH_DYN_GREEDY_TIME``, ``BENCH_DYN_POLICY_TIME``, ``BENCH_DYN_LIMIT``,
 ``BENCH_DYN_EXTRA_SEEDS`` and ``BENCH_DYN_EXTRA_ONLY=1`` set the same defaults.
 """
@@ -50,8 +50,8 @@ def _parser() -> argparse.ArgumentParser:
         help="which policies to run (default both)",
     )
     p.add_argument(
-        "--greedy-time", type=float, default=float(env("BENCH_DYN_GREEDY_TIME", "5")),
-        help="greedy: wall-clock seconds per epoch (default 5)",
+        "--greedy-time", type=float, default=float(env("BENCH_DYN_GREEDY_TIME", "10")),
+        help="greedy: wall-clock seconds per epoch (default 10, the same as the policy)",
     )  # fmt: skip
     p.add_argument(
         "--policy-time", type=float, default=float(env("BENCH_DYN_POLICY_TIME", "10")),
