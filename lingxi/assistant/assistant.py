@@ -800,11 +800,16 @@ class Assistant:
                     lang,
                     order_id=order.id,
                     items=items,
-                    status=order.status,
+                    status=_order_status_words(order.status, lang),
                     place="",
                     eta="",
                 )
-            return say("no_open_orders", lang, order_id=order.id, status=order.status)
+            return say(
+                "no_open_orders",
+                lang,
+                order_id=order.id,
+                status=_order_status_words(order.status, lang),
+            )
         shipment = order.shipments[0]
         try:
             eta = self.engines.dispatch.eta(shipment.id)
@@ -875,7 +880,7 @@ class Assistant:
         if not mine:
             return say("no_orders", turn.language)
         listed = "; ".join(
-            f"#{o.id} {', '.join(str(line['name']) for line in o.lines)} {_money(o.total_minor, o.currency)} ({o.status})"
+            f"#{o.id} {', '.join(str(line['name']) for line in o.lines)} {_money(o.total_minor, o.currency)} ({_order_status_words(o.status, turn.language)})"
             for o in mine[:5]
         )
         return say("list_orders", turn.language, orders=listed)
@@ -1444,6 +1449,24 @@ _RETURN_STATUS_ZH = {
     "delivered": "已退回仓库",
     "exception": "取件失败",
 }
+
+
+_ORDER_STATUS_ZH = {
+    "pending": "待确认",
+    "confirmed": "已确认",
+    "shipped": "配送中",
+    "delivered": "已送达",
+    "cancelled": "已取消",
+    "return_requested": "退货中",
+    "returned": "已退货",
+}
+
+
+def _order_status_words(status: str, lang: str) -> str:
+    """An order's status in words ("return requested", "退货中")."""
+    if lang == "zh":
+        return _ORDER_STATUS_ZH.get(status, status)
+    return status.replace("_", " ")
 
 
 def _return_status_words(status: str, lang: str) -> str:

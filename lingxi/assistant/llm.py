@@ -56,7 +56,10 @@ INTENTS: dict[Skill, tuple[str, ...]] = {
 
 _DESCRIPTIONS: dict[Skill, str] = {
     "guide": "Find, compare or explain skincare products from the catalogue.",
-    "orders": "Buy a product already shown, track, list, cancel or return the person's orders.",
+    "orders": (
+        "Buy a product already shown, track, list or cancel the person's orders, return "
+        "delivered items (intent return) or ask where a return pickup is."
+    ),
     "home": "Control or ask about the person's home devices (lights, climate, locks, ...).",
     "account": "What is stored about the person, their preferences, consents, export and deletion.",
     "smalltalk": "Greetings, thanks, help and anything else; give a short friendly reply.",
