@@ -173,6 +173,7 @@ class HomeController:
         self._busy: set[tuple[int, str]] = set()
         self._lock = threading.RLock()
         self._gesture_models: Any = None
+        self._landmarker: Any = None
         self._recognizers: dict[int, Any] = {}
         self._command_spaces: dict[int, Any] = {}
         self.driver.add_listener(self._on_device_state)
@@ -687,6 +688,39 @@ class HomeController:
         result.commands.insert(0, {"gesture": label, "confidence": round(confidence, 3)})
         return result
 
+    def gesture_from_frame(
+        self, image: bytes, member: Member, *, target: str | None = None
+    ) -> ActionResult:
+        """A camera frame (JPEG/PNG): hand landmarks (MediaPipe, the ``[vision]`` extra), then
+        the pose classifier, then the household's binding, as :meth:`gesture_from_landmarks`.
+
+        Raises
+        ------
+        InvalidInputError
+            ``image`` is not a decodable image (or is too large).
+        UnavailableError
+            The ``[vision]`` extra is not installed.
+        """
+        from lingxi.home.vision import HandLandmarker
+
+        with self._lock:
+            if self._landmarker is None:
+                self._landmarker = HandLandmarker()
+            landmarker = self._landmarker
+        hand = landmarker.find_hand(image)
+        if hand is None:
+            return ActionResult(ok=False, reply="No hand seen in the frame.", reason="no_hand")
+        result = self.gesture_from_landmarks(member, landmarks=hand.landmarks, target=target)
+        result.commands.insert(
+            0,
+            {
+                "hand": hand.handedness,
+                "hand_score": round(hand.score, 3),
+                "frame": [hand.width, hand.height],
+            },
+        )
+        return result
+
     def _correct(self, member: Member, channel: str) -> ActionResult:
         """ "No, the other one": undo the last action and do it on the other candidate."""
         ctx = self._context(member)
@@ -853,7 +887,10 @@ class HomeController:
             raise InvalidInputError.for_field("channel", f"one of {', '.join(CHANNELS)}", channel)
 
     def close(self) -> None:
-        """Close the driver."""
+        """Close the driver (and the camera hand landmarker, if one was built)."""
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
         self.driver.close()
 
 

@@ -5,8 +5,8 @@ pointer, ok) and *motions* from 16 fingertip positions (stop, clockwise, counter
 move). Inputs are normalised as in the training data (kinivi/hand-gesture-recognition-
 mediapipe, Apache-2.0): landmarks relative to the wrist and scaled by the largest absolute
 coordinate; trajectories relative to the first point and divided by the image size. The
-trained weights ship in ``lingxi/home/models/gestures.npz``; camera frames need the optional
-``[gesture]`` extra (MediaPipe), the classifier itself does not.
+trained weights ship in ``lingxi/home/models/gestures.npz``; camera frames become landmarks in
+``lingxi.home.vision`` (optional extra ``[vision]``, MediaPipe); the classifier needs neither.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ __all__ = [
     "POSE_LABELS",
     "GestureClassifier",
     "GestureModels",
-    "landmarks_from_image",
     "load_gesture_csv",
     "normalise_history",
     "normalise_landmarks",
@@ -284,35 +283,3 @@ def train_gesture_models(
         report[f"{name}_heldout_n"] = len(y_test)
         models.append(model)
     return GestureModels(models[0], models[1]), report
-
-
-def landmarks_from_image(image: bytes) -> Array | None:
-    """21 hand landmarks (pixels) from a JPEG/PNG frame, or None when no hand is seen.
-
-    Needs the optional ``[gesture]`` extra (``mediapipe==0.10.21``, whose wheel ships the
-    hand models). A corrupt image is bad input.
-    """
-    try:
-        import mediapipe as mp  # type: ignore[import-not-found, unused-ignore]
-    except ImportError as err:
-        raise UnavailableError(
-            "Camera gestures need the optional extra: pip install 'lingxi[gesture]'.",
-            field="image",
-        ) from err
-    import cv2  # type: ignore[import-not-found, unused-ignore]  # installed with mediapipe
-
-    try:
-        frame = cv2.imdecode(np.frombuffer(image, dtype=np.uint8), cv2.IMREAD_COLOR)
-    except cv2.error as err:
-        raise InvalidInputError.for_field(
-            "image", "a JPEG or PNG image", f"{len(image)} bytes"
-        ) from err
-    if frame is None:
-        raise InvalidInputError.for_field("image", "a JPEG or PNG image", f"{len(image)} bytes")
-    height, width = frame.shape[:2]
-    with mp.solutions.hands.Hands(static_image_mode=True, max_num_hands=1) as hands:
-        result = hands.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-    if not result.multi_hand_landmarks:
-        return None
-    points = result.multi_hand_landmarks[0].landmark
-    return np.array([[p.x * width, p.y * height] for p in points], dtype=np.float64)

@@ -8,12 +8,11 @@ import numpy as np
 import pytest
 
 from lingxi.data.repos.identity import Member
-from lingxi.errors import InvalidInputError, UnavailableError
+from lingxi.errors import InvalidInputError
 from lingxi.home import HomeController
 from lingxi.home.gestures import (
     GestureClassifier,
     GestureModels,
-    landmarks_from_image,
     load_gesture_csv,
     normalise_landmarks,
     split_train_test,
@@ -88,13 +87,15 @@ def test_landmarks_gesture_acts_through_bindings(
     assert row["attributes"]["brightness"] > 102
 
 
-def test_camera_frames_need_the_extra() -> None:
-    """Without MediaPipe installed, frames are refused with the install command."""
-    try:
-        import mediapipe  # type: ignore[import-not-found, unused-ignore]  # noqa: F401
-    except ImportError:
-        with pytest.raises(UnavailableError, match=r"lingxi\[gesture\]"):
-            landmarks_from_image(b"\x89PNG not really")
-    else:
-        with pytest.raises(InvalidInputError, match="image"):
-            landmarks_from_image(b"corrupt")
+def test_camera_frames_without_the_extra_name_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without MediaPipe, building the hand landmarker says which extra to install."""
+    import sys
+
+    from lingxi.errors import UnavailableError
+    from lingxi.home.vision import HandLandmarker
+
+    monkeypatch.setitem(sys.modules, "mediapipe", None)
+    with pytest.raises(UnavailableError, match=r"lingxi\[vision\]"):
+        HandLandmarker()

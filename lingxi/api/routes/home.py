@@ -1,4 +1,4 @@
-"""`/api/home`: commands (text, voice transcript, touch, gestures), state, history, bindings, live stream.
+"""`/api/home`: commands (text, voice transcript, touch, gestures and camera frames), state, history, bindings, live stream.
 
 Every route acts on the signed-in member's household only. Risky actions (unlock, covers,
 heating) answer 409 ``confirmation_required`` with a token, which ``POST /confirm`` redeems.
@@ -212,6 +212,27 @@ def gesture(body: GestureBody, request: Request, member: CurrentMember) -> dict[
         height=body.height,
         target=body.target,
     ).to_dict()
+
+
+@router.post("/gesture/frame")
+async def gesture_frame(
+    request: Request,
+    member: CurrentMember,
+    target: Annotated[str | None, Query(max_length=200, pattern=r"^[a-z_]+\.[a-z0-9_]+$")] = None,
+) -> dict[str, Any]:
+    """A camera frame as a JPEG/PNG body: hand landmarks (MediaPipe), the pose classifier, then
+    the household's binding. A corrupt image is 422 naming ``image``; no hand is a reply."""
+    from lingxi.home.vision import MAX_FRAME_BYTES
+
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FRAME_BYTES:
+        raise InvalidInputError.for_field(
+            "image", f"at most {MAX_FRAME_BYTES} bytes", f"{declared} bytes"
+        )
+    body = await request.body()
+    controller = _controller(request)
+    result = await asyncio.to_thread(controller.gesture_from_frame, body, member, target=target)
+    return result.to_dict()
 
 
 @router.post("/undo")
