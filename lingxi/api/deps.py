@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -60,9 +61,19 @@ def current_member(
 CurrentMember = Annotated[Member, Depends(current_member)]
 
 
+_build_lock = threading.RLock()  # re-entrant: a factory may build another service
+
+
 def service(request: Request, name: str, factory: Any) -> Any:
-    """A per-app singleton built on first use by ``factory(app.state)`` (engines, indexes)."""
+    """A per-app singleton built on first use by ``factory(app.state)`` (engines, indexes).
+
+    Built once even when the first requests arrive together (sync routes run in a thread
+    pool): two concurrent guide builds both stored the catalogue embeddings and one failed
+    with a unique violation on PostgreSQL (found by ``bench_load``'s warm-up).
+    """
     services: dict[str, Any] = request.app.state.services
     if name not in services:
-        services[name] = factory(request.app.state)
+        with _build_lock:
+            if name not in services:
+                services[name] = factory(request.app.state)
     return services[name]
