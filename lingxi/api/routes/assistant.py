@@ -191,7 +191,11 @@ def _stream_live(
 @router.post(
     "/conversations/{conversation_id}/messages/stream",
     dependencies=[Depends(limit_chat)],
-    responses=RATE_LIMITED,
+    response_class=StreamingResponse,
+    responses={
+        **RATE_LIMITED,
+        200: {"content": {"text/event-stream": {}}, "description": "meta, delta..., done"},
+    },
 )
 def stream_message(
     request: Request,

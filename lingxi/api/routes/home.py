@@ -311,7 +311,11 @@ def delete_binding(gesture: str, member: CurrentMember, db: DatabaseDep) -> None
             raise NotFoundError(f"No binding for gesture {gesture!r}.", field="gesture")
 
 
-@router.get("/stream")
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "snapshot, state..."}},
+)
 async def stream(
     request: Request,
     member: CurrentMember,
