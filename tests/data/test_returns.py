@@ -157,3 +157,35 @@ def test_pickup_back_at_depot_marks_order_returned(db: Database) -> None:
         orders.add_tracking_event(s, shipment_id=ret.id, status="delivered", place="depot")
         done = orders.get_order(s, household_id=ids.household_a, order_id=order.id)
     assert done.status == "returned" and done.to_dict()["returnable"] is False
+
+
+def test_two_simultaneous_requests_book_one_return(db: Database) -> None:
+    """Two requests for the same items at once: one pickup is booked, the other is refused."""
+    import threading
+
+    from lingxi.errors import LingxiError
+
+    ids, order = _delivered(db)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def request() -> None:
+        barrier.wait()
+        try:
+            with db.session() as s:
+                orders.request_return(s, household_id=ids.household_a, order_id=order.id)
+            outcomes.append("booked")
+        except LingxiError as err:
+            outcomes.append(type(err).__name__)
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["ConflictError", "booked"], outcomes
+    with db.session() as s:
+        assert (
+            len(orders.get_order(s, household_id=ids.household_a, order_id=order.id).returns) == 1
+        )
+    assert _topics(db).count("return.requested") == 1

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from lingxi.data.base import utcnow
@@ -355,7 +355,7 @@ def create_order(
     return _order_view(session, order)
 
 
-def _load(session: Session, household_id: int, order_id: int, *, lock: bool = False) -> Order:
+def _load(session: Session, household_id: int, order_id: int) -> Order:
     query = (
         select(Order)
         .options(
@@ -365,9 +365,6 @@ def _load(session: Session, household_id: int, order_id: int, *, lock: bool = Fa
         )
         .where(Order.id == order_id)
     )
-    if lock:
-        # Serialises two requests on one order (PostgreSQL; SQLite has one writer anyway).
-        query = query.with_for_update()
     order = session.scalar(query)
     # Another household's order is reported exactly like a missing one: no existence leak.
     if order is None or order.household_id != household_id:
@@ -576,7 +573,16 @@ def request_return(
         raise InvalidInputError.for_field(
             "reason", f"a text of at most {MAX_REASON_CHARS} characters", reason
         )
-    order = _load(session, household_id, order_id, lock=True)
+    # Take the order's write lock before reading what is already being returned, so two
+    # simultaneous requests cannot both book the same items: a no-op UPDATE locks the row on
+    # PostgreSQL and takes SQLite's single writer lock (SELECT ... FOR UPDATE does not).
+    session.execute(
+        update(Order)
+        .where(Order.id == order_id)
+        .values(status=Order.status)
+        .execution_options(synchronize_session=False)
+    )
+    order = _load(session, household_id, order_id)
     if order.status == OrderStatus.CANCELLED.value:
         raise ConflictError(
             f"Order {order_id} was cancelled; there is nothing to return.",
