@@ -158,6 +158,7 @@ _RETURN_STATUS = re.compile(
     r"\btrack|到哪|什么时候|进度|来取|取走|取件了|到账|状态|了没|了吗|怎么样了",
     re.I,
 )
+_ONE_OF = re.compile(r"\b(one|1) of (the|my|them|those)\b|(只)?退(一|1)(个|瓶|支|盒|件)", re.I)
 _LAST_ORDER = re.compile(
     r"\b(last|latest|recent|previous|newest)\b.*\b(order|purchase|thing)|上一个订单|上个订单|上一单|"
     r"最近的订单|最近一单|刚买的|上次买的",
@@ -994,9 +995,15 @@ class Assistant:
             lines = [li for li in order.lines if li["returnable_quantity"] or order_id]
             hits = [li for li in lines if self._line_matches(li, what, need)]
             if hits:
+                quantity = None
+                if len(hits) == 1:
+                    # "return one of the cleansers" / "退一瓶": part of a line.
+                    asked = 1 if _ONE_OF.search(text) else _quantity(text)
+                    if asked < int(hits[0]["returnable_quantity"] or hits[0]["quantity"]):
+                        quantity = asked if asked > 1 or _ONE_OF.search(text) else None
                 return (
                     order,
-                    [orders.ReturnItem(int(li["id"])) for li in hits],
+                    [orders.ReturnItem(int(li["id"]), quantity) for li in hits],
                     " ".join(what) or (need.category or ""),
                 )
         for order in candidates:

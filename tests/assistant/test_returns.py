@@ -153,3 +153,26 @@ def test_return_refusals(world: World) -> None:
             == ()
         )
     assert utcnow()  # the clock the window is measured against is the data layer's
+
+
+def test_return_part_of_a_line(world: World) -> None:
+    """ "Return one of the cleansers" sends back one unit of two, refunding one."""
+    with world.db.session() as s:
+        kiehls = catalog.find_product(s, brand="KIEHL'S SINCE 1851", name_contains="Cleanser")
+        assert kiehls
+        order = orders.create_order(
+            s,
+            household_id=world.lei.household_id,
+            customer_id=world.lei.customer_id,
+            lines=[orders.LineRequest(kiehls.id, 2)],
+        )
+        order = orders.confirm_order(s, household_id=world.lei.household_id, order_id=order.id)
+        orders.add_tracking_event(s, shipment_id=order.shipments[0].id, status="delivered")
+    a = _assistant(world)
+    r = a.handle("I'd like to return one of the cleansers", world.lei)
+    assert r.needs_confirmation and "1 × KIEHL'S" in r.reply and "$24.00" in r.reply
+    r = a.handle("洗面奶我想退一瓶", world.lei)
+    assert r.needs_confirmation and "1 × KIEHL'S" in r.reply
+    r = a.handle("确认", world.lei, r.conversation_id)
+    (ret,) = _returns(world, world.lei)
+    assert ret.return_lines[0]["quantity"] == 1 and ret.refund_minor == 2400
