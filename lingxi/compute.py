@@ -78,6 +78,25 @@ def _ray() -> Any:
     return ray
 
 
+def _check_reachable(address: str | None, timeout_s: float = 3.0) -> None:
+    """Fail fast on a ``host:port`` nobody listens on (``ray.init`` would wait for minutes)."""
+    if not address or address == "auto":
+        return
+    hostport = address.removeprefix("ray://")
+    host, sep, port = hostport.rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout_s):
+            return
+    except OSError as err:
+        raise UnavailableError(
+            f"The Ray cluster at {address!r} is unreachable: {err}",
+            part="ray",
+            address=address,
+        ) from err
+
+
 def connect(settings: RaySettings) -> Any:
     """Connect this process to the cluster at ``settings.address`` once (again if it changes);
     returns the ``ray`` module for the other Ray adapter (:mod:`lingxi.api.serve`)."""
@@ -88,6 +107,7 @@ def connect(settings: RaySettings) -> Any:
             return ray
         if ray.is_initialized():
             ray.shutdown()
+        _check_reachable(settings.address)
         try:
             ray.init(
                 address=settings.address,

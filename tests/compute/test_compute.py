@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,12 @@ def test_serve_under_ray_needs_an_address(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "LINGXI_RAY__ADDRESS" in done.stdout + done.stderr
+
+
+def test_unreachable_cluster_fails_fast() -> None:
+    """A Ray address nobody listens on is UnavailableError naming it, not a minutes-long wait."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound, not listening: connections are refused
+        with pytest.raises(UnavailableError, match=f"127.0.0.1:{port}"):
+            compute.map_tasks(_tasks.square, [1], settings=RaySettings(address=f"127.0.0.1:{port}"))
