@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -240,11 +241,20 @@ class LocalHead:
     """A Ray head node on loopback, started by :func:`start_local_head` (tests, benchmarks and
     one-machine deployments); :meth:`stop` ends exactly the processes it started."""
 
-    def __init__(self, process: subprocess.Popen[bytes], address: str, temp_dir: Path) -> None:
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        address: str,
+        temp_dir: Path,
+        *,
+        owns_temp_dir: bool = False,
+    ) -> None:
         self.process = process
         self.address = address
         """``127.0.0.1:<port>``: the value for ``LINGXI_RAY__ADDRESS``."""
         self.temp_dir = temp_dir
+        self.owns_temp_dir = owns_temp_dir
+        """Remove ``temp_dir`` (sessions, logs, spilled objects) on :meth:`stop`."""
 
     def settings(self, *, max_retries: int = 3) -> RaySettings:
         """Settings that send :func:`map_tasks` to this head."""
@@ -295,6 +305,8 @@ class LocalHead:
                 os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=5)
+        if self.owns_temp_dir:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
 
 
 def _free_port() -> int:
@@ -344,7 +356,7 @@ def start_local_head(
     ]
     log = (temp / "lingxi-head.log").open("wb") if temp.exists() else subprocess.DEVNULL
     process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    head = LocalHead(process, f"127.0.0.1:{port}", temp)
+    head = LocalHead(process, f"127.0.0.1:{port}", temp, owns_temp_dir=temp_dir is None)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
