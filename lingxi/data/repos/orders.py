@@ -135,8 +135,9 @@ class ShipmentView:
             "events": [e.to_dict() for e in self.events],
         }
         if self.kind == ShipmentKind.RETURN.value:
-            # A pickup: the address is where the courier collects, the depot is the destination.
-            doc["pickup"] = doc.pop("destination")
+            # A pickup: the courier's stop is still the order's address (``destination`` keeps
+            # meaning "where the stop is" for every shipment); ``pickup`` says what happens there.
+            doc["pickup"] = dict(doc["destination"])
             doc["reason"] = self.reason
             doc["refund_minor"] = self.refund_minor
             doc["refund"] = (self.refund_minor or 0) / 100
