@@ -32,12 +32,14 @@ def _until(predicate: object, timeout_s: float = 30.0) -> None:
 @pytest.mark.slow
 def test_broker_restart_loses_and_doubles_no_command(private_mosquitto: PrivateMosquitto) -> None:
     """Commands with distinct brightness values are sent before, during and after a broker
-    restart. Each acknowledged one reached the device once; each refused one never did."""
+    restart. Each acknowledged one reached the device once; each refused one never did; none
+    arrived twice."""
     settings = MQTTSettings(url=private_mosquitto.url)
     hub = SimulatedHub(settings=settings, household_id=9, entities=ENTITIES, states=STATES)
     driver = MQTTDriver(settings=settings, timeout_s=2.0)
     ok: list[int] = []
     refused: list[int] = []
+    unanswered: list[int] = []
     value = 0
 
     def send() -> None:
@@ -46,8 +48,10 @@ def test_broker_restart_loses_and_doubles_no_command(private_mosquitto: PrivateM
         command = DeviceCommand("light.kitchen", {"state": "ON", "brightness": value}, 9)
         try:
             state = driver.send(command)
-        except DeviceUnavailableError:
-            refused.append(value)
+        except DeviceUnavailableError as err:
+            # Refused before publishing ("nothing was sent"), or published and unanswered in
+            # time (a loaded machine): the latter may have been carried out, once at most.
+            (refused if "nothing was sent" in err.message else unanswered).append(value)
             return
         assert state.attributes["brightness"] == value
         ok.append(value)
@@ -83,11 +87,13 @@ def test_broker_restart_loses_and_doubles_no_command(private_mosquitto: PrivateM
         assert set(ok) <= set(delivered)  # nothing acknowledged was lost
         assert not set(refused) & set(delivered)  # nothing refused was carried out later
         assert refused  # the outage was really seen
-        assert set(ok) | set(refused) == set(range(1, value + 1))
-        assert hub.state("light.kitchen").attributes["brightness"] == value
+        assert set(ok) | set(refused) | set(unanswered) == set(range(1, value + 1))
+        if value in ok:
+            assert hub.state("light.kitchen").attributes["brightness"] == value
         logger.info(
             f"mosquitto restart: {value} commands, {len(ok)} carried out once, "
-            f"{len(refused)} refused as unavailable and never carried out, 0 doubled"
+            f"{len(refused)} refused as unavailable and never carried out, "
+            f"{len(unanswered)} unanswered in time, 0 doubled"
         )
     finally:
         driver.close()
