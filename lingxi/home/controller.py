@@ -701,13 +701,14 @@ class HomeController:
         UnavailableError
             The ``[vision]`` extra is not installed.
         """
-        from lingxi.home.vision import HandLandmarker
+        from lingxi.home.vision import HandLandmarker, decode_frame
 
+        rgb = decode_frame(image)  # a bad frame is refused before MediaPipe is loaded
         with self._lock:
             if self._landmarker is None:
                 self._landmarker = HandLandmarker()
             landmarker = self._landmarker
-        hand = landmarker.find_hand(image)
+        hand = landmarker.find_hand_rgb(rgb)
         if hand is None:
             return ActionResult(ok=False, reply="No hand seen in the frame.", reason="no_hand")
         result = self.gesture_from_landmarks(member, landmarks=hand.landmarks, target=target)

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from lingxi.errors import InvalidInputError, UnavailableError
 
-__all__ = ["MAX_FRAME_BYTES", "MAX_FRAME_SIDE", "HandLandmarker", "HandPose"]
+__all__ = ["MAX_FRAME_BYTES", "MAX_FRAME_SIDE", "HandLandmarker", "HandPose", "decode_frame"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,41 @@ class HandPose:
     """MediaPipe's handedness confidence, 0-1."""
 
 
+def decode_frame(image: bytes) -> NDArray[np.uint8]:
+    """A JPEG/PNG/WebP/BMP frame -> an RGB array; anything else is bad input naming ``image``.
+
+    Needs only OpenCV (installed with the ``[vision]`` extra), so a bad frame is refused before
+    MediaPipe is loaded (its import and graph take seconds on a busy machine).
+    """
+    if not image:
+        raise InvalidInputError.for_field("image", "a JPEG or PNG image", "0 bytes")
+    if len(image) > MAX_FRAME_BYTES:
+        raise InvalidInputError.for_field(
+            "image", f"at most {MAX_FRAME_BYTES} bytes", f"{len(image)} bytes"
+        )
+    try:
+        import cv2  # type: ignore[import-not-found, unused-ignore]
+    except ImportError as err:
+        raise UnavailableError(_NEEDS_VISION, field="image") from err
+    try:
+        frame = cv2.imdecode(np.frombuffer(image, dtype=np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error as err:
+        raise InvalidInputError.for_field(
+            "image", "a JPEG or PNG image", f"{len(image)} bytes"
+        ) from err
+    if frame is None or frame.ndim != 3 or min(frame.shape[:2]) < 16:
+        raise InvalidInputError.for_field(
+            "image", "a JPEG or PNG image of at least 16x16 pixels", f"{len(image)} bytes"
+        )
+    if max(frame.shape[:2]) > MAX_FRAME_SIDE:
+        raise InvalidInputError.for_field(
+            "image",
+            f"at most {MAX_FRAME_SIDE} pixels a side",
+            f"{frame.shape[1]}x{frame.shape[0]}",
+        )
+    return np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+
+
 class HandLandmarker:
     """MediaPipe Hands on still frames, one graph kept warm per instance (thread-safe).
 
@@ -60,11 +95,9 @@ class HandLandmarker:
                 "min_detection_confidence", "a probability in (0, 1]", min_detection_confidence
             )
         try:
-            import cv2  # type: ignore[import-not-found, unused-ignore]
             import mediapipe as mp  # type: ignore[import-not-found, unused-ignore]
         except ImportError as err:
             raise UnavailableError(_NEEDS_VISION, field="image") from err
-        self._cv2: Any = cv2
         # Building the graph costs 0.1-0.3 s; one graph serves every frame (static mode:
         # each frame is detected on its own, no tracking between unrelated frames).
         self._hands: Any = mp.solutions.hands.Hands(
@@ -75,36 +108,12 @@ class HandLandmarker:
         )
         self._lock = threading.Lock()
 
-    def decode(self, image: bytes) -> NDArray[np.uint8]:
-        """A JPEG/PNG/WebP/BMP frame -> an RGB array; anything else is bad input naming ``image``."""
-        if not image:
-            raise InvalidInputError.for_field("image", "a JPEG or PNG image", "0 bytes")
-        if len(image) > MAX_FRAME_BYTES:
-            raise InvalidInputError.for_field(
-                "image", f"at most {MAX_FRAME_BYTES} bytes", f"{len(image)} bytes"
-            )
-        cv2 = self._cv2
-        try:
-            frame = cv2.imdecode(np.frombuffer(image, dtype=np.uint8), cv2.IMREAD_COLOR)
-        except cv2.error as err:
-            raise InvalidInputError.for_field(
-                "image", "a JPEG or PNG image", f"{len(image)} bytes"
-            ) from err
-        if frame is None or frame.ndim != 3 or min(frame.shape[:2]) < 16:
-            raise InvalidInputError.for_field(
-                "image", "a JPEG or PNG image of at least 16x16 pixels", f"{len(image)} bytes"
-            )
-        if max(frame.shape[:2]) > MAX_FRAME_SIDE:
-            raise InvalidInputError.for_field(
-                "image",
-                f"at most {MAX_FRAME_SIDE} pixels a side",
-                f"{frame.shape[1]}x{frame.shape[0]}",
-            )
-        return np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-
     def find_hand(self, image: bytes) -> HandPose | None:
-        """The most confident hand in a frame, or None when no hand is seen."""
-        rgb = self.decode(image)
+        """The most confident hand in an encoded frame, or None when no hand is seen."""
+        return self.find_hand_rgb(decode_frame(image))
+
+    def find_hand_rgb(self, rgb: NDArray[np.uint8]) -> HandPose | None:
+        """The most confident hand in a decoded RGB frame (:func:`decode_frame`), or None."""
         height, width = rgb.shape[:2]
         with self._lock:
             result = self._hands.process(rgb)
