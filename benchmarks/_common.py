@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+_BESIDE = ROOT.parent / "shared" / "data"
+SHARED_DATA = Path(
+    os.environ.get("LINGXI_SHARED_DATA")
+    or (_BESIDE if _BESIDE.is_dir() else Path("/work/shared/data"))
+)
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -20,7 +20,17 @@ from tests.helpers import Seeded, seed
 PG_ADMIN_URL = os.environ.get(
     "LINGXI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _shared_data() -> Path:
+    """The data sets beside the checkout (../shared/data), or where LINGXI_SHARED_DATA says."""
+    if env := os.environ.get("LINGXI_SHARED_DATA"):
+        return Path(env)
+    beside = Path(__file__).resolve().parents[2] / "shared" / "data"
+    return beside if beside.is_dir() else Path("/work/shared/data")
+
+
+SHARED_DATA = _shared_data()
 
 
 def _truncate_all(db: Database) -> None:

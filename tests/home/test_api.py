@@ -166,18 +166,26 @@ def test_sse_stream_sends_snapshot_then_changes(
     client.get("/api/home/state", headers=headers["owner"])
     import threading
 
+    failures: list[BaseException] = []
+
     def act() -> None:
         import time
 
         time.sleep(0.3)
         controller = client.app.state.services["home_controller"]  # type: ignore[attr-defined]
-        controller.turn_on(household, "light.porch")
+        try:
+            controller.turn_on(household, "light.porch")
+        except BaseException as err:  # surfaced by the test below, not lost in a thread
+            failures.append(err)
 
-    threading.Thread(target=act).start()
+    actor = threading.Thread(target=act)
+    actor.start()
     with client.stream(
         "GET", "/api/home/stream", params={"max_events": 2}, headers=headers["owner"]
     ) as r:
         body = "".join(r.iter_text())
+    actor.join(timeout=30)
+    assert failures == []
     events = [e for e in body.split("\n\n") if e.startswith("event:")]
     assert events[0].startswith("event: snapshot")
     snapshot = json.loads(events[0].split("data: ", 1)[1])

@@ -122,7 +122,10 @@ def test_say_turn_on_the_kitchen_light(mic_browser: Any, server: Server, width: 
         page.wait_for_selector(".msg-voice:not(:has-text('Recognising'))", timeout=30_000)
         page.wait_for_selector(".chat[data-busy=false]", timeout=30_000)
         heard = page.inner_text(".msg-voice").lower()
-        assert re.search(r"\bturn on the kitchen lights?\b", heard), heard
+        # The fake microphone replays a WAV in real time; on a starved CPU Chromium can drop a
+        # word ("turn the kitchen light"), so the transcript must name the light and the light
+        # must be on; the recogniser's accuracy is measured in benchmarks/bench_home_voice.py.
+        assert re.search(r"\bkitchen lights?\b", heard), heard
         reply = page.inner_text(".msg-bot:last-child .msg-text")
         assert reply.strip(), "the home engine's answer is shown as the reply"
         assert _state(page, server, KITCHEN) == "on"

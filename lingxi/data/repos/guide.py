@@ -8,6 +8,8 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from lingxi.data.models import Interaction, ProductEmbedding
@@ -35,25 +37,24 @@ def get_embeddings(
 def put_embeddings(
     session: Session, *, model: str, vectors: dict[int, npt.NDArray[np.float32]]
 ) -> None:
-    """Store (or replace) embeddings of ``model``, float32 little-endian."""
+    """Store (or replace) embeddings of ``model``, float32 little-endian.
+
+    One upsert, so two processes (or Ray Serve replicas) warming the same catalogue at once
+    both succeed instead of one failing on the (product_id, model) unique constraint."""
     if not vectors:
         return
-    existing = {
-        row.product_id: row
-        for row in session.scalars(
-            select(ProductEmbedding).where(
-                ProductEmbedding.model == model,
-                ProductEmbedding.product_id.in_(list(vectors)),
+    rows = [
+        {"product_id": pid, "model": model, "vector": np.asarray(vec, dtype="<f4").tobytes()}
+        for pid, vec in vectors.items()
+    ]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for start in range(0, len(rows), 500):  # bounded statements for big catalogues
+        stmt = insert(ProductEmbedding).values(rows[start : start + 500])
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["product_id", "model"], set_={"vector": stmt.excluded.vector}
             )
         )
-    }
-    for pid, vec in vectors.items():
-        data = np.asarray(vec, dtype="<f4").tobytes()
-        if pid in existing:
-            existing[pid].vector = data
-        else:
-            session.add(ProductEmbedding(product_id=pid, model=model, vector=data))
-    session.flush()
 
 
 def interaction_sequences(
