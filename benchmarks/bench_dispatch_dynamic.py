@@ -160,8 +160,22 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(row)
             print(json.dumps(row), flush=True)
         others += _other_seeds(ins, seed, args.extra_seeds, policies)
+    defaults = PostponePolicy()
     setting = {
         "policies": sorted(policies),
+        "postpone_params": {
+            k: getattr(defaults, k)
+            for k in (
+                "lookahead",
+                "scenario_time",
+                "rounds",
+                "dispatch_threshold",
+                "fix_threshold",
+                "final_share",
+                "prize_share",
+                "route_filter",
+            )
+        },
         "greedy_seconds_per_epoch": args.greedy_time,
         "postpone_seconds_per_epoch": args.policy_time,
         "configurations": [c["instance"] for c in configs],

@@ -360,8 +360,9 @@ class GreedyPolicy:
 
 def _remaining(started: float, budget: float, size: int) -> float:
     """Search time left in ``budget`` after what is spent, keeping time to read the plan."""
-    # Mapping the plan back takes ~0.1 s at 200 stops; keep 5 % for a busy machine's jitter.
-    reserve = 0.05 + 0.0006 * size + 0.05 * budget
+    # Mapping the plan back takes ~0.1 s at 200 stops; keep 6 % for a busy machine's jitter
+    # (at 0.05 + 0.0006 s per stop + 5 % one epoch took 10.4 s of 10 at load 8).
+    reserve = 0.1 + 0.001 * size + 0.06 * budget
     return budget - (time.perf_counter() - started) - reserve
 
 
@@ -378,13 +379,15 @@ class PostponePolicy:
     go now, and those dispatched in at most ``fix_threshold`` are fixed to wait (they get the
     next epoch as release time in later rounds). After the last round a request goes now when
     it is ``must_dispatch``, fixed to go, or dispatched in at least ``dispatch_threshold`` of
-    the scenarios. The requests that go are solved in the time left and all their routes
-    dispatched. On the last epoch everything is dispatched. ``time_limit`` bounds the whole
-    decision by wall clock.
+    the scenarios. The requests that go are solved in the time left, together with the
+    postponed ones that at least ``ride_threshold`` of the scenarios sent now, as optional
+    stops (prize ``prize_share`` x their depot round trip); the routes with a request that goes
+    are dispatched, so postponed requests only ride along on routes that leave anyway. On the
+    last epoch everything is dispatched. ``time_limit`` bounds the whole decision by wall clock.
 
-    Defaults (one round, 1 s scenarios, 3 epochs ahead, dispatch at 30 %) were chosen on
-    development runs at 10 s per epoch on a busy 2-core machine (about 7 scenarios per
-    epoch); with more time, more rounds and shorter scenarios are worth trying.
+    Defaults (one round, 1 s scenarios, 3 epochs ahead, dispatch at 30 %, ride along at 10 %)
+    were chosen on development runs at 10 s per epoch on a busy 2-core machine (about 7
+    scenarios per epoch); with more time, more rounds and shorter scenarios are worth trying.
     """
 
     time_limit: float = 10.0
@@ -398,10 +401,13 @@ class PostponePolicy:
     """Search seconds per scenario (capped by the time left)."""
     final_share: float = 0.35
     """Share of the time limit kept for the final solve of the requests that go."""
-    prize_share: float | None = None
+    prize_share: float | None = 5.0
     """If set, postponed requests still join the final solve as optional stops worth this
     share of their depot round trip, and ride along on the routes that go anyway when their
     detour is below that (routes of postponed requests only are not dispatched)."""
+    ride_threshold: float = 0.1
+    """With ``prize_share``: only postponed requests dispatched in at least this share of the
+    scenarios may ride along (the others get no prize)."""
     route_filter: bool = False
     """Before the last epoch, dispatch only the routes that carry a must-dispatch request;
     the others are planned again next epoch with more requests to combine with."""
@@ -417,6 +423,8 @@ class PostponePolicy:
             raise InvalidInputError.for_field(
                 "dispatch_threshold", "in (0, 1]", self.dispatch_threshold
             )
+        if not 0 <= self.ride_threshold <= 1:
+            raise InvalidInputError.for_field("ride_threshold", "in [0, 1]", self.ride_threshold)
         if not 0 < self.final_share < 1:
             raise InvalidInputError.for_field("final_share", "in (0, 1)", self.final_share)
 
@@ -427,13 +435,16 @@ class PostponePolicy:
         if n <= 1:
             return []
         keep = np.ones(n, bool)
+        share = np.ones(n)
         if not state.is_last:
-            keep = self._decide(state, sim, started)
+            keep, share = self._decide(state, sim, started)
         if keep[1:].sum() == 0:
             return []
         if self.prize_share is not None and not state.is_last and not keep.all():
             trip = state.duration[0, :] + state.duration[:, 0]
             prizes = self.prize_share * trip.astype(float)
+            # Only requests that some sampled futures would send now may ride along.
+            prizes[share < self.ride_threshold] = 0.0
             problem, index = _epoch_problem(state, keep, prizes=prizes)
         else:
             problem, index = _epoch_problem(state, keep)
@@ -449,8 +460,11 @@ class PostponePolicy:
             routes = [r for r in routes if must.intersection(r)]
         return routes
 
-    def _decide(self, state: EpochState, sim: Simulator, started: float) -> NDArray[np.bool_]:
-        """Which open requests go now (index 0, the depot, is always True)."""
+    def _decide(
+        self, state: EpochState, sim: Simulator, started: float
+    ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+        """Which open requests go now (index 0, the depot, is always True), and the share of
+        the last round's scenarios that dispatched each."""
         n = len(state.request_idx)
         must = state.must_dispatch.copy()
         must[0] = True
@@ -480,7 +494,7 @@ class PostponePolicy:
                 go |= undecided & (share >= 1 - self.fix_threshold)
                 wait |= undecided & (share <= self.fix_threshold)
         keep = must | go | (~wait & (share >= self.dispatch_threshold))
-        return keep
+        return keep, share
 
     def _scenario(
         self,

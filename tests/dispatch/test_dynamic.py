@@ -69,6 +69,7 @@ def test_step_refuses_missing_must_dispatch_and_late_routes() -> None:
         GreedyPolicy(0.2),
         PostponePolicy(1.5, scenarios=2, scenario_time=0.2),
         PostponePolicy(1.5, scenarios=2, scenario_time=0.1, rounds=2),
+        PostponePolicy(1.5, scenarios=2, scenario_time=0.1, prize_share=None),
         PostponePolicy(0.6, scenarios=1, scenario_time=0.1, route_filter=True),
     ],
 )
@@ -126,3 +127,5 @@ def test_postpone_params_are_checked() -> None:
         PostponePolicy(fix_threshold=0.5)
     with pytest.raises(InvalidInputError, match="dispatch_threshold"):
         PostponePolicy(dispatch_threshold=0)
+    with pytest.raises(InvalidInputError, match="ride_threshold"):
+        PostponePolicy(ride_threshold=1.5)
