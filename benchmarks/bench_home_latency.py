@@ -10,6 +10,7 @@ device's new state is back and recorded. Requests are the natural-phrasing sets'
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -118,6 +119,7 @@ def main() -> None:
             "text_to_state_recorded": _summary(round_trip),
             "parse_only": _summary(parse_only),
             "target_p95_ms": 25,
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
         },
     )
 
