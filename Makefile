@@ -37,7 +37,9 @@ test: lint
 	$(BIN)/pytest -m "" -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install
-	@$(BIN)/python -c "import ortools" 2>/dev/null || $(UV) pip install --python $(BIN)/python "ortools==9.15.6755"
+	@# OR-Tools is only the benchmarks' named baseline; 9.9 is the newest that accepts the
+	@# protobuf 4 MediaPipe (the [vision] extra) needs, so both stay installed side by side.
+	@$(BIN)/python -c "import ortools" 2>/dev/null || $(UV) pip install --python $(BIN)/python "ortools==9.9.3963" "protobuf==4.25.9"
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 # pip-audit over requirements.lock (asks PyPI's vulnerability data); JSON to benchmarks/results/.
