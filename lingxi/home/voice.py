@@ -501,8 +501,14 @@ def speak(text: str, *, language: str = "en") -> bytes:
         raise InvalidInputError.for_field("text", "at most 1000 characters", text[:40] + "...")
     voice = "cmn-latn-pinyin" if language.startswith("zh") else "en"
     try:
+        # The text goes in on stdin, never as an argument: "-f/etc/passwd" must be spoken, not
+        # read as an option (espeak-ng would read and speak that file).
         done = subprocess.run(
-            [binary, "-v", voice, "--stdout", text], capture_output=True, timeout=20, check=True
+            [binary, "-v", voice, "--stdout", "--stdin"],
+            input=text.encode("utf-8"),
+            capture_output=True,
+            timeout=20,
+            check=True,
         )
     except (subprocess.SubprocessError, OSError) as err:
         raise UnavailableError(f"espeak-ng failed: {err}") from err

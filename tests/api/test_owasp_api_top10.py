@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -274,6 +275,25 @@ def test_api4_sizes_depths_and_counts_are_bounded(world: World) -> None:
             assert r.status_code < 500, (method, path, depth, r.text[:200])
             if path != "/api/guide/parse":
                 assert r.status_code in (400, 422), (path, depth)
+
+
+def test_api8_spoken_reply_text_is_never_an_option(world: World) -> None:
+    """Text for espeak-ng goes in on stdin: "-f/etc/hostname" is spoken as words, not read as
+    an option that makes espeak-ng speak a server file; a NUL byte is no crash (both found by
+    fuzzing and review)."""
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    c, a = world.client, world.a["owner"]
+    as_option = c.post("/api/home/speak", json={"text": "-f/etc/hostname"}, headers=a)
+    from_file = c.post(
+        "/api/home/speak", json={"text": Path("/etc/hostname").read_text()}, headers=a
+    )
+    assert as_option.status_code == 200 and from_file.status_code == 200
+    assert as_option.content != from_file.content
+    r = c.post("/api/home/speak", json={"text": "a\u0000b"}, headers=a)
+    assert r.status_code == 200 and r.content[:4] == b"RIFF"
 
 
 # API5: broken function-level authorisation -------------------------------------------------
