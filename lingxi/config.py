@@ -88,6 +88,9 @@ class DispatchSettings(BaseModel):
     time_limit_s: float = Field(default=2.0, gt=0)
     osm_path: Path | None = None
     """Override for the road network extract; default is the shipped demo city."""
+    solver_processes: int = Field(default=1, ge=0, le=64)
+    """Worker processes for the API's planning and traffic re-plans (PyVRP holds the GIL while
+    it searches, so in a request thread it would stall every other request); 0 = in-thread."""
 
 
 class HomeSettings(BaseModel):

@@ -63,6 +63,21 @@ class LingxiError(Exception):
         """The JSON body of this error: ``{"code", "message", "details"}``."""
         return {"code": self.code, "message": self.message, "details": self.details}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross process boundaries (the solver worker, Ray tasks) whole: the default
+        # pickling would rebuild them from the message alone and drop code and details.
+        return (_rebuild, (type(self), self.message, self.code, self.details))
+
+
+def _rebuild(
+    cls: type[LingxiError], message: str, code: str, details: dict[str, Any]
+) -> LingxiError:
+    err = cls.__new__(cls)
+    LingxiError.__init__(err, message, code=code, **details)
+    if "retry_after_s" in details:
+        err.retry_after_s = details["retry_after_s"]  # type: ignore[attr-defined]
+    return err
+
 
 class InvalidInputError(LingxiError, ValueError):
     """The caller's input breaks a rule; the message names the field, rule and value."""

@@ -265,6 +265,45 @@ def test_api_member_sees_only_own_shipment(
         assert "radius_m" in r.text
 
 
+def test_api_plans_and_replans_in_a_solver_process(db: Database, settings: Settings) -> None:
+    """Plan and traffic re-plan run in a worker process (so a search does not stall the other
+    requests); what it writes is what the API reads, and its errors come back whole."""
+    _ids, mine, _theirs = _setup(db)
+    with TestClient(create_app(settings, database=db)) as client:
+        alice = _login(client, "alice@example.org")
+        r = client.post(
+            "/api/dispatch/plan", json={"day": DAY.isoformat(), "time_limit_s": 1}, headers=alice
+        )
+        assert r.status_code == 200, r.text
+        assert client.app.state.services["solver_workers"].started  # type: ignore[attr-defined]
+        before = client.get(f"/api/dispatch/shipments/{mine[0]}/eta", headers=alice).json()
+        start = max(datetime.fromisoformat(before["eta"]) - timedelta(hours=3), datetime.now(UTC))
+        report = {
+            "kind": "zone",
+            "lat": 43.733,
+            "lon": 7.42,
+            "radius_m": 1500,
+            "speed_factor": 0.2,
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=12)).isoformat(),
+            "day": DAY.isoformat(),
+        }
+        r = client.post("/api/dispatch/traffic", json=report, headers=alice)
+        assert r.status_code == 200, r.text
+        after = client.get(f"/api/dispatch/shipments/{mine[0]}/eta", headers=alice).json()
+        assert after["eta"] > before["eta"]
+        with db.session() as s:
+            assert "traffic report" in orders.get_shipment(s, shipment_id=mine[0]).events[-1].note
+        r = client.post(
+            "/api/dispatch/traffic",
+            json={**report, "kind": "segment", "way_id": 1, "lat": None, "lon": None},
+            headers=alice,
+        )
+        assert r.status_code == 422, r.text  # raised in the worker, answered as the error tree
+        error = r.json()["error"]
+        assert error["details"]["field"] == "area" and "way_id" in error["message"], r.text
+
+
 def _login(client: TestClient, email: str) -> dict[str, str]:
     r = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text

@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from lingxi.api.deps import CurrentMember, DatabaseDep, SettingsDep
+from lingxi.api.deps import CurrentMember, DatabaseDep, SettingsDep, service
+from lingxi.api.workers import SolverWorkers, plan_job, traffic_job
 from lingxi.config import Settings
 from lingxi.data.repos.identity import Member
 from lingxi.errors import ForbiddenError, NotFoundError
@@ -120,48 +121,53 @@ def shipment_route_svg(
     return Response(route_svg(geometry, info["stop"]), media_type="image/svg+xml")
 
 
+def _workers(request: Request) -> SolverWorkers:
+    def build(state: Any) -> SolverWorkers:
+        workers = SolverWorkers(state.settings, state.db)
+        state.on_shutdown.append(workers.close)
+        return workers
+
+    workers: SolverWorkers = service(request, "solver_workers", build)
+    return workers
+
+
 @router.post("/plan")
-def plan_day(
-    body: PlanRequest, member: CurrentMember, db: DatabaseDep, settings: SettingsDep
+async def plan_day(
+    body: PlanRequest, request: Request, member: CurrentMember, settings: SettingsDep
 ) -> dict[str, Any]:
     """Plan the day's open shipments into routes and write the ETAs (demo operator action)."""
-    from lingxi.dispatch import DispatchParams, load_network, plan_shipments
-
     _operator(member, settings)
-    plan = plan_shipments(
-        db,
+    return await _workers(request).run(
+        plan_job,
+        _workers(request).db_settings,
+        settings.dispatch.osm_path,
         body.day,
-        params=DispatchParams(time_limit=body.time_limit_s),
-        network=load_network(settings.dispatch.osm_path),
-        not_before=datetime.now(UTC),
+        body.time_limit_s,
+        datetime.now(UTC),
     )
-    doc = plan.to_dict()
-    for r in doc["routes"]:
-        r.pop("geometry", None)
-    return doc
 
 
 @router.post("/traffic")
-def traffic(
-    body: TrafficReport, member: CurrentMember, db: DatabaseDep, settings: SettingsDep
+async def traffic(
+    body: TrafficReport, request: Request, member: CurrentMember, settings: SettingsDep
 ) -> dict[str, Any]:
-    """Report traffic; routes under way are re-planned and changed ETAs become tracking events."""
-    from lingxi.dispatch import load_network, report_traffic
+    """Report traffic; routes under way are re-planned and changed ETAs become tracking events.
 
+    The re-plan runs in a solver process, so other requests are not held up while it searches.
+    """
     _operator(member, settings)
     area: dict[str, Any] = (
         {"lat": body.lat, "lon": body.lon, "radius_m": body.radius_m}
         if body.kind == "zone"
         else {"way_id": body.way_id}
     )
-    result = report_traffic(
-        db,
-        day=body.day,
-        kind=body.kind,
-        area=area,
-        speed_factor=body.speed_factor,
-        starts_at=body.starts_at,
-        ends_at=body.ends_at,
-        network=load_network(settings.dispatch.osm_path),
-    )
-    return result.to_dict()
+    report = {
+        "day": body.day,
+        "kind": body.kind,
+        "area": area,
+        "speed_factor": body.speed_factor,
+        "starts_at": body.starts_at,
+        "ends_at": body.ends_at,
+    }
+    workers = _workers(request)
+    return await workers.run(traffic_job, workers.db_settings, settings.dispatch.osm_path, report)
