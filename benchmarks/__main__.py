@@ -7,6 +7,7 @@ them, for the modules that take any).
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from pathlib import Path
 
@@ -22,8 +23,8 @@ def main(argv: list[str]) -> int:
     for name in names:
         module = importlib.import_module(f"benchmarks.{name}")
         print(f"== {name}", flush=True)
-        if options:
-            module.main(options)
+        if inspect.signature(module.main).parameters:
+            module.main(options)  # never sys.argv, which still holds the benchmark names
         else:
             module.main()
     return 0
