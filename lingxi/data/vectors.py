@@ -4,9 +4,12 @@ Used when the server has the ``vector`` extension (``CREATE EXTENSION vector`` s
 :func:`pgvector_available` says whether it does, and the guide falls back to its in-process
 numpy index otherwise (SQLite, or a PostgreSQL without the extension).
 
-The ``product_vector`` table lives outside the Alembic schema on purpose: it exists only where
-the extension does, so it is created here on first use (``CREATE TABLE IF NOT EXISTS``), keyed
-by (model, product) like ``product_embedding``. Search is exact by default (a sequential scan
+The ``product_vector_<dim>`` tables live outside the Alembic schema on purpose: they exist only
+where the extension does, so each is created here on first use (``CREATE TABLE IF NOT EXISTS``),
+keyed by (model, product) like ``product_embedding``. There is one table per vector dimension
+because a ``vector(n)`` column (which an HNSW index needs) holds only vectors of length ``n``:
+with a single table, the first model stored fixed the dimension and a model of another size
+could never be stored (found by the first run against a real pgvector server). Search is exact by default (a sequential scan
 ordered by inner product, which equals cosine for unit vectors); :meth:`PgVectorStore.create_index`
 adds an HNSW index for large catalogues, trading exactness for speed.
 """
@@ -26,6 +29,7 @@ from sqlalchemy import (
     String,
     Table,
     delete,
+    func,
     insert,
     select,
     text,
@@ -70,11 +74,14 @@ class PgVectorStore:
     def __init__(self, engine: Engine, *, model: str, dim: int) -> None:
         from pgvector.sqlalchemy import VECTOR
 
+        if dim < 1:
+            raise ValueError(f"dim must be a positive int, got {dim!r}")
         self.engine = engine
         self.model = model
         self.dim = dim
+        self.table_name = f"product_vector_{dim}"
         self._table = Table(
-            "product_vector",
+            self.table_name,
             MetaData(),
             Column("model", String(120), primary_key=True),
             Column("product_id", Integer, primary_key=True),
@@ -90,7 +97,7 @@ class PgVectorStore:
         with self.engine.begin() as conn:
             conn.execute(
                 text(
-                    "CREATE INDEX IF NOT EXISTS product_vector_hnsw ON product_vector "
+                    f"CREATE INDEX IF NOT EXISTS {self.table_name}_hnsw ON {self.table_name} "
                     "USING hnsw (embedding vector_ip_ops)"
                 )
             )
@@ -111,10 +118,12 @@ class PgVectorStore:
     def count(self) -> int:
         """Vectors stored for this model."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(self._table.c.product_id).where(self._table.c.model == self.model)
-            ).all()
-        return len(rows)
+            n = conn.execute(
+                select(func.count())
+                .select_from(self._table)
+                .where(self._table.c.model == self.model)
+            ).scalar_one()
+        return int(n)
 
     def top_k(self, query: npt.NDArray[np.float32], k: int) -> list[tuple[int, float]]:
         """The ``k`` products with the highest inner product with ``query`` (ties by id)."""

@@ -2,7 +2,7 @@
 
 :func:`build_index` chooses: when the database is PostgreSQL with the ``vector`` extension
 (:func:`lingxi.data.vectors.pgvector_available`), the product embeddings are stored in
-``product_vector`` and searched there, so a large catalogue need not sit in every API process;
+``product_vector_<dim>`` and searched there, so a large catalogue need not sit in every API process;
 otherwise (SQLite, or PostgreSQL without the extension) the same embeddings are searched with
 one numpy mat-vec. Both return the same top-k (exact search, ties broken by product id).
 """
@@ -63,7 +63,7 @@ class NumpyIndex:
 
 
 class PgVectorIndex:
-    """The PostgreSQL index: vectors in ``product_vector``, searched by the server."""
+    """The PostgreSQL index: vectors in ``product_vector_<dim>``, searched by the server."""
 
     backend: Literal["numpy", "pgvector"] = "pgvector"
 
@@ -86,7 +86,7 @@ def build_index(
 ) -> VectorIndex:
     """pgvector when ``db`` offers it (and ``prefer`` is ``auto``), else the numpy index.
 
-    With pgvector the vectors are written to ``product_vector`` (replacing this model's rows).
+    With pgvector the vectors are written to ``product_vector_<dim>`` (replacing this model's rows).
     """
     if prefer == "auto" and pgvector_available(db.engine):
         store = PgVectorStore(db.engine, model=model, dim=int(vectors.shape[1]))

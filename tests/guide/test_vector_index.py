@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from lingxi.data import Database
-from lingxi.data.vectors import pgvector_available
+from lingxi.data.vectors import PgVectorStore, pgvector_available
 from lingxi.errors import InvalidInputError
 from lingxi.guide import ProductFacts
 from lingxi.guide.retrieval import embed_query
-from lingxi.guide.vector_index import NumpyIndex, build_index, search_text
+from lingxi.guide.vector_index import NumpyIndex, PgVectorIndex, build_index, search_text
 
 QUERIES = [
     "gentle cleanser for dry sensitive skin",
@@ -78,15 +79,83 @@ def test_postgres_uses_pgvector_or_falls_back(
 
 
 @pytest.mark.integration
-def test_pgvector_top_k_matches_numpy(
+def test_shared_server_without_the_extension_falls_back(
     pg_db: Database, demo_products: list[ProductFacts], demo_embeddings: np.ndarray
 ) -> None:
-    """With the extension, PostgreSQL's exact search returns the same top-k as numpy."""
-    if not pgvector_available(pg_db.engine):
-        pytest.skip("this PostgreSQL server has no vector extension (postgresql-*-pgvector)")
+    """The shared PostgreSQL does not offer ``vector``: the guide's index is the numpy one and
+    nothing is written to the database."""
+    with pg_db.engine.connect() as conn:
+        offered = conn.execute(
+            sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+        ).first()
+    if offered:
+        pytest.skip("the shared PostgreSQL now offers the vector extension: nothing falls back")
+    assert not pgvector_available(pg_db.engine)
     index = build_index(pg_db, _ids(demo_products), demo_embeddings)
-    assert index.backend == "pgvector"
-    reference = NumpyIndex(_ids(demo_products), demo_embeddings)
-    for text in QUERIES:
-        q = embed_query(text)
-        assert [p for p, _ in index.top_k(q, 20)] == [p for p, _ in reference.top_k(q, 20)]
+    assert index.backend == "numpy"
+    with pg_db.engine.connect() as conn:
+        tables = conn.execute(
+            sa.text("SELECT tablename FROM pg_tables WHERE tablename LIKE 'product_vector%'")
+        ).all()
+    assert tables == []
+
+
+@pytest.mark.integration
+def test_private_server_picks_pgvector(pgvector_db: Database) -> None:
+    """A PostgreSQL that offers ``vector`` gets the extension created and is chosen."""
+    assert pgvector_available(pgvector_db.engine)
+    with pgvector_db.engine.connect() as conn:
+        version = conn.execute(
+            sa.text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+        ).scalar()
+    assert version is not None
+    assert build_index(pgvector_db, [1, 2], np.eye(2, dtype=np.float32)).backend == "pgvector"
+    assert build_index(
+        pgvector_db, [1, 2], np.eye(2, dtype=np.float32), prefer="numpy"
+    ).backend == ("numpy")
+
+
+@pytest.mark.integration
+def test_pgvector_top_k_matches_numpy(
+    pgvector_db: Database, demo_products: list[ProductFacts], demo_embeddings: np.ndarray
+) -> None:
+    """On a real pgvector server (exact search, a sequential scan), the index built through
+    the pgvector adapter returns the numpy index's top-20, ids and inner products, for English
+    and Chinese queries and for a stored product's own vector."""
+    ids = _ids(demo_products)
+    index = build_index(pgvector_db, ids, demo_embeddings)
+    assert isinstance(index, PgVectorIndex)
+    assert index.store.count() == len(ids)
+    reference = NumpyIndex(ids, demo_embeddings)
+    queries = [embed_query(t) for t in QUERIES] + [demo_embeddings[100]]
+    for q in queries:
+        got, want = index.top_k(q, 20), reference.top_k(q, 20)
+        assert [p for p, _ in got] == [p for p, _ in want]
+        np.testing.assert_allclose([s for _, s in got], [s for _, s in want], atol=1e-5)
+    assert index.top_k(demo_embeddings[100], 1)[0][0] == ids[100]
+    assert [p for p, _ in search_text(index, QUERIES[1], k=5)] == [
+        p for p, _ in reference.top_k(embed_query(QUERIES[1]), 5)
+    ]
+
+
+@pytest.mark.integration
+def test_pgvector_rebuild_replaces_the_model_rows(
+    pgvector_db: Database, demo_products: list[ProductFacts], demo_embeddings: np.ndarray
+) -> None:
+    """Building again with fewer products leaves exactly those; another model's rows stay,
+    also a model of another dimension (each dimension has its own table)."""
+    ids = _ids(demo_products)
+    other = PgVectorStore(pgvector_db.engine, model="other-model", dim=demo_embeddings.shape[1])
+    other.ensure_table()
+    other.replace(ids[:3], demo_embeddings[:3])
+    small = PgVectorStore(pgvector_db.engine, model="small-model", dim=3)
+    small.ensure_table()
+    small.replace([7, 8, 9], np.eye(3, dtype=np.float32))
+    index = build_index(pgvector_db, ids[:50], demo_embeddings[:50])
+    assert isinstance(index, PgVectorIndex)
+    assert index.store.count() == 50
+    assert other.count() == 3
+    assert small.top_k(np.array([0, 1, 0], dtype=np.float32), 1) == [(8, 1.0)]
+    assert {p for p, _ in index.top_k(demo_embeddings[200], 50)} == set(ids[:50])
+    with pytest.raises(ValueError, match="shape"):
+        index.store.replace(ids[:2], demo_embeddings[:3])
