@@ -9,9 +9,12 @@ where the extension does, so each is created here on first use (``CREATE TABLE I
 keyed by (model, product) like ``product_embedding``. There is one table per vector dimension
 because a ``vector(n)`` column (which an HNSW index needs) holds only vectors of length ``n``:
 with a single table, the first model stored fixed the dimension and a model of another size
-could never be stored (found by the first run against a real pgvector server). Search is exact by default (a sequential scan
-ordered by inner product, which equals cosine for unit vectors); :meth:`PgVectorStore.create_index`
-adds an HNSW index for large catalogues, trading exactness for speed.
+could never be stored (found by the first run against a real pgvector server).
+
+Search is exact by default: a sequential scan ordered by inner product (cosine, for unit
+vectors), ties by product id, the numpy index's order. :meth:`PgVectorStore.create_index` adds
+an HNSW index for large catalogues; search on that table is then approximate unless
+``exact=True`` is asked for.
 """
 
 from __future__ import annotations
@@ -87,20 +90,27 @@ class PgVectorStore:
             Column("product_id", Integer, primary_key=True),
             Column("embedding", VECTOR(dim), nullable=False),
         )
+        self._index_name = f"{self.table_name}_hnsw"
+        self._indexed: bool | None = None
 
     def ensure_table(self) -> None:
-        """Create the table if it does not exist yet."""
-        self._table.create(self.engine, checkfirst=True)
+        """Create the extension and the table if they do not exist yet (a store used without
+        :func:`pgvector_available` first failed with 'type "vector" does not exist')."""
+        with self.engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+            self._table.create(conn, checkfirst=True)
 
     def create_index(self) -> None:
-        """An HNSW index on inner product (approximate search; for large catalogues)."""
+        """An HNSW index on inner product: approximate search, for large catalogues. It covers
+        every model of this dimension; search filters by model after the index."""
         with self.engine.begin() as conn:
             conn.execute(
                 text(
-                    f"CREATE INDEX IF NOT EXISTS {self.table_name}_hnsw ON {self.table_name} "
+                    f"CREATE INDEX IF NOT EXISTS {self._index_name} ON {self.table_name} "
                     "USING hnsw (embedding vector_ip_ops)"
                 )
             )
+        self._indexed = True
 
     def replace(self, product_ids: Sequence[int], vectors: npt.NDArray[np.float32]) -> None:
         """Store exactly these vectors for this model (previous ones are removed)."""
@@ -125,15 +135,58 @@ class PgVectorStore:
             ).scalar_one()
         return int(n)
 
-    def top_k(self, query: npt.NDArray[np.float32], k: int) -> list[tuple[int, float]]:
-        """The ``k`` products with the highest inner product with ``query`` (ties by id)."""
-        t = self._table
-        distance = t.c.embedding.max_inner_product(query.astype(np.float32))  # -(q . v)
-        stmt = (
-            select(t.c.product_id, distance.label("d"))
-            .where(t.c.model == self.model)
-            .order_by(distance, t.c.product_id)
-            .limit(k)
+    def indexed(self) -> bool:
+        """True when this dimension's table has the HNSW index, so search is approximate by
+        default (asked once per store; :meth:`create_index` sets it)."""
+        if self._indexed is None:
+            with self.engine.connect() as conn:
+                found = conn.execute(
+                    text("SELECT to_regclass(:name) IS NOT NULL"), {"name": self._index_name}
+                ).scalar_one()
+            self._indexed = bool(found)
+        return self._indexed
+
+    def _search_sql(self, *, exact: bool) -> str:
+        # Exact: ties by id in SQL (a sequential scan). Approximate: ORDER BY the distance alone,
+        # the only order an HNSW index can serve; with ", product_id" PostgreSQL never used it.
+        order = "d, product_id" if exact else "d"
+        return (
+            f"SELECT product_id, embedding <#> CAST(:q AS vector) AS d FROM {self.table_name} "
+            f"WHERE model = :model ORDER BY {order} LIMIT :k"
         )
+
+    def _search_params(self, query: npt.NDArray[np.float32], k: int) -> dict[str, object]:
+        q = np.asarray(query, dtype=np.float32).ravel()
+        if q.shape != (self.dim,):
+            raise ValueError(f"query must have {self.dim} dimensions, got {q.shape}")
+        return {"q": "[" + ",".join(repr(float(x)) for x in q) + "]", "model": self.model, "k": k}
+
+    def top_k(
+        self, query: npt.NDArray[np.float32], k: int, *, exact: bool | None = None
+    ) -> list[tuple[int, float]]:
+        """The ``k`` products with the highest inner product with ``query``, ties by id.
+
+        ``exact`` defaults to "no HNSW index on this table". Approximate search raises
+        ``hnsw.ef_search`` (the index's candidate list, 40 by default) to ``2 k`` so that a
+        request for more than 40 products gets them, and orders ties by id afterwards.
+        """
+        if exact is None:
+            exact = not self.indexed()
+        with self.engine.begin() as conn:
+            if not exact:
+                conn.execute(text(f"SET LOCAL hnsw.ef_search = {min(1000, max(40, 2 * k))}"))
+            rows = conn.execute(
+                text(self._search_sql(exact=exact)), self._search_params(query, k)
+            ).all()
+        found = [(int(pid), -float(d)) for pid, d in rows]
+        return found if exact else sorted(found, key=lambda r: (-r[1], r[0]))
+
+    def explain(self, query: npt.NDArray[np.float32], k: int, *, exact: bool | None = None) -> str:
+        """PostgreSQL's plan for :meth:`top_k` (to see whether the HNSW index serves it)."""
+        if exact is None:
+            exact = not self.indexed()
         with self.engine.connect() as conn:
-            return [(int(pid), -float(d)) for pid, d in conn.execute(stmt).all()]
+            rows = conn.execute(
+                text("EXPLAIN " + self._search_sql(exact=exact)), self._search_params(query, k)
+            ).all()
+        return "\n".join(str(r[0]) for r in rows)

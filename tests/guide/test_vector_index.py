@@ -159,3 +159,39 @@ def test_pgvector_rebuild_replaces_the_model_rows(
     assert {p for p, _ in index.top_k(demo_embeddings[200], 50)} == set(ids[:50])
     with pytest.raises(ValueError, match="shape"):
         index.store.replace(ids[:2], demo_embeddings[:3])
+
+
+@pytest.mark.integration
+def test_hnsw_index_serves_approximate_search(pgvector_db: Database) -> None:
+    """After ``create_index`` the search is served by the HNSW index (the plan says so; ordering
+    by distance and id had kept PostgreSQL from using it), finds a stored vector itself
+    and most of the exact top-10, returns k > 40 products (ef_search raised), and
+    ``exact=True`` still gives the numpy index's answer. Own dimension (16), so its own table."""
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(3000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = list(range(1, 3001))
+    store = PgVectorStore(pgvector_db.engine, model="hnsw-test", dim=16)
+    store.ensure_table()
+    store.replace(ids, vectors)
+    assert "_hnsw" not in store.explain(vectors[0], 10)
+    store.create_index()
+    with pgvector_db.engine.begin() as conn:
+        conn.execute(sa.text(f"ANALYZE {store.table_name}"))
+    assert store.indexed()
+    assert f"Index Scan using {store.table_name}_hnsw" in store.explain(vectors[0], 10)
+    assert "_hnsw" not in store.explain(vectors[0], 10, exact=True)
+    reference = NumpyIndex(ids, vectors)
+    hits = 0
+    for row in range(0, 3000, 150):
+        got = store.top_k(vectors[row], 10)
+        assert got[0][0] == ids[row]
+        assert got == sorted(got, key=lambda r: (-r[1], r[0]))
+        hits += len({p for p, _ in got} & {p for p, _ in reference.top_k(vectors[row], 10)})
+        assert [p for p, _ in store.top_k(vectors[row], 10, exact=True)] == [
+            p for p, _ in reference.top_k(vectors[row], 10)
+        ]
+    assert hits / 200 >= 0.9
+    assert len(store.top_k(vectors[1], 100)) == 100
+    with pytest.raises(ValueError, match="16 dimensions"):
+        store.top_k(np.ones(3, dtype=np.float32), 5)
