@@ -4,7 +4,10 @@
 (:func:`lingxi.data.vectors.pgvector_available`), the product embeddings are stored in
 ``product_vector_<dim>`` and searched there, so a large catalogue need not sit in every API process;
 otherwise (SQLite, or PostgreSQL without the extension) the same embeddings are searched with
-one numpy mat-vec. Both return the same top-k (exact search, ties broken by product id).
+one numpy mat-vec. Both return the same top-k (exact search, ties broken by product id), unless
+an HNSW index was added with :meth:`lingxi.data.vectors.PgVectorStore.create_index`, which makes
+the pgvector search approximate (recall@10 0.966 on the demo catalogue,
+benchmarks/results/bench_guide_vectors.json).
 """
 
 from __future__ import annotations
