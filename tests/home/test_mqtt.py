@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,13 @@ from lingxi.config import MQTTSettings
 from lingxi.data.repos.home import EntityRecord
 from lingxi.home.devices import DeviceCommand, DeviceState
 from lingxi.home.drivers.base import DeviceUnavailableError
-from lingxi.home.drivers.mqtt import MQTTDriver, SimulatedHub, fetch_retained, publish_raw
+from lingxi.home.drivers.mqtt import (
+    MQTTDriver,
+    SimulatedHub,
+    _wire_state,
+    fetch_retained,
+    publish_raw,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -311,3 +318,35 @@ def test_controller_end_to_end_over_mqtt(sqlite_db: object, tmp_path: Path) -> N
         controller.close()
         hub.close(clear_retained=True)
         publish_raw(settings, f"{settings.base_topic}/bridge/availability", b"", retain=True)
+
+
+class _EchoingHub(SimulatedHub):
+    """A hub that re-publishes the device's old state (live, not retained) just before it
+    answers a command, as a hub re-announcing its states after a broker restart does."""
+
+    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        entity_id = "{}.{}".format(*message.topic.split("/")[-3:-1])
+        if entity_id in self._entities:
+            topic = f"{self.base}/{self.household_id}/{entity_id.replace('.', '/')}/state"
+            client.publish(topic, json.dumps(_wire_state(self._states[entity_id])))
+        super()._on_message(client, userdata, message)
+
+
+def test_an_old_state_republished_is_not_taken_as_the_answer() -> None:
+    """The command's answer is the state it brings about, not the pre-command state echoed
+    live while it was in flight."""
+    settings = _settings()
+    hub = _EchoingHub(settings=settings, household_id=8, entities=ENTITIES, states=STATES)
+    driver = MQTTDriver(settings=settings, timeout_s=5.0)
+    try:
+        driver.start(8, ENTITIES, STATES)
+        before = STATES["light.kitchen"].attributes.get("brightness")
+        for level in (26, 77, 140):
+            assert level != before
+            state = driver.send(DeviceCommand("light.kitchen", {"brightness": level}, 8))
+            assert state.attributes["brightness"] == level
+            before = level
+    finally:
+        driver.withdraw()
+        driver.close()
+        hub.close(clear_retained=True)

@@ -214,6 +214,19 @@ def _wire_state(state: DeviceState) -> dict[str, Any]:
     return {"state": state.state, **attrs}
 
 
+class _Waiter:
+    """A command waiting for its answer: the state before it and the state it should bring."""
+
+    def __init__(self, before: DeviceState | None, expected: DeviceState | None) -> None:
+        self.done = threading.Event()
+        self._before = before
+        self._changes = before is not None and expected is not None and not _same(before, expected)
+
+    def is_stale(self, state: DeviceState) -> bool:
+        """The old state again, while the command should have changed it: not the answer."""
+        return self._changes and self._before is not None and _same(self._before, state)
+
+
 def _same(old: DeviceState, new: DeviceState) -> bool:
     """Same state, and every attribute known before unchanged (the wire may add some)."""
     return old.state == new.state and all(
@@ -304,7 +317,7 @@ class MQTTDriver:
         self._entities: dict[tuple[int, str], EntityRecord] = {}
         self._by_state_topic: dict[str, tuple[int, str]] = {}
         self._states: dict[tuple[int, str], DeviceState] = {}
-        self._waiters: dict[tuple[int, str], threading.Event] = {}
+        self._waiters: dict[tuple[int, str], _Waiter] = {}
         self._listeners: list[StateListener] = []
         self._lock = threading.Lock()
         self.discovery_count = 0
@@ -366,9 +379,11 @@ class MQTTDriver:
             # A retained state replayed on (re)subscribe that matches what we knew is no news.
             replay = bool(message.retain) and known is not None and _same(known, state)
             listeners = [] if replay else list(self._listeners)
-        # A retained message is an old state replayed on subscribe, not the answer to a command.
-        if waiter is not None and not message.retain:
-            waiter.set()
+        # A retained message is an old state replayed on subscribe, not the answer to a command;
+        # nor is the pre-command state re-published live (a hub re-announcing after a broker
+        # restart) when the command was meant to change it.
+        if waiter is not None and not message.retain and not waiter.is_stale(state):
+            waiter.done.set()
         for listener in listeners:
             try:
                 listener(state)
@@ -429,9 +444,15 @@ class MQTTDriver:
         if not self._mqtt.connected.is_set():
             raise DeviceUnavailableError("The MQTT broker is not connected; nothing was sent.")
         command_topic, _ = _topics(self.base, command.household_id, command.entity_id)
-        event = threading.Event()
         with self._lock:
-            self._waiters[key] = event
+            before = self._states.get(key)
+            waiter = _Waiter(
+                before,
+                None
+                if before is None
+                else apply_command(before, command.payload, capabilities=entity.capabilities),
+            )
+            self._waiters[key] = waiter
         try:
             info = self._mqtt.client.publish(
                 command_topic, json.dumps(command.payload), qos=1, retain=False
@@ -440,7 +461,7 @@ class MQTTDriver:
                 raise DeviceUnavailableError(
                     f"Publishing to {command_topic} failed (rc={info.rc})."
                 )
-            if event.wait(self.timeout_s):
+            if waiter.done.wait(self.timeout_s):
                 with self._lock:
                     return self._states[key]
             if self.optimistic:
