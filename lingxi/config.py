@@ -80,6 +80,8 @@ class GuideSettings(BaseModel):
     catalogue_path: Path | None = None
     """Override for the catalogue CSV; default is the one shipped in the package."""
     model_dir: Path = Path("var/models")
+    vector_search: Literal["auto", "numpy"] = "auto"
+    """``auto``: pgvector when the PostgreSQL server has the extension, else in-process."""
 
 
 class DispatchSettings(BaseModel):

@@ -181,6 +181,24 @@ class PgVectorStore:
         found = [(int(pid), -float(d)) for pid, d in rows]
         return found if exact else sorted(found, key=lambda r: (-r[1], r[0]))
 
+    def scores(
+        self, query: npt.NDArray[np.float32], product_ids: Sequence[int]
+    ) -> npt.NDArray[np.float32]:
+        """Inner product of ``query`` with each of ``product_ids`` (in that order; 0 for an id
+        without a stored vector), computed by the server."""
+        params = self._search_params(query, 0)
+        params["ids"] = [int(i) for i in product_ids]
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    f"SELECT product_id, embedding <#> CAST(:q AS vector) FROM {self.table_name} "
+                    "WHERE model = :model AND product_id = ANY(:ids)"
+                ),
+                params,
+            ).all()
+        found = {int(pid): -float(d) for pid, d in rows}
+        return np.asarray([found.get(int(i), 0.0) for i in product_ids], dtype=np.float32)
+
     def explain(self, query: npt.NDArray[np.float32], k: int, *, exact: bool | None = None) -> str:
         """PostgreSQL's plan for :meth:`top_k` (to see whether the HNSW index serves it)."""
         if exact is None:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -166,8 +166,19 @@ class ShoppingGuide:
         return cls(index, retriever, recommender=recommender, popularity=popularity, params=params)
 
     @classmethod
-    def from_database(cls, db: Database, *, params: RankingParams | None = None) -> ShoppingGuide:
-        """A guide over the stored catalogue; embeddings are cached in ``product_embedding``."""
+    def from_database(
+        cls,
+        db: Database,
+        *,
+        params: RankingParams | None = None,
+        vector_search: Literal["auto", "numpy"] = "auto",
+    ) -> ShoppingGuide:
+        """A guide over the stored catalogue; embeddings are cached in ``product_embedding``.
+
+        With ``vector_search="auto"`` on PostgreSQL with the ``vector`` extension, the semantic
+        scores of each request's candidates are computed by the server (pgvector); otherwise by
+        one in-process mat-vec. Both give the same scores.
+        """
         from lingxi.data.repos import catalog, guide as guide_repo
 
         with db.session() as s:
@@ -214,9 +225,16 @@ class ShoppingGuide:
         sequences = [
             [pid for pid, kind, _v in events if kind != "rating"] for events in histories.values()
         ]
-        return cls.from_products(
+        guide = cls.from_products(
             products, embeddings=embeddings, sequences=sequences, params=params
         )
+        if vector_search == "auto":
+            from lingxi.guide.vector_index import build_index
+
+            index = build_index(db, [p.id for p in products], embeddings)
+            if index.backend == "pgvector":
+                guide.retriever.vector_index = index
+        return guide
 
     # ------------------------------------------------------------------------ public
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -212,6 +213,14 @@ def limit_blas_threads(threads: int = 1) -> bool:
     return False
 
 
+class VectorScorer(Protocol):
+    """A vector index that scores given products (see :mod:`lingxi.guide.vector_index`)."""
+
+    def scores(self, query: FloatArray, product_ids: npt.NDArray[np.int64]) -> FloatArray:
+        """Inner product of ``query`` with each product."""
+        ...
+
+
 class HybridRetriever:
     """BM25 and embedding relevance of every product for a free-text request."""
 
@@ -239,6 +248,9 @@ class HybridRetriever:
         if embeddings.shape[0] != len(products):
             raise ValueError("embeddings must have one row per product")
         self.embeddings: FloatArray = np.ascontiguousarray(embeddings, dtype=np.float32)
+        self.product_ids = np.asarray([p.id for p in products], dtype=np.int64)
+        self.vector_index: VectorScorer | None = None
+        """Where the semantic scores come from when set (pgvector); else the in-process matrix."""
 
     def lexical(self, text: str, candidates: npt.NDArray[np.int64]) -> FloatArray:
         """BM25 relevance in [0, 1] of each candidate row (no encoder call)."""
@@ -260,8 +272,11 @@ class HybridRetriever:
             top = float(lexical.max())
             if top > 0:
                 lexical /= top
-        # One mat-vec over all rows, then pick: cheaper than copying a large candidate block.
-        semantic = (self.embeddings @ embed_query(text))[candidates]
+        if self.vector_index is not None:
+            semantic = self.vector_index.scores(embed_query(text), self.product_ids[candidates])
+        else:
+            # One mat-vec over all rows, then pick: cheaper than copying a large candidate block.
+            semantic = (self.embeddings @ embed_query(text))[candidates]
         lo, hi = float(semantic.min()), float(semantic.max())
         semantic = (semantic - lo) / (hi - lo) if hi > lo else np.ones_like(semantic)
         w = self.lexical_weight

@@ -40,6 +40,10 @@ class VectorIndex(Protocol):
         """``(product_id, inner product)`` of the ``k`` nearest products, best first."""
         ...
 
+    def scores(self, query: FloatArray, product_ids: npt.NDArray[np.int64]) -> FloatArray:
+        """Inner product of ``query`` with each of ``product_ids`` (the guide's candidates)."""
+        ...
+
 
 def _check_k(k: int) -> None:
     if k < 1:
@@ -56,6 +60,7 @@ class NumpyIndex:
             raise ValueError("vectors must have one row per product id")
         self.ids = np.asarray(product_ids, dtype=np.int64)
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._row = {int(pid): i for i, pid in enumerate(self.ids)}
 
     def top_k(self, query: FloatArray, k: int) -> list[tuple[int, float]]:
         """Best first; ties by product id, as PostgreSQL orders them."""
@@ -63,6 +68,11 @@ class NumpyIndex:
         scores = self.vectors @ np.asarray(query, dtype=np.float32)
         order = np.lexsort((self.ids, -scores))[:k]
         return [(int(self.ids[i]), float(scores[i])) for i in order]
+
+    def scores(self, query: FloatArray, product_ids: npt.NDArray[np.int64]) -> FloatArray:
+        """One mat-vec over the given products."""
+        rows = np.asarray([self._row[int(pid)] for pid in product_ids], dtype=np.int64)
+        return np.asarray(self.vectors[rows] @ np.asarray(query, np.float32), dtype=np.float32)
 
 
 class PgVectorIndex:
@@ -77,6 +87,10 @@ class PgVectorIndex:
         """Best first; ties by product id."""
         _check_k(k)
         return self.store.top_k(np.asarray(query, dtype=np.float32), k)
+
+    def scores(self, query: FloatArray, product_ids: npt.NDArray[np.int64]) -> FloatArray:
+        """Computed by the server, over the candidates only."""
+        return self.store.scores(np.asarray(query, dtype=np.float32), product_ids.tolist())
 
 
 def build_index(

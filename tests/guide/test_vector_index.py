@@ -195,3 +195,25 @@ def test_hnsw_index_serves_approximate_search(pgvector_db: Database) -> None:
     assert len(store.top_k(vectors[1], 100)) == 100
     with pytest.raises(ValueError, match="16 dimensions"):
         store.top_k(np.ones(3, dtype=np.float32), 5)
+
+
+@pytest.mark.integration
+def test_the_guide_scores_candidates_in_postgres_when_it_can(pgvector_db: Database) -> None:
+    """``ShoppingGuide.from_database`` on a server with pgvector has the server score each
+    request's candidates, and recommends exactly what the in-process index recommends."""
+    from lingxi.data.repos import catalog
+    from lingxi.guide import ShoppingGuide
+    from tests.helpers import products
+
+    with pgvector_db.session() as s:
+        catalog.upsert_products(s, records=products())
+    in_postgres = ShoppingGuide.from_database(pgvector_db)
+    in_process = ShoppingGuide.from_database(pgvector_db, vector_search="numpy")
+    assert in_postgres.retriever.vector_index is not None
+    assert in_postgres.retriever.vector_index.backend == "pgvector"  # type: ignore[attr-defined]
+    assert in_process.retriever.vector_index is None
+    for text in ("a gentle cleanser", "保湿面霜", "something for oily skin"):
+        a = in_postgres.recommend(text, k=3)
+        b = in_process.recommend(text, k=3)
+        assert [i.id for i in a.items] == [i.id for i in b.items]
+        assert [i.score for i in a.items] == pytest.approx([i.score for i in b.items], abs=1e-5)

@@ -53,7 +53,11 @@ class FeedbackBody(BaseModel):
 
 def _guide(request: Request) -> ShoppingGuide:
     guide: ShoppingGuide = service(
-        request, "guide", lambda state: ShoppingGuide.from_database(state.db)
+        request,
+        "guide",
+        lambda state: ShoppingGuide.from_database(
+            state.db, vector_search=state.settings.guide.vector_search
+        ),
     )
     return guide
 
