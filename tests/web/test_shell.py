@@ -96,8 +96,11 @@ def test_keyboard_only_sign_in_and_navigation(page: Any, server: Server) -> None
     page.focus("button[data-demo='alex@demo.lingxi']")
     page.keyboard.press("Enter")
     page.wait_for_selector("#mainnav:not([hidden])")
-    # Let the first signed-in view finish rendering, as a person would, before moving on.
-    wait_until(page, "!!document.querySelector('#main h1')")
+    # Let the first signed-in view (the chat) finish rendering, as a person would, before moving
+    # on: any '#main h1' matched the sign-in page's own heading before it was replaced.
+    wait_until(
+        page, "!!document.querySelector('#main .view-chat h1') && location.hash === '#/chat'"
+    )
     page.focus("#mainnav a[data-view=orders]")
     page.keyboard.press("Enter")
     wait_until(page, "document.activeElement.textContent === 'Orders and deliveries'")
