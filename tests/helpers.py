@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 from fastapi.testclient import TestClient
 
 from lingxi.data import Database
@@ -97,3 +104,33 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> dict[st
     r = client.post("/api/auth/login", json={"email": email, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve_subprocess(
+    url: str, port: int, cwd: Path, *, timeout_s: float = 60.0
+) -> subprocess.Popen[bytes]:
+    """``lingxi serve`` on ``url`` in its own process, returned once ``/api/health`` answers 200."""
+    env = {**os.environ, "LINGXI_DB__URL": url, "LINGXI_ENVIRONMENT": "test"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lingxi.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")

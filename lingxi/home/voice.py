@@ -106,38 +106,6 @@ def read_wav(data: bytes) -> tuple[bytes, float]:
     return np.clip(samples, -32768, 32767).astype(np.int16).tobytes(), duration
 
 
-_NUMBERS = [
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-    "thirty",
-    "forty",
-    "fifty",
-    "sixty",
-    "seventy",
-    "eighty",
-    "ninety",
-    "hundred",
-]
-
-
 def _words(text: str) -> str:
     cleaned = "".join(ch if ch.isalpha() or ch == " " else " " for ch in text.casefold())
     return " ".join(cleaned.split())

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,33 +13,7 @@ import httpx
 import pytest
 
 from lingxi.data import Database, upgrade
-from tests.helpers import PASSWORD, seed
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(url: str, port: int, cwd: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LINGXI_DB__URL": url, "LINGXI_ENVIRONMENT": "test"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lingxi.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
+from tests.helpers import PASSWORD, free_port, seed, serve_subprocess
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -63,9 +34,9 @@ def test_sigkill_mid_write_loses_no_acknowledged_order(database_url: str, tmp_pa
     upgrade(db.engine)
     ids = seed(db)
     db.dispose()  # the test's own connections must not outlive the server's
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = _start(database_url, port, tmp_path)
+    proc = serve_subprocess(database_url, port, tmp_path)
     token = httpx.post(
         f"{base}/api/auth/login", json={"email": "alice@example.org", "password": PASSWORD}
     ).json()["token"]
@@ -96,7 +67,7 @@ def test_sigkill_mid_write_loses_no_acknowledged_order(database_url: str, tmp_pa
     for t in threads:
         t.join()
 
-    proc = _start(database_url, port, tmp_path)
+    proc = serve_subprocess(database_url, port, tmp_path)
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=5) as client:
             stored = {o["id"] for o in client.get("/api/orders").json()["data"]}

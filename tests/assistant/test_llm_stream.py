@@ -19,7 +19,8 @@ from lingxi.config import Settings
 from lingxi.data.repos import identity
 from tests.assistant.conftest import World
 from tests.assistant.fake_llm import FakeLLM, serve
-from tests.assistant.test_sse_http import _events, _free_port
+from tests.assistant.test_sse_http import _events
+from tests.helpers import free_port
 
 REPLY = "Hello Mei! Lovely to hear from you; \u4f60\u597d \u2014 what can I do today?"
 
@@ -83,7 +84,7 @@ def test_sse_route_streams_the_model_text_while_the_model_writes(
     the scripted model is still holding the rest, which it sends only once the client has them."""
     app = create_app(settings, database=sqlite_world.db)
     app.state.services["assistant"] = _assistant(sqlite_world, fake)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 
@@ -18,13 +17,7 @@ from lingxi.assistant.skills import default_engines
 from lingxi.config import Settings
 from lingxi.data.repos import identity
 from tests.assistant.conftest import World
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.helpers import free_port
 
 
 @pytest.fixture
@@ -34,7 +27,7 @@ def base_url(sqlite_world: World, settings: Settings) -> Iterator[str]:
     app.state.services["assistant"] = Assistant(
         sqlite_world.db, engines=default_engines(sqlite_world.db, real=False)
     )
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

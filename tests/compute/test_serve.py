@@ -3,7 +3,6 @@ does (lingxi.api.serve; the Ray head comes from tests/compute/conftest.py)."""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from lingxi import compute
 from lingxi.api import create_app
 from lingxi.config import Settings
 from lingxi.data import Database
-from tests.helpers import PASSWORD, seed, sign_in
+from tests.helpers import PASSWORD, free_port, seed, sign_in
 
 pytestmark = [
     pytest.mark.integration,
@@ -24,12 +23,6 @@ pytestmark = [
     # Ray Serve 2.60 declares its config with pydantic-1 style Field extras.
     pytest.mark.filterwarnings("ignore::pydantic.warnings.PydanticDeprecatedSince20"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -46,7 +39,7 @@ def served(
         ray={"address": ray_head.address, "serve_replicas": 2},  # type: ignore[arg-type]
         rate_limit={"enabled": False},  # type: ignore[arg-type]
     )
-    port = _free_port()
+    port = free_port()
     serve.run(settings, host="127.0.0.1", port=port, block=False)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

@@ -4,9 +4,6 @@ restarting Lingxi, and no acknowledged order is lost."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -17,30 +14,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from lingxi.data import Database, upgrade
-from tests.faults.conftest import PrivatePostgres, free_port
-from tests.helpers import PASSWORD, seed
+from tests.faults.conftest import PrivatePostgres
+from tests.helpers import PASSWORD, free_port, seed, serve_subprocess
 
 logger = logging.getLogger(__name__)
-
-
-def _serve(url: str, port: int, cwd: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LINGXI_DB__URL": url, "LINGXI_ENVIRONMENT": "test"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lingxi.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
 
 
 @pytest.mark.integration
@@ -64,7 +41,7 @@ def test_postgres_restart_gives_503_then_recovers(
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = _serve(url, port, tmp_path)
+    proc = serve_subprocess(url, port, tmp_path)
     try:
         token = httpx.post(
             f"{base}/api/auth/login", json={"email": "alice@example.org", "password": PASSWORD}

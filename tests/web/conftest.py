@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.helpers import free_port
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -34,13 +36,6 @@ WIDTHS = {"phone": (375, 812), "desktop": (1280, 900)}
 
 def _lingxi() -> str:
     return str(Path(sys.executable).with_name("lingxi"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -74,7 +69,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     for args in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([_lingxi(), *args], env=env, capture_output=True, timeout=300, check=True)
     hubs = _start_hubs(env) if _broker_up() else {}
-    port = _free_port()
+    port = free_port()
     log = tmp / "serve.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
