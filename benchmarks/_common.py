@@ -24,7 +24,12 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
     doc = {
         "benchmark": name,
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"python": platform.python_version(), "cpu_count": _cpus()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpu_count": _cpus(),
+            # at the end of the run; a busy 2-core machine makes timings noisy
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
         **result,
     }
     path = RESULTS / f"{name}.json"
@@ -34,6 +39,4 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
 
 
 def _cpus() -> int:
-    import os
-
     return os.cpu_count() or 1

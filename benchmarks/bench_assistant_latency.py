@@ -1,7 +1,7 @@
 """Assistant latency per message, warm: offline (router + skill + storage), and with an LLM.
 
-* ``offline_catalogue_guide``: the router, every skill and the database writes (turns, tool-call
-  audit, state), with the assistant's own catalogue-filter guide: what the assistant itself costs.
+* ``offline_guide_only``: the router, every skill and the database writes (turns, tool-call
+  audit, state), with the real guide but no home controller and no delivery planner.
 * ``offline_real_engines``: the same messages with the engines' facades as shipped
   (``ShoppingGuide`` from the data layer, ``HomeController`` with in-process devices).
 * ``llm_overhead``: the scripted OpenAI-compatible server (real HTTP on 127.0.0.1) answers each
@@ -22,9 +22,8 @@ from typing import Any
 
 from benchmarks._common import ROOT, write_result
 from benchmarks.bench_assistant_routing import load
-from lingxi.assistant import Assistant
-from lingxi.assistant.router import Router, is_no, is_yes
-from lingxi.assistant.skills import default_engines
+from lingxi.assistant import Assistant, Engines, LazyGuide, Router, default_engines
+from lingxi.assistant.language import is_no, is_yes
 from lingxi.config import Settings
 from lingxi.data import Database, upgrade
 from lingxi.data.repos import identity
@@ -86,7 +85,7 @@ def _llm(db: Database, member: Any, messages: list[tuple[str, str]]) -> dict[str
             environment="test",
             llm={"base_url": fake.url, "timeout_s": 10.0},  # type: ignore[arg-type]
         )
-        assistant = Assistant(db, settings=settings, engines=default_engines(db, real=False))
+        assistant = Assistant(db, settings=settings, engines=Engines(guide=LazyGuide(db)))
         overheads: dict[str, list[float]] = defaultdict(list)
         model_ms: list[float] = []
         for rounds in (1, 2):  # the first round warms up
@@ -120,13 +119,13 @@ def main() -> None:
         "target_llm_overhead_p95_ms": 20,
         "load_average_at_start": list(os.getloadavg()),
     }
-    result["offline_catalogue_guide"] = _run(
-        Assistant(db, engines=default_engines(db, real=False)), member, messages
-    )
     t0 = time.perf_counter()
     real = Assistant(db, engines=default_engines(db))
-    real.engines.guide.recommend("warm", customer_id=None, k=1)  # build the guide once
+    real.engines.guide.recommend_for(db, "warm", customer_id=None, k=1)  # build the guide once
     result["real_engines_build_s"] = round(time.perf_counter() - t0, 2)
+    result["offline_guide_only"] = _run(
+        Assistant(db, engines=Engines(guide=real.engines.guide)), member, messages
+    )
     result["offline_real_engines"] = _run(real, member, messages)
     result["llm_overhead"] = _llm(db, member, messages)
     result["load_average_at_end"] = list(os.getloadavg())

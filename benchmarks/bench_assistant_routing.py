@@ -27,9 +27,9 @@ from collections import Counter
 from typing import Any
 
 from benchmarks._common import ROOT, write_result
+from lingxi.assistant import home_matcher
 from lingxi.assistant.classifier import TRAIN_FILE, NaiveBayes
 from lingxi.assistant.router import Router
-from lingxi.assistant.skills import FacadeHome
 from lingxi.data.repos import identity
 
 DATA = ROOT / "tests" / "assistant" / "data"
@@ -128,10 +128,10 @@ def main() -> None:
         mei = identity.find_customer_by_email(session, email="mei@demo.lingxi")
     assert mei is not None
     household = mei.household_id
-    home = FacadeHome(HomeController(db))
+    matches = home_matcher(HomeController(db))
     blend = Router()  # what the assistant uses
     rules_only = Router(classifier=None)
-    with_home = Router(home_matcher=home.matches)
+    with_home = Router(home_matcher=matches)
 
     class _Bound:
         def route(self, text: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -23,18 +24,34 @@ def _tcp_up(url: str, default_port: int, timeout_s: float) -> bool:
         return False
 
 
-def check_parts(settings: Settings, db: Database, *, timeout_s: float = 1.0) -> dict[str, Any]:
-    """``{"status": ok|degraded, "parts": {database, broker, llm}}``; each part up, down or not_configured."""
+def check_parts(
+    settings: Settings,
+    db: Database,
+    *,
+    timeout_s: float = 1.0,
+    mqtt_worker: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``{"status": ok|degraded, "parts": {database, broker, llm}}``; each part up, down or not_configured.
+
+    ``mqtt_worker`` is the running MQTT driver's :meth:`health` (the server's): the broker is
+    then up only while the broker answers *and* the worker is connected with its network
+    thread alive, and the report carries the worker's state.
+    """
     db_up = db.ping()
     parts: dict[str, dict[str, Any]] = {
         "database": {"status": "up" if db_up else "down", "detail": db.dialect}
     }
     if settings.mqtt.url:
         up = _tcp_up(settings.mqtt.url, 1883, timeout_s)
-        parts["broker"] = {
-            "status": "up" if up else "down",
-            "detail": masked_url(settings.mqtt.url),
-        }
+        detail = masked_url(settings.mqtt.url)
+        if mqtt_worker is not None:
+            working = bool(mqtt_worker.get("connected")) and bool(mqtt_worker.get("thread_alive"))
+            if up and not working:
+                detail += " (reachable, but Lingxi's MQTT worker is not connected)"
+            up = up and working
+        parts["broker"] = {"status": "up" if up else "down", "detail": detail}
+        if mqtt_worker is not None:
+            parts["broker"]["worker"] = dict(mqtt_worker)
     else:
         parts["broker"] = {"status": "not_configured", "detail": "in-process driver"}
     if settings.llm.base_url:

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-__all__ = ["chinese_numeral_to_int"]
+import re
+from typing import Literal
+
+__all__ = ["CHINESE_NUMERAL_CHARS", "chinese_numeral_to_int", "detect_language"]
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def detect_language(text: str) -> Literal["en", "zh"]:
+    """``zh`` when the text contains a Chinese character, else ``en``.
+
+    The one language detector: a message with any Chinese in it is answered in Chinese.
+    """
+    return "zh" if _CJK.search(text) else "en"
+
 
 _DIGITS = {
     "零": 0,

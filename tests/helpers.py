@@ -99,6 +99,19 @@ def seed(db: Database) -> Seeded:
     return Seeded(ha, hb, alice, bob, child, addr_a, addr_b, ids)
 
 
+def add_staff(db: Database, email: str = "ops@example.org") -> int:
+    """A staff member (the deployment's operator) with :data:`PASSWORD`; their customer id."""
+    with db.session() as s:
+        return identity.create_customer(
+            s,
+            household_id=identity.deployment_household(s),
+            email=email,
+            display_name="Operator",
+            password=PASSWORD,
+            role=Role.STAFF,
+        )
+
+
 def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
     """Bearer headers for ``email`` (signed in through the real login route)."""
     r = client.post("/api/auth/login", json={"email": email, "password": password})

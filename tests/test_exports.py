@@ -15,6 +15,8 @@ FACADES = [
     "lingxi.guide",
     "lingxi.dispatch",
     "lingxi.home",
+    "lingxi.commerce",
+    "lingxi.policy",
     "lingxi.assistant",
     "lingxi.api",
 ]

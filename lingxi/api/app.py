@@ -12,9 +12,11 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from lingxi.api.errors import ERROR_RESPONSES, install_error_handlers
+from lingxi.api.idempotency import IdempotencyMiddleware
 from lingxi.api.middleware import install_middleware
 from lingxi.api.ratelimit import RateLimiter
 from lingxi.api.routes import ROUTERS
+from lingxi.api.services import build_services, check_ready_to_serve
 from lingxi.config import Settings, get_settings
 from lingxi.data import Database
 
@@ -28,6 +30,24 @@ def _unique_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
+def _start_owntracks(app: FastAPI, settings: Settings, db: Database) -> None:
+    """Couriers' OwnTracks positions from the broker (a broker that is down is logged)."""
+    from lingxi.dispatch import city_network_path, load_network
+    from lingxi.dispatch.owntracks import OwnTracksSubscriber
+    from lingxi.errors import UnavailableError
+
+    # Positions are checked against the active city's roads, as POST /api/courier/position does.
+    subscriber = OwnTracksSubscriber(
+        db, settings.mqtt, network=lambda: load_network(city_network_path(settings))
+    )
+    try:
+        subscriber.start()
+    except UnavailableError as err:
+        logger.warning("OwnTracks positions are off: %s", err)
+        return
+    app.state.on_shutdown.append(subscriber.close)
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """Build the app for ``settings``; pass ``database`` to share an existing one (tests)."""
     settings = settings or get_settings()
@@ -35,13 +55,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_ready_to_serve(settings, db)  # production: no demo account may sign in
         if settings.environment != "test":
             # Automations (the porch light when the courier is near) run from start-up on,
             # not from the first chat. Tests start them explicitly.
             from lingxi.api.routes import assistant
 
             assistant.start(app.state)
+        if settings.dispatch.owntracks and settings.mqtt.url:
+            _start_owntracks(app, settings, db)
         yield
+        await app.state.container.planning_jobs.drain()  # day plans under way store their result
         for close in app.state.on_shutdown:
             close()
         if database is None:
@@ -59,9 +83,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.settings = settings
     app.state.db = db
     app.state.services = {}
-    app.state.on_shutdown = []
+    app.state.container = build_services(settings, db)  # the typed services (api/services.py)
+    app.state.on_shutdown = [app.state.container.close]
     app.state.rate_limiter = RateLimiter(settings.rate_limit)
     install_error_handlers(app)
+    # Inside the body limit and the CSRF checks (added after it, so outside it).
+    app.add_middleware(IdempotencyMiddleware)
     install_middleware(app, settings)
     # Compress responses over 1 kB (scripts, styles, the city map); streams are left alone.
     app.add_middleware(GZipMiddleware, minimum_size=1024)

@@ -1,5 +1,9 @@
 """Rate limits on sign-in and on assistant messages (the ``limits`` library's moving window).
 
+Sign-ins count per client address: the peer of the TCP connection, or the address a trusted
+proxy (``LINGXI_TRUSTED_PROXIES``) put in ``X-Forwarded-For``; uvicorn resolves it before the
+app runs (see :func:`lingxi.api.serve.uvicorn_options`), so a client cannot rotate its own.
+
 The only module that imports ``limits``. Counters live in the process's memory: each
 replica limits on its own, which bounds a brute-force or a flood per replica.
 """
@@ -20,7 +24,15 @@ from lingxi.api.errors import ErrorBody
 from lingxi.config import RateLimitSettings
 from lingxi.errors import InvalidInputError, RateLimitedError
 
-__all__ = ["RATE_LIMITED", "RateLimiter", "limit_chat", "limit_login"]
+__all__ = [
+    "RATE_LIMITED",
+    "RateLimiter",
+    "client_address",
+    "limit_account",
+    "limit_chat",
+    "limit_demo_login",
+    "limit_login",
+]
 
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {
@@ -31,12 +43,12 @@ RATE_LIMITED: dict[int | str, dict[str, Any]] = {
 
 
 class RateLimiter:
-    """Named limits (``login``, ``chat``) from :class:`~lingxi.config.RateLimitSettings`."""
+    """Named limits (``login``, ``demo_login``, ``chat``) from :class:`~lingxi.config.RateLimitSettings`."""
 
     def __init__(self, settings: RateLimitSettings) -> None:
         self.enabled = settings.enabled
         self._items: dict[str, RateLimitItem] = {}
-        for name in ("login", "chat"):
+        for name in ("login", "demo_login", "chat", "account"):
             value: str = getattr(settings, name)
             try:
                 self._items[name] = parse(value)
@@ -68,10 +80,24 @@ def _limiter(request: Request) -> RateLimiter:
     return limiter
 
 
+def client_address(request: Request) -> str:
+    """The client's address as resolved by the server (trusted proxies only)."""
+    return request.client.host if request.client else "unknown"
+
+
 def limit_login(request: Request) -> None:
-    """Dependency: count a sign-in attempt by the client's address."""
-    host = request.client.host if request.client else "unknown"
-    _limiter(request).hit("login", host)
+    """Dependency: count a password sign-in attempt by the client's address."""
+    _limiter(request).hit("login", client_address(request))
+
+
+def limit_demo_login(request: Request) -> None:
+    """Dependency: count a demo sign-in by the client's address (each one mints a token)."""
+    _limiter(request).hit("demo_login", client_address(request))
+
+
+def limit_account(request: Request) -> None:
+    """Dependency: count a sign-up, an invitation acceptance or a reset by the client's address."""
+    _limiter(request).hit("account", client_address(request))
 
 
 def limit_chat(request: Request, member: CurrentMember) -> None:

@@ -13,6 +13,11 @@ Run it with ``lingxi serve --ray`` (``LINGXI_RAY__ADDRESS`` names the cluster; r
     run(settings, host="0.0.0.0", port=8000)      # blocks until interrupted
 
 Ray Serve's proxy listens on ``host:port`` and spreads requests over the replicas.
+
+Both servers (``lingxi serve`` under uvicorn, and Ray Serve's proxy, which is uvicorn too) believe
+``X-Forwarded-For`` only from ``LINGXI_TRUSTED_PROXIES`` (:func:`uvicorn_options`): uvicorn's own
+default trusts 127.0.0.1, so any local client could pick its address and walk around the
+sign-in rate limit.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 from lingxi.config import Settings
 from lingxi.errors import InvalidInputError, UnavailableError
 
-__all__ = ["deployment", "run", "shutdown", "wait"]
+__all__ = ["deployment", "run", "shutdown", "uvicorn_options", "wait"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +45,19 @@ def _serve() -> Any:
             part="ray",
         ) from err
     return serve
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for ``uvicorn.run``/``uvicorn.Config``: proxy headers (the client's
+    address and scheme) believed only from ``settings.trusted_proxies``, never by default."""
+    trusted = list(settings.trusted_proxies)
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
+
+
+def _proxy_env(settings: Settings) -> dict[str, str]:
+    # Ray Serve builds its proxy's uvicorn.Config itself; uvicorn then reads the trusted list
+    # from FORWARDED_ALLOW_IPS ("" trusts nobody), which the proxy inherits from the controller.
+    return {"FORWARDED_ALLOW_IPS": ",".join(settings.trusted_proxies)}
 
 
 class LingxiIngress:
@@ -98,7 +116,11 @@ def run(
 
     connect(settings.ray)
     serve = _serve()
-    serve.start(http_options={"host": host, "port": port}, proxy_location="HeadOnly")
+    serve.start(
+        http_options={"host": host, "port": port},
+        proxy_location="HeadOnly",
+        controller_options={"runtime_env": {"env_vars": _proxy_env(settings)}},
+    )
     serve.run(deployment(settings, replicas=replicas), name=APP_NAME, route_prefix="/")
     logger.info("Lingxi under Ray Serve on http://%s:%d", host, port)
     if block:

@@ -2,8 +2,9 @@
 
 A day plan or a traffic re-plan searches for seconds, and PyVRP holds the GIL while it does;
 run in a request thread it would stall every other request of the server for that long. The
-jobs here run in spawned processes that open the same database by URL, so what they write is
-what the API reads next. Errors come back whole (the error tree pickles with its details).
+jobs here (and the planning jobs of :mod:`lingxi.api.jobs`) run in spawned processes that open
+the same database by URL, so what they write is what the API reads next. Errors come back
+whole (the error tree pickles with its details).
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ import asyncio
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from lingxi.config import DatabaseSettings, Settings
 from lingxi.data import Database
 
-__all__ = ["SolverWorkers", "plan_job", "traffic_job"]
+__all__ = ["SolverWorkers", "WorkerPlanner", "plan_job"]
 
 _databases: dict[str, Database] = {}
 
@@ -52,16 +53,6 @@ def plan_job(
     for route in doc["routes"]:
         route.pop("geometry", None)
     return doc
-
-
-def traffic_job(
-    db_settings: DatabaseSettings, osm_path: Path | None, report: dict[str, Any]
-) -> dict[str, Any]:
-    """Record a traffic report, re-plan the routes under way and update their ETAs."""
-    from lingxi.dispatch import load_network, report_traffic
-
-    result = report_traffic(_database(db_settings), network=load_network(osm_path), **report)
-    return result.to_dict()
 
 
 class SolverWorkers:
@@ -113,9 +104,49 @@ class SolverWorkers:
             return result
         return await asyncio.wrap_future(pool.submit(fn, *args))
 
+    def run_sync(self, fn: Any, *args: Any) -> dict[str, Any]:
+        """``fn(*args)`` in a worker process, waiting for it (from a request thread)."""
+        pool = self._executor()
+        result: dict[str, Any] = fn(*args) if pool is None else pool.submit(fn, *args).result()
+        return result
+
     def close(self) -> None:
         """Stop the workers (a job under way finishes first)."""
         with self._lock:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
+
+
+class WorkerPlanner:
+    """:class:`lingxi.commerce.DeliveryPlanner` over the solver workers: plan today, read the ETA.
+
+    Called from a request thread (sync routes), it waits for the worker's plan; the search
+    itself runs in the worker process, so other requests are not held up.
+    """
+
+    def __init__(self, workers: SolverWorkers, settings: Settings, db: Database) -> None:
+        self._workers = workers
+        self._settings = settings
+        self._db = db
+
+    def plan_delivery(self, shipment_id: int) -> datetime | None:
+        """Plan today's open shipments in a worker and return ``shipment_id``'s ETA."""
+        from lingxi.data.repos import fleet, orders
+        from lingxi.dispatch import city_network_path
+
+        with self._db.session() as session:
+            depots, vehicles = fleet.get_fleet(session)
+        if not depots or not vehicles:
+            return None  # nothing to plan with (no fleet loaded): skip starting a solver process
+        now = datetime.now(UTC)
+        self._workers.run_sync(
+            plan_job,
+            self._workers.db_settings,
+            city_network_path(self._settings),
+            now.date(),
+            self._settings.dispatch.time_limit_s,
+            now,
+        )
+        with self._db.session() as session:
+            return orders.get_shipment(session, shipment_id=shipment_id).eta

@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from lingxi.assistant.skills import HomeEngine
+from lingxi.assistant.engines import HomePort
 from lingxi.data import Database, utcnow
-from lingxi.data.repos import conversation as conv_repo, events, orders
+from lingxi.data.repos import conversation as conv_repo, events
 from lingxi.errors import LingxiError, NotFoundError
 
 __all__ = ["CONSUMER", "TOPICS", "AutomationResult", "AutomationWorker", "run_automations"]
@@ -57,9 +57,32 @@ class AutomationResult:
     """Events kept pending because the courier is not near yet."""
 
 
-def _minutes_away(
-    event: events.Event, shipment: orders.ShipmentView, now: datetime
-) -> float | None:
+@dataclass(frozen=True, slots=True)
+class _Shipment:
+    """What the automation needs of a shipment: its status and current ETA."""
+
+    id: int
+    status: str
+    eta: datetime | None
+
+
+def _shipment(db: Database, shipment_id: int, household_id: int | None) -> _Shipment | None:
+    """The household's shipment as the dispatch engine sees it (None: not this household's)."""
+    from lingxi.dispatch import eta_for_shipment
+
+    try:
+        info = eta_for_shipment(db, shipment_id, household_id=household_id)
+    except NotFoundError:
+        return None
+    eta = info.get("eta")
+    return _Shipment(
+        int(info["shipment_id"]),
+        str(info["status"]),
+        datetime.fromisoformat(eta) if isinstance(eta, str) else None,
+    )
+
+
+def _minutes_away(event: events.Event, shipment: _Shipment, now: datetime) -> float | None:
     if "minutes_away" in event.payload:
         try:
             return float(event.payload["minutes_away"])
@@ -73,7 +96,7 @@ def _minutes_away(
 
 def run_automations(
     db: Database,
-    home: HomeEngine | None,
+    home: HomePort | None,
     *,
     now: Callable[[], datetime] = utcnow,
     limit: int = 500,
@@ -105,14 +128,9 @@ def run_automations(
                 if household_id is not None
                 else {}
             )
-            shipment: orders.ShipmentView | None = None
-            if isinstance(shipment_id, int):
-                try:
-                    shipment = orders.get_shipment(
-                        session, shipment_id=shipment_id, household_id=household_id
-                    )
-                except NotFoundError:
-                    shipment = None
+            shipment = (
+                _shipment(db, shipment_id, household_id) if isinstance(shipment_id, int) else None
+            )
             enabled = bool(settings.get("porch_light_on_courier"))
             if (
                 not enabled
@@ -189,7 +207,7 @@ class AutomationWorker:
         Seconds between runs (the ETA check is time-based, so this bounds how late it reacts).
     """
 
-    def __init__(self, db: Database, home: HomeEngine | None, *, interval_s: float = 30.0) -> None:
+    def __init__(self, db: Database, home: HomePort | None, *, interval_s: float = 30.0) -> None:
         if not interval_s > 0:
             raise ValueError(f"interval_s must be > 0, got {interval_s!r}")
         self.db = db

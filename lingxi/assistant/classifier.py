@@ -18,11 +18,12 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from lingxi.text import detect_language
+
 __all__ = ["NaiveBayes", "default_classifier", "features"]
 
 TRAIN_FILE = Path(__file__).with_name("routing_train.json")
 _WORD = re.compile(r"[a-z0-9']+|[\u3400-\u9fff]")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def features(text: str) -> list[str]:
@@ -31,7 +32,7 @@ def features(text: str) -> list[str]:
     words = _WORD.findall(norm)
     out = [f"w:{w}" for w in words]
     out += [f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
-    compact = "".join(words) if _CJK.search(norm) else " ".join(words)
+    compact = "".join(words) if detect_language(norm) == "zh" else " ".join(words)
     padded = f"^{compact}$"
     for n in (2, 3, 4):
         out += [f"c{n}:{padded[i : i + n]}" for i in range(len(padded) - n + 1)]

@@ -22,9 +22,10 @@ from typing import Any
 
 import openai
 
-from lingxi.assistant.router import SKILLS, Route, Skill, detect_language
+from lingxi.assistant.router import SKILLS, Route, Skill
+from lingxi.commerce import Member
 from lingxi.config import LLMSettings
-from lingxi.data.repos.identity import Member
+from lingxi.text import detect_language
 
 __all__ = [
     "INTENTS",

@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from lingxi.config import Settings, get_settings
@@ -84,7 +85,9 @@ def _report(error: dict[str, Any], *, as_json: bool) -> None:
         sys.stdout.write(json.dumps({"error": error}, ensure_ascii=False) + "\n")
     else:
         err_console.print(
-            f"[red]error[/red] ({error['code']}): {error['message']}", highlight=False
+            f"[red]error[/red] ({error['code']}): {error['message']}",
+            highlight=False,
+            soft_wrap=True,  # one line, however narrow the terminal: scripts grep it
         )
 
 
@@ -94,8 +97,16 @@ def emit_json(document: Any) -> None:
 
 
 def settings() -> Settings:
-    """The process settings."""
-    return get_settings()
+    """The process settings; a bad variable is an InvalidInputError (one line, exit 2)."""
+    try:
+        return get_settings()
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = "LINGXI_" + "__".join(str(p).upper() for p in first["loc"]) if first["loc"] else ""
+        raise InvalidInputError(
+            f"The configuration is refused: {first['msg']}" + (f" ({where})" if where else ""),
+            field=where or "settings",
+        ) from None
 
 
 def database() -> Database:

@@ -1,4 +1,4 @@
-"""`lingxi db upgrade|downgrade`, `lingxi demo load` and `lingxi doctor`."""
+"""`lingxi db upgrade|downgrade`, `lingxi demo load|disable` and `lingxi doctor`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rich.table import Table
 
 from lingxi.cli._common import console, database, emit_json, err_console, handle_errors, settings
 from lingxi.data import Database, current_revision, downgrade, upgrade
+from lingxi.errors import ForbiddenError
 from lingxi.status import check_parts
 
 __all__ = ["db_app", "demo_app", "doctor"]
@@ -41,11 +42,21 @@ def db_downgrade(revision: Annotated[str, typer.Argument()] = "base") -> None:
 def demo_load(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Load the demo catalogue, households, orders, fleet and home (idempotent)."""
+    """Load the demo catalogue, households, orders, fleet and home (idempotent).
+
+    Refused in production: the demo accounts' passwords are published.
+    """
     from rich.progress import Progress
 
     from lingxi.data.repos.demo import DEMO_STEPS, load_demo
 
+    if settings().environment == "production":
+        raise ForbiddenError(
+            "`lingxi demo load` is refused in production (LINGXI_ENVIRONMENT=production): the "
+            "demo accounts' passwords are published.",
+            field="environment",
+            value="production",
+        )
     db = database()
     upgrade(db.engine)
     with Progress(console=err_console, transient=True, disable=as_json) as progress:
@@ -61,6 +72,24 @@ def demo_load(
         emit_json(report)
     else:
         console.print("demo data: " + ", ".join(f"{k} {v}" for k, v in report.items()))
+
+
+@demo_app.command("disable")
+@handle_errors
+def demo_disable(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Remove the demo accounts' passwords and end their sessions (their data stays)."""
+    from lingxi.data.repos.demo import disable_demo_accounts
+
+    with database().session() as session:
+        emails = disable_demo_accounts(session)
+    if as_json:
+        emit_json({"disabled": emails})
+    else:
+        console.print(
+            f"demo accounts disabled: {len(emails)}" + (f" ({', '.join(emails)})" if emails else "")
+        )
 
 
 def _plan_today(db: Database) -> int:
@@ -83,13 +112,15 @@ def _plan_today(db: Database) -> int:
 def doctor(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Report which real parts are reachable and configured."""
+    """Report which real parts are reachable and configured; exit 3 when a configured one is down."""
     parts = check_parts(settings(), database())["parts"]
     if as_json:
         emit_json(parts)
-        return
-    table = Table("part", "status", "detail")
-    for name, part in parts.items():
-        colour = {"up": "green", "down": "red"}.get(part["status"], "yellow")
-        table.add_row(name, f"[{colour}]{part['status']}[/{colour}]", part["detail"])
-    console.print(table)
+    else:
+        table = Table("part", "status", "detail")
+        for name, part in parts.items():
+            colour = {"up": "green", "down": "red"}.get(part["status"], "yellow")
+            table.add_row(name, f"[{colour}]{part['status']}[/{colour}]", part["detail"])
+        console.print(table)
+    if any(part["status"] == "down" for part in parts.values()):
+        raise typer.Exit(3)  # the README's code for "a part is down"

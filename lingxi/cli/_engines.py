@@ -12,11 +12,14 @@ __all__ = ["commands", "sub_apps"]
 
 def sub_apps() -> Iterator[tuple[str, typer.Typer]]:
     """``(name, Typer)`` for each engine sub-command group."""
-    from lingxi.cli import dispatch, guide, home
+    from lingxi.cli import catalogue, city, dispatch, fleet, guide, home
 
     yield "guide", guide.app
     yield "dispatch", dispatch.app
     yield "home", home.app
+    yield "city", city.app
+    yield "fleet", fleet.app
+    yield "catalogue", catalogue.app
 
 
 def commands() -> Iterator[tuple[str, Callable[..., Any]]]:

@@ -65,6 +65,7 @@ def _chat(text: str | None, user: str, conversation: int | None, *, as_json: boo
                     "skill": reply.skill,
                     "actions": list(reply.actions),
                     "needs_confirmation": reply.needs_confirmation,
+                    "action_id": reply.action_id,
                     "conversation_id": reply.conversation_id,
                 }
             )

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from lingxi.cli._common import console, database, emit_json, handle_errors
+from lingxi.cli._common import console, database, emit_json, handle_errors, settings
+from lingxi.errors import LingxiError
+
+if TYPE_CHECKING:
+    from lingxi.data import Database
+    from lingxi.guide import ShoppingGuide
 
 __all__ = ["app"]
 
@@ -29,9 +35,13 @@ def parse_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Show the need parsed from TEXT: category, skin types, budget, brands, ingredients."""
-    from lingxi.guide import parse_need
+    from lingxi.guide import ParseParams, parse_need
 
-    query = parse_need(text)
+    query = parse_need(
+        text,
+        params=ParseParams.from_settings(settings().guide),
+        catalogue_brands=_catalogue_brands(),
+    )
     doc = query.to_dict()
     if as_json:
         emit_json(doc)
@@ -42,6 +52,34 @@ def parse_cmd(
     if query.medical_conditions:
         table.add_row("medical", ", ".join(query.medical_conditions))
     console.print(table)
+
+
+def _catalogue_brands() -> list[str]:
+    """The stored catalogue's brands (the recommend path reads the same), or none when no
+    catalogue is reachable: parsing needs no database, it then knows the shipped brand list."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lingxi.data.repos import catalog
+
+    url = settings().db.url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return []  # never create an empty database file just to parse a sentence
+    try:
+        with database().session() as s:
+            return catalog.list_brands(s)
+    except (SQLAlchemyError, LingxiError):
+        return []
+
+
+def _guide() -> tuple[Database, ShoppingGuide]:
+    from lingxi.guide import ParseParams, ShoppingGuide
+
+    config = settings().guide
+    db = database()
+    params = ParseParams.from_settings(config)
+    return db, ShoppingGuide.from_database(
+        db, vector_search=config.vector_search, parse_params=params
+    )
 
 
 @app.command("recommend")
@@ -56,10 +94,7 @@ def recommend_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Recommend products that meet every constraint in TEXT, each with a reason."""
-    from lingxi.guide import ShoppingGuide
-
-    db = database()
-    guide = ShoppingGuide.from_database(db)
+    db, guide = _guide()
     result = guide.recommend_for(db, text, customer_id=customer, k=k)
     if as_json:
         emit_json(result.to_dict())
@@ -67,17 +102,23 @@ def recommend_cmd(
     if result.dermatologist_note:
         console.print(f"[yellow]{result.dermatologist_note}[/yellow]")
     console.print(result.message)
-    table = Table("id", "brand", "name", "price", "score", "reason")
-    for item in result.items:
-        table.add_row(
-            str(item.id),
-            item.brand,
-            item.name,
-            f"${item.price_minor / 100:.2f}",
-            f"{item.score:.3f}",
-            item.reason,
-        )
-    console.print(table)
+    for title, items in (
+        ("", result.items),
+        ("ingredients not listed (cannot be checked)", result.ingredients_not_listed),
+    ):
+        if not items:
+            continue
+        table = Table("id", "brand", "name", "price", "score", "reason", title=title or None)
+        for item in items:
+            table.add_row(
+                str(item.id),
+                item.brand,
+                item.name,
+                item.display_price,
+                f"{item.score:.3f}",
+                item.reason,
+            )
+        console.print(table)
 
 
 @app.command("compare")
@@ -89,9 +130,7 @@ def compare_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Compare two products side by side and say which fits the need better."""
-    from lingxi.guide import ShoppingGuide
-
-    guide = ShoppingGuide.from_database(database())
+    _db, guide = _guide()
     result = guide.compare(a, b, need=need or None)
     if as_json:
         emit_json(result.to_dict())

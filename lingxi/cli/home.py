@@ -32,7 +32,8 @@ def _controller(*, real_devices: bool) -> object:
     cfg = settings()
     driver = None
     if real_devices and cfg.mqtt.url:
-        driver = create_driver("mqtt", settings=cfg.mqtt)
+        # A client: it never touches Lingxi's availability in Home Assistant (lingxi serve's).
+        driver = create_driver("mqtt", settings=cfg.mqtt, role="client")
     return HomeController(database(), settings=cfg.home, driver=driver)
 
 
@@ -109,14 +110,17 @@ def do_cmd(
 @app.command("state")
 @handle_errors
 def state_cmd(household: Household = 1, as_json: AsJson = False) -> None:
-    """Show every entity's current state."""
-    from lingxi.home import HomeController
+    """Show every entity's current state (as recorded), in Home Assistant's terms.
+
+    ``--json`` prints ``{"entities": [{"entity_id", "name", "area", "state", "attributes"}]}``.
+    """
+    from lingxi.home import HomeController, ha_entity
 
     controller = _controller(real_devices=False)
     assert isinstance(controller, HomeController)
     rows = controller.state(household)
     if as_json:
-        emit_json({"data": rows, "count": len(rows)})
+        emit_json({"entities": [ha_entity(r) for r in rows]})
         return
     table = Table("entity", "state", "attributes")
     for r in rows:

@@ -1,4 +1,4 @@
-"""The ``lingxi`` command: serve, db, demo, doctor and one sub-command per engine."""
+"""The ``lingxi`` command: serve, db, demo, doctor, user and one sub-command per engine."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lingxi.cli import _db
+from lingxi.cli import _db, orders, user
 from lingxi.cli._common import console, handle_errors, settings
 
 __all__ = ["app", "main"]
@@ -22,6 +22,8 @@ app = typer.Typer(
 app.add_typer(_db.db_app, name="db")
 app.add_typer(_db.demo_app, name="demo")
 app.command("doctor")(_db.doctor)
+app.add_typer(user.app, name="user")
+app.add_typer(orders.app, name="orders")
 
 
 def _register_engines() -> None:
@@ -61,12 +63,17 @@ def serve(
         console.print(f"Lingxi under Ray Serve ({n} replicas) on http://{host}:{port}")
         ray_serve.wait()
         return
-    console.print(f"Lingxi on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     import uvicorn
 
     from lingxi.api import create_app
+    from lingxi.api.serve import uvicorn_options
+    from lingxi.api.services import check_ready_to_serve
 
-    uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")
+    conf = settings()
+    web_app = create_app(conf)
+    check_ready_to_serve(conf, web_app.state.db)  # production: one clear line, no traceback
+    console.print(f"Lingxi on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(web_app, host=host, port=port, log_level="info", **uvicorn_options(conf))
 
 
 def main() -> None:

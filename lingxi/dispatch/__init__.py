@@ -15,16 +15,24 @@ Service for the assistant and the API (the shared data layer and the demo city's
   "eta", "route"}``.
 """
 
+from lingxi.dispatch.board import operations_board
+from lingxi.dispatch.cities import (
+    CityInfo,
+    active_city,
+    city_network_path,
+    find_city,
+    import_city,
+    list_cities,
+    use_city,
+)
 from lingxi.dispatch.city import (
     DayPlan,
     TrafficResult,
     eta_for_shipment,
     load_network,
     plan_shipments,
-    planned_position,
     report_traffic,
     route_geometry,
-    route_svg,
 )
 from lingxi.dispatch.io import read_problem, read_solution
 from lingxi.dispatch.params import DispatchParams
@@ -37,11 +45,13 @@ from lingxi.dispatch.problem import (
     TimeWindow,
 )
 from lingxi.dispatch.replan import VehicleState, replan, states_at
+from lingxi.dispatch.routemap import planned_position, roads_geojson, route_svg
 from lingxi.dispatch.solver import solve
 from lingxi.dispatch.td import SpeedModel
 from lingxi.dispatch.tdsearch import solve_td
 
 __all__ = [
+    "CityInfo",
     "DayPlan",
     "DispatchParams",
     "DispatchPlan",
@@ -56,18 +66,26 @@ __all__ = [
     "Unassigned",
     "VehicleRoute",
     "VehicleState",
+    "active_city",
+    "city_network_path",
     "eta_for_shipment",
     "evaluate_route",
+    "find_city",
+    "import_city",
+    "list_cities",
     "load_network",
+    "operations_board",
     "plan_shipments",
     "planned_position",
     "read_problem",
     "read_solution",
     "replan",
     "report_traffic",
+    "roads_geojson",
     "route_geometry",
     "route_svg",
     "solve",
     "solve_td",
     "states_at",
+    "use_city",
 ]

@@ -7,10 +7,9 @@ network and the shared data layer: plans are saved as Route/RouteStop rows, ETAs
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -19,17 +18,29 @@ from typing import Any
 import numpy as np
 
 from lingxi.data import Database
-from lingxi.data.models import ShipmentKind
+from lingxi.data.models import RouteStatus, ShipmentKind, TrackingStatus
 from lingxi.data.repos import fleet as fleet_repo, orders as orders_repo
+from lingxi.dispatch.dayplan import (
+    DayPlan,
+    as_saved,
+    at_time,
+    check_span_in_day,
+    merge_day_plans,
+    midnight,
+    window_on_day,
+)
+from lingxi.dispatch.fleet import city_districts
+from lingxi.dispatch.history import record_plan
 from lingxi.dispatch.params import DispatchParams
-from lingxi.dispatch.plan import DispatchPlan, evaluate_route
+from lingxi.dispatch.plan import DispatchPlan
 from lingxi.dispatch.problem import (
     DispatchProblem,
     DispatchStop,
     DispatchVehicle,
     Location,
+    TimeWindow,
 )
-from lingxi.dispatch.replan import replan, states_at
+from lingxi.dispatch.replan import replan, retime_in_flight, states_at
 from lingxi.dispatch.roadnet import RoadMatrices, RoadNetwork
 from lingxi.dispatch.solver import solve
 from lingxi.dispatch.td import SpeedModel
@@ -45,7 +56,6 @@ __all__ = [
     "plan_shipments",
     "report_traffic",
     "route_geometry",
-    "route_svg",
 ]
 
 SERVICE_S = 180.0
@@ -53,7 +63,7 @@ SERVICE_S = 180.0
 ETA_CHANGE_S = 60.0
 """A re-plan reports an ETA change (tracking event) when it moves by more than this."""
 
-_networks: dict[Path, RoadNetwork] = {}
+_networks: dict[tuple[Path, int], RoadNetwork] = {}
 _lock = threading.Lock()
 
 
@@ -63,20 +73,22 @@ def default_osm_path() -> Path:
 
 
 def load_network(path: Path | None = None) -> RoadNetwork:
-    """The road network of ``path`` (default: the shipped demo city), read once per process."""
+    """The road network of ``path`` (default: the shipped demo city), read once per process.
+
+    ``path`` is an OSM extract or a city cached by ``lingxi city import`` (``.npz``); a cache
+    imported again (a newer file) is read again.
+    """
     path = (path or default_osm_path()).resolve()
+    key = (path, path.stat().st_mtime_ns if path.is_file() else 0)
     with _lock:
-        if path not in _networks:
-            _networks[path] = RoadNetwork.from_pbf(path)
-        return _networks[path]
+        if key not in _networks:
+            loaded = RoadNetwork.load(path) if path.suffix == ".npz" else RoadNetwork.from_pbf(path)
+            _networks[key] = loaded
+        return _networks[key]
 
 
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def _at(day: date, seconds: float) -> datetime:
-    return _midnight(day) + timedelta(seconds=round(float(seconds)))
+_midnight = midnight
+_at = at_time
 
 
 @dataclass
@@ -88,6 +100,8 @@ class _City:
     vehicle_ids: list[int]
     shipment_ids: list[int]
     no_address: list[int]
+    off_window: dict[int, str]
+    """Shipments whose delivery window has nothing on the day: ``time_window``."""
 
 
 def _can_leave(shift_start_s: float, shift_end_s: float, depot: Any, not_before_s: float) -> bool:
@@ -96,8 +110,39 @@ def _can_leave(shift_start_s: float, shift_end_s: float, depot: Any, not_before_
     return start < min(float(shift_end_s), float(depot.closes_s))
 
 
-def _stop_for(sh: orders_repo.ShipmentView) -> DispatchStop:
-    """A shipment as a stop: a delivery, or a return picked up and brought to the depot."""
+@dataclass(frozen=True)
+class _Kept:
+    """Routes a re-plan leaves as they are: their stops and (on the planned day) vehicles."""
+
+    shipments: frozenset[int]
+    vehicles: frozenset[int]
+
+
+def _kept_routes(db: Database, day: date) -> _Kept:
+    """What a re-plan of ``day`` must leave where it is.
+
+    A route the courier has started keeps its stops (their goods are on the vehicle), and on
+    ``day`` its vehicle keeps its route (the new plan leaves it out). A parcel out for delivery
+    on a route of another day is never moved to ``day`` (it stays late, not tomorrow's).
+    """
+    with db.session() as s:
+        live = fleet_repo.routes_with_open_stops(s)
+    shipments: set[int] = set()
+    vehicles: set[int] = set()
+    for route, statuses in live:
+        if route.status == RouteStatus.ACTIVE.value:
+            shipments.update(statuses)
+            if route.plan_date == day:
+                vehicles.add(route.vehicle_id)
+        elif route.plan_date != day:
+            out = TrackingStatus.OUT_FOR_DELIVERY.value
+            shipments.update(sid for sid, st in statuses.items() if st == out)
+    return _Kept(frozenset(shipments), frozenset(vehicles))
+
+
+def _stop_for(sh: orders_repo.ShipmentView, windows: tuple[TimeWindow, ...] = ()) -> DispatchStop:
+    """A shipment as a stop: a delivery, or a return picked up and brought to the depot; service
+    starts in ``windows`` (the shipment's delivery window on the day; empty: any time)."""
     units = max(1, int(sh.demand))
     is_return = sh.kind == ShipmentKind.RETURN.value
     return DispatchStop(
@@ -107,39 +152,70 @@ def _stop_for(sh: orders_repo.ShipmentView) -> DispatchStop:
         demand=0 if is_return else units,
         pickup=units if is_return else 0,
         service_time=SERVICE_S,
+        windows=windows,
     )
 
 
 def _build(
     db: Database,
     network: RoadNetwork,
-    shipment_filter: set[int] | None = None,
+    day: date,
+    shipment_filter: set[int] | frozenset[int] | None = None,
     *,
     not_before_s: float = 0.0,
+    depot_ids: tuple[int, ...] | None = None,
+    kept: _Kept | None = None,
 ) -> _City:
+    """The problem of ``network``'s city on ``day``: its depots (or ``depot_ids``), their vehicles
+    and the open shipments inside it (or ``shipment_filter``), each in its delivery window."""
     with db.session() as s:
-        depots, vehicles = fleet_repo.get_fleet(s)
+        all_depots, all_vehicles = fleet_repo.get_fleet(s)
         shipments = orders_repo.list_open_shipments(s)
+    depots = [
+        d for d in all_depots if d.city == network.city and (depot_ids is None or d.id in depot_ids)
+    ]
+    index = {d.id: k for k, d in enumerate(depots)}
+    vehicles = [
+        v
+        for v in all_vehicles
+        if v.depot_id in index
+        and v.end_depot in index
+        and _can_leave(v.shift_start_s, v.shift_end_s, depots[index[v.depot_id]], not_before_s)
+    ]
     if not depots or not vehicles:
-        raise ConflictError("There is no depot or vehicle to plan with; load the demo fleet.")
-    depot = depots[0]
+        raise ConflictError(
+            f"There is no depot or vehicle to plan with in {network.city!r}; load the demo "
+            "fleet or add them (`lingxi fleet depot add`, `lingxi fleet vehicle add`)."
+        )
+    if kept is not None:
+        vehicles = [v for v in vehicles if v.id not in kept.vehicles]
+        shipments = [sh for sh in shipments if sh.id not in kept.shipments]
     ships = [sh for sh in shipments if shipment_filter is None or sh.id in shipment_filter]
-    located = [sh for sh in ships if sh.lat is not None and sh.lon is not None]
     no_address = [sh.id for sh in ships if sh.lat is None or sh.lon is None]
-    points = [(depot.lat, depot.lon)] + [(float(sh.lat or 0), float(sh.lon or 0)) for sh in located]
+    hours = (float(min(d.opens_s for d in depots)), float(max(d.closes_s for d in depots)))
+    windows = {
+        sh.id: window_on_day(day, sh.window_start, sh.window_end, hours)
+        for sh in ships
+        if sh.lat is not None and sh.lon is not None
+    }
+    off_window = {sid: "time_window" for sid, w in windows.items() if w is None}
+    located = [sh for sh in ships if windows.get(sh.id) is not None]
+    points = [(d.lat, d.lon) for d in depots] + [
+        (float(sh.lat or 0), float(sh.lon or 0)) for sh in located
+    ]
     nodes, _snap = network.snap(points)
     mats = network.matrices(nodes)
-    stops = tuple(_stop_for(sh) for sh in located)
+    stops = tuple(_stop_for(sh, windows[sh.id] or ()) for sh in located)
     fleet = tuple(
         DispatchVehicle(
             v.name,
             v.capacity,
+            depot=index[v.end_depot],
             shift_start=max(float(v.shift_start_s), not_before_s),
             shift_end=float(v.shift_end_s),
+            start_location=None if v.end_depot == v.depot_id else index[v.depot_id],
         )
         for v in vehicles
-        if v.depot_id == depot.id
-        and _can_leave(v.shift_start_s, v.shift_end_s, depot, not_before_s)
     )
     big = max((v.capacity for v in fleet), default=0)
     too_big = [st for st in stops if max(st.demand, st.pickup) > big]
@@ -154,8 +230,8 @@ def _build(
             rule="pickup above every capacity" if st.pickup else "demand above every capacity",
         )
     problem = DispatchProblem(
-        depots=(
-            Location(depot.name, depot.lon, depot.lat, float(depot.opens_s), float(depot.closes_s)),
+        depots=tuple(
+            Location(d.name, d.lon, d.lat, float(d.opens_s), float(d.closes_s)) for d in depots
         ),
         vehicles=fleet,
         stops=stops,
@@ -164,16 +240,7 @@ def _build(
         name="city",
     )
     return _City(
-        problem,
-        mats,
-        [
-            v.id
-            for v in vehicles
-            if v.depot_id == depot.id
-            and _can_leave(v.shift_start_s, v.shift_end_s, depot, not_before_s)
-        ],
-        [sh.id for sh in located],
-        no_address,
+        problem, mats, [v.id for v in vehicles], [sh.id for sh in located], no_address, off_window
     )
 
 
@@ -218,95 +285,6 @@ def _points(city: _City) -> dict[str, tuple[float, float]]:
     return {st.id: (st.x, st.y) for st in city.problem.stops}
 
 
-@dataclass(frozen=True)
-class DayPlan:
-    """A saved plan: routes with shipment ids, ETAs and geometry."""
-
-    day: date
-    plan: DispatchPlan
-    route_ids: list[int]
-    shipment_ids: list[int]
-    geometries: list[list[list[float]]]
-    no_address: list[int] = field(default_factory=list)
-    traffic_reports: list[int] = field(default_factory=list)
-    points: dict[str, tuple[float, float]] = field(default_factory=dict)
-    """Stop id -> (lon, lat)."""
-    kinds: dict[str, str] = field(default_factory=dict)
-    """Stop id -> ``delivery`` or ``return`` (a pickup brought back to the depot)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready view: per route its stops (shipment ids) with ETAs, distance, duration."""
-        routes = []
-        for rid, r, geom in zip(
-            self.route_ids, [r for r in self.plan.routes if r.stops], self.geometries, strict=True
-        ):
-            routes.append(
-                {
-                    "route_id": rid,
-                    "vehicle": r.vehicle_id,
-                    "stops": [
-                        {
-                            "shipment_id": int(s.stop_id),
-                            "eta": _at(self.day, s.start).isoformat(),
-                            "kind": self.kinds.get(s.stop_id, "delivery"),
-                            "load_after": s.load,
-                        }
-                        for s in r.stops
-                    ],
-                    "start": _at(self.day, r.start_time).isoformat(),
-                    "end": _at(self.day, r.end_time).isoformat(),
-                    "distance_m": round(r.distance),
-                    "duration_s": round(r.duration),
-                    "max_load": r.max_load,
-                    "geometry": geom,
-                }
-            )
-        return {
-            "day": self.day.isoformat(),
-            "routes": routes,
-            "unassigned": [
-                {"shipment_id": int(u.stop_id), "reason": u.reason} for u in self.plan.unassigned
-            ]
-            + [{"shipment_id": sid, "reason": "no_address"} for sid in self.no_address],
-            "distance_m": round(self.plan.distance),
-            "duration_s": round(self.plan.duration),
-            "vehicles": self.plan.vehicles,
-            "feasible": self.plan.feasible,
-            "traffic_reports": self.traffic_reports,
-        }
-
-    def geojson(self) -> dict[str, Any]:
-        """The routes as a GeoJSON FeatureCollection (lines and stop points, lon/lat order)."""
-        features: list[dict[str, Any]] = []
-        for rid, r, geom in zip(
-            self.route_ids, [r for r in self.plan.routes if r.stops], self.geometries, strict=True
-        ):
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "LineString", "coordinates": [[p[1], p[0]] for p in geom]},
-                    "properties": {"route_id": rid, "vehicle": r.vehicle_id},
-                }
-            )
-            for k, s in enumerate(r.stops, start=1):
-                features.append(
-                    {
-                        "type": "Feature",
-                        "geometry": {
-                            "type": "Point",
-                            "coordinates": list(self.points.get(s.stop_id, (0.0, 0.0))),
-                        },
-                        "properties": {
-                            "route_id": rid,
-                            "sequence": k,
-                            "shipment_id": int(s.stop_id),
-                            "eta": _at(self.day, s.start).isoformat(),
-                        },
-                    }
-                )
-        return {"type": "FeatureCollection", "features": features}
-
-
 def _save(
     db: Database,
     city: _City,
@@ -347,23 +325,31 @@ def _save(
                 ),
             )
         )
-    changes: list[tuple[int, datetime]] = []
     with db.session() as s:
         ids = fleet_repo.save_routes(s, plan_date=day, routes=specs)
-        for r in chosen:
-            for st in r.stops:
-                sid = int(st.stop_id)
-                eta = _at(day, st.start)
-                view = orders_repo.get_shipment(s, shipment_id=sid)
-                old = view.eta
-                if note and old is not None and abs((eta - old).total_seconds()) > ETA_CHANGE_S:
-                    orders_repo.add_tracking_event(
-                        s, shipment_id=sid, status=view.status, note=note, eta=eta
-                    )
-                    changes.append((sid, eta))
-                else:
-                    orders_repo.set_shipment_eta(s, shipment_id=sid, eta=eta)
+        starts = {st.stop_id: st.start for r in chosen for st in r.stops}
+        changes = _record_etas(s, day, starts, note)
     return ids, geoms, changes
+
+
+def _record_etas(
+    session: Any, day: date, starts: dict[str, float], note: str
+) -> list[tuple[int, datetime]]:
+    """Store each shipment's ETA (its service start); with ``note``, an ETA that moved by more
+    than a minute is a tracking event. Returns the moved ones."""
+    changes: list[tuple[int, datetime]] = []
+    for stop_id, start in starts.items():
+        sid, eta = int(stop_id), _at(day, start)
+        view = orders_repo.get_shipment(session, shipment_id=sid)
+        old = view.eta
+        if note and old is not None and abs((eta - old).total_seconds()) > ETA_CHANGE_S:
+            orders_repo.add_tracking_event(
+                session, shipment_id=sid, status=view.status, note=note, eta=eta
+            )
+            changes.append((sid, eta))
+        else:
+            orders_repo.set_shipment_eta(session, shipment_id=sid, eta=eta)
+    return changes
 
 
 def plan_shipments(
@@ -394,33 +380,70 @@ def plan_shipments(
     network = network or load_network()
     params = params or DispatchParams(time_limit=2.0)
     not_before_s = 0.0
+    kept = _kept_routes(db, day)
     if not_before is not None and not_before.astimezone(UTC).date() == day:
         not_before_s = (not_before - _midnight(day)).total_seconds()
         with db.session() as s:
             depots, vehicles = fleet_repo.get_fleet(s)
-        if depots and not any(
-            _can_leave(v.shift_start_s, v.shift_end_s, depots[0], not_before_s) for v in vehicles
+        ours = {d.id: d for d in depots if d.city == network.city}
+        if ours and not any(
+            _can_leave(v.shift_start_s, v.shift_end_s, ours[v.depot_id], not_before_s)
+            for v in vehicles
+            if v.depot_id in ours and v.id not in kept.vehicles
         ):
             return plan_shipments(db, day + timedelta(days=1), params=params, network=network)
-    city = _build(db, network, not_before_s=not_before_s)
-    if not city.problem.stops:
-        return DayPlan(day, DispatchPlan(()), [], [], [], city.no_address)
-    model, reports = _traffic_model(db, network, city, day)
-    plan = (
-        solve_td(city.problem, model, params) if model is not None else solve(city.problem, params)
-    )
-    ids, geoms, _ = _save(db, city, network, day, plan)
-    return DayPlan(
-        day,
-        plan,
-        ids,
-        city.shipment_ids,
-        geoms,
-        city.no_address,
-        reports,
-        _points(city),
-        kinds=_kinds(city),
-    )
+    parts: list[DayPlan] = []
+    groups, left_out = city_districts(db, network)
+    for group in groups:
+        city = _build(
+            db,
+            network,
+            day,
+            group.shipment_ids,
+            not_before_s=not_before_s,
+            depot_ids=group.depot_ids if len(groups) > 1 else None,
+            kept=kept,
+        )
+        if not city.problem.stops:
+            parts.append(
+                DayPlan(
+                    day, DispatchPlan(()), [], [], [], city.no_address, left_out=city.off_window
+                )
+            )
+            continue
+        model, reports = _traffic_model(db, network, city, day)
+        plan = (
+            solve_td(city.problem, model, params)
+            if model is not None
+            else solve(city.problem, params)
+        )
+        ids, geoms, _ = _save(db, city, network, day, plan)
+        with db.session() as s:  # a vehicle the new plan leaves idle keeps no stale route
+            used = {city.vehicle_ids[r.vehicle] for r in plan.routes if r.stops}
+            fleet_repo.supersede_routes(
+                s, plan_date=day, vehicle_ids=[v for v in city.vehicle_ids if v not in used]
+            )
+        parts.append(
+            DayPlan(
+                day,
+                plan,
+                ids,
+                city.shipment_ids,
+                geoms,
+                city.no_address,
+                reports,
+                _points(city),
+                kinds=_kinds(city),
+                left_out=city.off_window,
+            )
+        )
+    return _recorded(db, merge_day_plans(day, parts, left_out), "plan", not_before)
+
+
+def _recorded(db: Database, plan: DayPlan, kind: str, at: datetime | None) -> DayPlan:
+    """``plan``, once its totals are in the history of plans."""
+    reasons = plan.to_dict()["unassigned"]
+    return record_plan(db, plan, day=plan.day, kind=kind, reasons=reasons, at=at)
 
 
 @dataclass(frozen=True)
@@ -438,6 +461,7 @@ class TrafficResult:
             "observation_id": self.observation_id,
             "routes_replanned": self.routes_replanned,
             "eta_changes": [{"shipment_id": s, "eta": e.isoformat()} for s, e in self.eta_changes],
+            "plan_updated": bool(self.routes_replanned),
         }
 
 
@@ -461,9 +485,16 @@ def report_traffic(
     segment; ``speed_factor`` < 1 slows traffic there during ``[starts_at, ends_at)``. Stops a
     vehicle has already left for stay as they are; the rest are re-sequenced from each vehicle's
     position. Shipments whose ETA moves by more than a minute get a tracking event.
+
+    Raises
+    ------
+    InvalidInputError
+        The span is empty, has no zone offset, or does not overlap ``day``; or the area is
+        malformed. Nothing is saved then.
     """
     network = network or load_network()
     params = params or DispatchParams(time_limit=1.0)
+    check_span_in_day(day, starts_at, ends_at)
     if kind == "zone" or kind == "segment":
         _edges_for(network, kind, area)  # validates the area before anything is saved
     with db.session() as s:
@@ -477,12 +508,53 @@ def report_traffic(
             source=source,
         )
         live = fleet_repo.current_routes(s, plan_date=day)
+    t_now = ((now or starts_at) - _midnight(day)).total_seconds()
+    note = f"ETA updated after traffic report #{obs_id}"
+    with db.session() as s:
+        depots, vehicles = fleet_repo.get_fleet(s)
+    groups, _ = city_districts(db, network)
+    # Each depot's district on its own, as its day plan was made; then any route of a vehicle
+    # in none of them (it ends at another district's depot) with every depot of the city.
+    passes = [g.depot_ids for g in groups] if len(groups) > 1 else []
+    parts: list[DayPlan] = []
+    changes: list[tuple[int, datetime]] = []
+    todo = list(live)
+    for depot_ids in [*passes, None]:
+        ours = set(depot_ids or (d.id for d in depots if d.city == network.city))
+        mine = {v.id for v in vehicles if v.depot_id in ours and v.end_depot in ours}
+        routes = [r for r in todo if r.vehicle_id in mine]
+        todo = [r for r in todo if r.vehicle_id not in mine]
+        done = _replan_part(db, network, day, routes, depot_ids, t_now, params, note)
+        if done is not None:
+            parts.append(done[0])
+            changes += done[1]
+    if not parts:
+        return TrafficResult(obs_id, [], [], None)
+    day_plan = merge_day_plans(day, parts, {})
+    if day_plan.route_ids:
+        _recorded(db, day_plan, "traffic", now)
+    return TrafficResult(obs_id, day_plan.route_ids, changes, day_plan)
+
+
+def _replan_part(
+    db: Database,
+    network: RoadNetwork,
+    day: date,
+    live: Sequence[fleet_repo.RouteView],
+    depot_ids: tuple[int, ...] | None,
+    t_now: float,
+    params: DispatchParams,
+    note: str,
+) -> tuple[DayPlan, list[tuple[int, datetime]]] | None:
+    """Re-time ``live`` routes under the day's traffic with the depots ``depot_ids`` (``None``:
+    the city's): each keeps its stops, re-sequenced from where its vehicle is."""
     planned = {st.shipment_id for r in live for st in r.stops if st.shipment_id is not None}
     if not planned:
-        return TrafficResult(obs_id, [], [], None)
-    city = _build(db, network, shipment_filter=planned)
+        return None
+    city = _build(db, network, day, shipment_filter=planned, depot_ids=depot_ids)
     model, reports = _traffic_model(db, network, city, day)
-    assert model is not None
+    if model is None:  # cannot happen after check_span_in_day: the report just saved overlaps
+        return None
     # The plan as saved, re-timed statically (what vehicles are doing).
     stop_of = {int(st.id): k for k, st in enumerate(city.problem.stops)}
     veh_of = {vid: k for k, vid in enumerate(city.vehicle_ids)}
@@ -490,88 +562,51 @@ def report_traffic(
     for r in live:
         seq = [stop_of[st.shipment_id] for st in r.stops if st.shipment_id in stop_of]
         if seq and r.vehicle_id in veh_of:
-            routes.append(evaluate_route(city.problem, veh_of[r.vehicle_id], seq))
-    current = DispatchPlan(tuple(routes))
-    t_now = ((now or starts_at) - _midnight(day)).total_seconds()
-    states = states_at(city.problem, current, t_now)
-    new_plan = replan(city.problem, states, [], params, model=model)
-    note = f"ETA updated after traffic report #{obs_id}"
-    moved = {r.vehicle for r in new_plan.routes}
-    ids, geoms, changes = _save(db, city, network, day, new_plan, vehicles=sorted(moved), note=note)
-    day_plan = DayPlan(
-        day, new_plan, ids, city.shipment_ids, geoms, [], reports, _points(city), kinds=_kinds(city)
+            routes.append(as_saved(city.problem, veh_of[r.vehicle_id], seq, r, day))
+    saved = DispatchPlan(tuple(routes))
+    # A leg under way keeps its stop, but its arrival depends on the traffic ahead of it.
+    states, under_way = retime_in_flight(
+        city.problem, saved, states_at(city.problem, saved, t_now), t_now, model
     )
-    return TrafficResult(obs_id, ids, changes, day_plan)
+    new_plan = replan(city.problem, states, [], params, model=model)
+    moved = sorted({r.vehicle for r in new_plan.routes})
+    ids, geoms, changes = _save(db, city, network, day, new_plan, vehicles=moved, note=note)
+    with db.session() as s:
+        changes += _record_etas(s, day, under_way, note)
+    return DayPlan(
+        day,
+        new_plan,
+        ids,
+        city.shipment_ids,
+        geoms,
+        [],
+        reports,
+        _points(city),
+        kinds=_kinds(city),
+        left_out=city.off_window,
+    ), changes
 
 
 def eta_for_shipment(
-    db: Database, shipment_id: int, *, household_id: int | None = None
+    db: Database,
+    shipment_id: int,
+    *,
+    household_id: int | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The current ETA of a shipment and where it sits on its route.
 
     With ``household_id``, only that household's shipments are visible (NotFoundError otherwise).
+    ``now`` (default: the wall clock) decides whether the ETA has passed (``eta_state``) and
+    places the vehicle: where the courier last reported, else on its planned line; only while
+    the parcel is near (:func:`lingxi.dispatch.courier.customer_position_allowed`).
     """
+    from lingxi.dispatch.courier import shipment_live_view
+
     with db.session() as s:
         view = orders_repo.get_shipment(s, shipment_id=shipment_id, household_id=household_id)
         found = fleet_repo.route_for_shipment(s, shipment_id=shipment_id)
-    out: dict[str, Any] = {
-        "shipment_id": view.id,
-        "status": view.status,
-        "eta": view.eta.isoformat() if view.eta else None,
-        "route": None,
-    }
-    if found is not None:
-        route, stop = found
-        out["route"] = {
-            "route_id": route.id,
-            "vehicle": route.vehicle_name,
-            "sequence": stop.sequence,
-            "stops_before": stop.sequence - 1,
-            "planned_arrival": stop.planned_arrival.isoformat() if stop.planned_arrival else None,
-        }
-        if view.status not in ("delivered", "exception"):
-            out["vehicle_position"] = planned_position(route, datetime.now(UTC))
-    return out
-
-
-def planned_position(route: fleet_repo.RouteView, when: datetime) -> dict[str, Any] | None:
-    """Where the plan puts the route's vehicle at ``when`` (no GPS: interpolated on the road line).
-
-    Between two stops the vehicle moves along the route's road geometry in proportion to the
-    time between leaving one and reaching the next; at a stop it waits there; before the first
-    arrival it is at the depot, after the last departure at the last stop.
-    """
-    line = route.geometry
-    stops = [st for st in route.stops if st.planned_arrival and st.planned_departure]
-    if len(line) < 2 or not stops:
-        return None
-    # Each stop's place on the line: the nearest point at or after the previous stop's.
-    marks: list[tuple[int, datetime, datetime]] = []
-    start = 0
-    for st in stops:
-        best = min(
-            range(start, len(line)),
-            key=lambda i: (line[i][0] - st.lat) ** 2 + (line[i][1] - st.lon) ** 2,
-        )
-        marks.append((best, st.planned_arrival, st.planned_departure))  # type: ignore[arg-type]
-        start = best
-    index: float = 0.0
-    if when >= marks[0][1]:
-        index = float(marks[-1][0])
-        for (i0, _a0, d0), (i1, a1, _d1) in zip(marks, marks[1:], strict=False):
-            if when <= d0:
-                index = float(i0)
-                break
-            if when < a1:
-                share = (when - d0) / (a1 - d0) if a1 > d0 else 1.0
-                index = i0 + share * (i1 - i0)
-                break
-    lo = int(math.floor(index))
-    hi = min(lo + 1, len(line) - 1)
-    frac = index - lo
-    lat = line[lo][0] + frac * (line[hi][0] - line[lo][0])
-    lon = line[lo][1] + frac * (line[hi][1] - line[lo][1])
-    return {"lat": lat, "lon": lon, "at": when.isoformat(), "source": "plan"}
+    return shipment_live_view(db, view, found, now or datetime.now(UTC))
 
 
 def route_geometry(db: Database, shipment_id: int) -> tuple[list[list[float]], tuple[float, float]]:
@@ -584,43 +619,3 @@ def route_geometry(db: Database, shipment_id: int) -> tuple[list[list[float]], t
         )
     route, stop = found
     return route.geometry, (stop.lat, stop.lon)
-
-
-def route_svg(
-    geometry: list[list[float]], stop: tuple[float, float] | None = None, *, size: int = 480
-) -> str:
-    """A route line (``[[lat, lon], ...]``) as a self-contained SVG, north up, no tiles."""
-    points = list(geometry) + ([list(stop)] if stop else [])
-    if not points:
-        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}"/>'
-    lats = [p[0] for p in points]
-    lons = [p[1] for p in points]
-    kx = math.cos(math.radians(sum(lats) / len(lats)))
-    w = max((max(lons) - min(lons)) * kx, 1e-6)
-    h = max(max(lats) - min(lats), 1e-6)
-    scale = (size - 40) / max(w, h)
-
-    def xy(lat: float, lon: float) -> tuple[float, float]:
-        return 20 + (lon - min(lons)) * kx * scale, size - 20 - (lat - min(lats)) * scale
-
-    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(p[0], p[1]) for p in geometry))
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-        f'viewBox="0 0 {size} {size}" role="img" aria-label="Delivery route">',
-        f'<rect width="{size}" height="{size}" fill="#f8f8f5"/>',
-        f'<polyline points="{path}" fill="none" stroke="#2b6cb0" stroke-width="3" '
-        'stroke-linejoin="round" stroke-linecap="round"/>',
-    ]
-    if geometry:
-        sx, sy = xy(geometry[0][0], geometry[0][1])
-        parts.append(
-            f'<rect x="{sx - 6:.1f}" y="{sy - 6:.1f}" width="12" height="12" fill="#444"/>'
-        )
-    if stop:
-        px, py = xy(stop[0], stop[1])
-        parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="8" fill="#e53e3e"/>')
-    parts.append(
-        f'<text x="{size - 8}" y="{size - 6}" font-size="10" text-anchor="end" '
-        'fill="#666">© OpenStreetMap contributors</text></svg>'
-    )
-    return "".join(parts)

@@ -74,16 +74,38 @@ class OrtecInstance:
         path = Path(path)
         if not path.is_file():
             raise InvalidInputError.for_field("instance", "an existing VRPLIB file", str(path))
-        raw = vrplib.read_instance(str(path))
-        return cls(
-            name=str(raw.get("name", path.stem)),
-            coords=np.asarray(raw["node_coord"], np.int64),
-            demands=np.asarray(raw["demand"], np.int64),
-            capacity=int(raw["capacity"]),
-            time_windows=np.asarray(raw["time_window"], np.int64),
-            service_times=np.asarray(raw["service_time"], np.int64),
-            duration=np.asarray(raw["edge_weight"], np.int64),
-        )
+        try:
+            raw = vrplib.read_instance(str(path))
+        except Exception as err:  # noqa: BLE001 (vrplib raises many kinds on malformed text)
+            raise InvalidInputError.for_field(
+                "instance",
+                f"a readable VRPLIB instance ({type(err).__name__}: {err})",
+                str(path),
+            ) from None
+        sections = ("node_coord", "demand", "capacity", "time_window", "service_time")
+        missing = [k for k in (*sections, "edge_weight") if k not in raw]
+        if missing:
+            raise InvalidInputError.for_field(
+                "instance",
+                "an ORTEC-format VRPLIB instance with "
+                + ", ".join(k.upper() for k in missing)
+                + " sections",
+                str(path),
+            )
+        try:
+            return cls(
+                name=str(raw.get("name", path.stem)),
+                coords=np.asarray(raw["node_coord"], np.int64),
+                demands=np.asarray(raw["demand"], np.int64),
+                capacity=int(raw["capacity"]),
+                time_windows=np.asarray(raw["time_window"], np.int64),
+                service_times=np.asarray(raw["service_time"], np.int64),
+                duration=np.asarray(raw["edge_weight"], np.int64),
+            )
+        except (TypeError, ValueError) as err:
+            raise InvalidInputError.for_field(
+                "instance", f"integer VRPLIB sections ({err})", str(path)
+            ) from None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from lingxi.dispatch.solver import solve
 from lingxi.dispatch.td import TimeDependent
 from lingxi.dispatch.tdsearch import solve_td
 
-__all__ = ["VehicleState", "replan", "states_at"]
+__all__ = ["VehicleState", "replan", "retime_in_flight", "states_at"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,43 @@ def states_at(problem: DispatchProblem, plan: DispatchPlan, now: float) -> list[
     return states
 
 
+def retime_in_flight(
+    problem: DispatchProblem,
+    plan: DispatchPlan,
+    states: Sequence[VehicleState],
+    now: float,
+    model: TimeDependent,
+) -> tuple[list[VehicleState], dict[str, float]]:
+    """Re-time the legs under way at ``now`` under ``model`` (new traffic).
+
+    A vehicle that has left for a stop still goes there first (no U-turns mid-leg), but when
+    it gets there depends on the traffic it drives into: its arrival is estimated again from
+    the departure, and the vehicle is free after that stop correspondingly later (or earlier).
+    Returns the states with that time and the new service start of each stop under way, by
+    stop id.
+    """
+    free_at: dict[int, float] = {}
+    starts: dict[str, float] = {}
+    for r in plan.routes:
+        leaves = [r.start_time] + [st.departure for st in r.stops[:-1]]
+        froms = [problem.vehicle_start(problem.vehicles[r.vehicle])] + [
+            st.location for st in r.stops[:-1]
+        ]
+        for st, left, origin in zip(r.stops, leaves, froms, strict=True):
+            if left <= now < st.arrival:
+                arrival = left + model.travel(origin, st.location, left)
+                waited = st.start > st.arrival  # the stop's window had not opened yet
+                start = max(arrival, st.start) if waited else arrival
+                starts[st.stop_id] = start
+                free_at[r.vehicle] = start + (st.departure - st.start)
+                break
+    retimed = [
+        replace(s, available_at=max(now, free_at[s.vehicle])) if s.vehicle in free_at else s
+        for s in states
+    ]
+    return retimed, starts
+
+
 def _shift(
     route: VehicleRoute,
     index: Sequence[int],
@@ -143,7 +180,8 @@ def replan(
         veh = problem.vehicles[st.vehicle]
         stops = list(st.on_board)
         extra = [] if st.location < n_dep else [st.location]
-        start_loc = veh.depot if not extra else n_dep + len(stops)
+        # At a depot (its start depot, which may not be the one it ends at) or a waypoint.
+        start_loc = st.location if not extra else n_dep + len(stops)
         if st.location >= n_dep and st.location in [problem.stop_location(i) for i in stops]:
             extra = []
             start_loc = n_dep + [problem.stop_location(i) for i in stops].index(st.location)

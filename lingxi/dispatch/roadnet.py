@@ -9,9 +9,14 @@ share of each stop-to-stop path inside a reported traffic segment or zone.
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import osmium
@@ -22,7 +27,17 @@ from scipy.spatial import cKDTree
 
 from lingxi.errors import InvalidInputError, UnavailableError
 
-__all__ = ["SPEED_KMH", "RoadMatrices", "RoadNetwork"]
+__all__ = ["DEMO_CITY", "SPEED_KMH", "Progress", "RoadMatrices", "RoadNetwork"]
+
+DEMO_CITY = "monaco"
+"""The name of the city shipped with the package (and of any ``osm_path`` override)."""
+
+Progress = Callable[[str, int], None]
+"""Told ``(stage, count)`` while a network is built: ``read`` with OSM ways scanned so far,
+then ``connect`` and ``save``."""
+
+_CACHE_FORMAT = 1
+_ARRAYS = ("lat", "lon", "tail", "head", "length_m", "time_s", "way")
 
 SPEED_KMH: dict[str, float] = {
     "motorway": 90,
@@ -90,7 +105,11 @@ class RoadNetwork:
         length_m: NDArray[np.float64],
         time_s: NDArray[np.float64],
         way: NDArray[np.int64],
+        *,
+        city: str = DEMO_CITY,
     ) -> None:
+        self.city = city
+        """The city's name: which depots and service areas plan on this network."""
         self.lat, self.lon = lat, lon
         self.tail, self.head = tail, head
         self.length_m, self.time_s, self.way = length_m, time_s, way
@@ -108,11 +127,34 @@ class RoadNetwork:
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod
-    def from_pbf(cls, path: str | Path) -> RoadNetwork:
-        """Read drivable ways from an OSM extract (``.osm.pbf`` / ``.osm`` / ``.osm.bz2``)."""
+    def from_pbf(
+        cls, path: str | Path, *, city: str = DEMO_CITY, progress: Progress | None = None
+    ) -> RoadNetwork:
+        """Read drivable ways from an OSM extract (``.osm.pbf`` / ``.osm`` / ``.osm.bz2``).
+
+        Raises
+        ------
+        UnavailableError
+            The file does not exist.
+        InvalidInputError
+            The file is truncated or not OSM data (field ``file``), or has no drivable roads.
+        """
         path = Path(path)
         if not path.is_file():
             raise UnavailableError(f"The road network file {str(path)!r} does not exist.")
+        try:
+            return cls._read(path, city, progress)
+        except RuntimeError as err:  # libosmium: "PBF error: unexpected EOF", "bzip2 error"
+            raise InvalidInputError(
+                f"The 'file' {str(path)!r} is not a complete OpenStreetMap extract ({err}); "
+                "download it again.",
+                field="file",
+                value=str(path),
+                rule="a complete .osm.pbf / .osm.bz2 / .osm file",
+            ) from None
+
+    @classmethod
+    def _read(cls, path: Path, city: str, progress: Progress | None) -> RoadNetwork:
         ids: dict[int, int] = {}
         lat: list[float] = []
         lon: list[float] = []
@@ -131,9 +173,13 @@ class RoadNetwork:
             return k
 
         fp = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
+        scanned = 0
         for w in fp:
             if not isinstance(w, osmium.osm.Way):
                 continue
+            scanned += 1
+            if progress is not None and scanned % 2000 == 0:
+                progress("read", scanned)
             tags = {t.k: t.v for t in w.tags}
             hw = tags.get("highway")
             if hw not in SPEED_KMH or tags.get("access") in ("no", "private"):
@@ -159,10 +205,14 @@ class RoadNetwork:
                         lengths.append(d)
                         times.append(d / mps)
                         ways.append(w.id)
+        if progress is not None:
+            progress("read", scanned)
         if not tails:
             raise InvalidInputError.for_field(
                 "osm_path", "an extract with drivable roads", str(path)
             )
+        if progress is not None:
+            progress("connect", 0)
         return cls._largest_component(
             np.array(lat),
             np.array(lon),
@@ -171,6 +221,7 @@ class RoadNetwork:
             np.array(lengths),
             np.array(times),
             np.array(ways),
+            city=city,
         )
 
     @classmethod
@@ -183,6 +234,8 @@ class RoadNetwork:
         length: NDArray[np.float64],
         time: NDArray[np.float64],
         way: NDArray[np.int64],
+        *,
+        city: str = DEMO_CITY,
     ) -> RoadNetwork:
         n = len(lat)
         # Keep the fastest of parallel arcs, then the largest strongly connected component.
@@ -206,7 +259,63 @@ class RoadNetwork:
             length[ok],
             time[ok],
             way[ok],
+            city=city,
         )
+
+    # -- the cache ----------------------------------------------------------------------------
+    def save(self, path: Path, meta: dict[str, Any]) -> None:
+        """Write the network and ``meta`` to ``path`` (``.npz``) atomically.
+
+        The arrays go to a temporary file in the same folder, which is then renamed over
+        ``path``: a crash or a full disk leaves the old file (or none), never half a city.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {**meta, "format": _CACHE_FORMAT, "city": self.city}
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(
+                    fh,
+                    meta=np.array(json.dumps(doc)),
+                    **{name: getattr(self, name) for name in _ARRAYS},
+                )
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)  # mkstemp makes it private; a cache is readable like its folder
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @staticmethod
+    def read_meta(path: Path) -> dict[str, Any]:
+        """The metadata saved with a cached network (without loading its arrays)."""
+        with np.load(path, allow_pickle=False) as data:
+            meta: dict[str, Any] = json.loads(str(data["meta"]))
+        return meta
+
+    @classmethod
+    def load(cls, path: Path) -> RoadNetwork:
+        """A network saved by :meth:`save`.
+
+        Raises
+        ------
+        InvalidInputError
+            The file is not a cached network of this version (field ``file``).
+        """
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                arrays = {name: np.asarray(data[name]) for name in _ARRAYS}
+        except (OSError, ValueError, KeyError) as err:
+            raise InvalidInputError.for_field(
+                "file", "a city cached by `lingxi city import`", str(path), reason=str(err)
+            ) from None
+        if meta.get("format") != _CACHE_FORMAT:
+            raise InvalidInputError.for_field(
+                "file", f"a cache of format {_CACHE_FORMAT} (import the city again)", str(path)
+            )
+        return cls(**arrays, city=str(meta["city"]))
 
     # -- queries ------------------------------------------------------------------------------
     def snap(

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lingxi.guide.inci import load_inci, normalise_label, split_label
+from lingxi.guide.kinds import product_kind
 from lingxi.guide.schemas import SKIN_TYPES, ProductFacts, ProductQuery
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "facts_from_record",
     "read_catalogue_csv",
     "satisfies",
+    "violations",
 ]
 
 RELAXATION_ORDER: tuple[str, ...] = (
@@ -51,11 +53,14 @@ def facts_from_record(
         label = tuple(dict.fromkeys(e for e in (normalise_label(x) for x in ingredients) if e))
     else:
         label = split_label(ingredients_raw)
+    kind = product_kind(name, category, label)
     return ProductFacts(
         id=int(id),
         name=name,
         brand=brand,
-        category=category,
+        category=kind.category,
+        label=category,
+        category_flag=kind.flag,
         price_minor=int(price_minor),
         rating=rating,
         skin_types=tuple(sorted(skin_types)),
@@ -87,23 +92,42 @@ def read_catalogue_csv(path: Path) -> list[ProductFacts]:
     return out
 
 
-def satisfies(product: ProductFacts, query: ProductQuery) -> bool:
-    """True when ``product`` meets every hard constraint of ``query`` (the reference check)."""
+def violations(product: ProductFacts, query: ProductQuery) -> tuple[str, ...]:
+    """The hard constraints of ``query`` that ``product`` breaks, named as in ``relaxed``
+    (``category``, ``skin_types``, ``price``, ``brands``, ``exclude_brands``,
+    ``exclude_ingredients``, ``include_ingredients``); empty when it meets them all.
+
+    This is the reference check every interface's answer is held to; :meth:`CatalogueIndex.mask`
+    is its vectorised form. A product whose ingredient list is unknown meets no ingredient
+    constraint: nobody can say it lacks what is to be avoided, or has what is wanted."""
+    out: list[str] = []
     if query.category and product.category != query.category:
-        return False
+        out.append("category")
     if any(t not in product.skin_types for t in query.skin_types):
-        return False
-    if query.min_price_minor is not None and product.price_minor < query.min_price_minor:
-        return False
-    if query.max_price_minor is not None and product.price_minor > query.max_price_minor:
-        return False
+        out.append("skin_types")
+    if (query.min_price_minor is not None and product.price_minor < query.min_price_minor) or (
+        query.max_price_minor is not None and product.price_minor > query.max_price_minor
+    ):
+        out.append("price")
     if query.brands and product.brand not in query.brands:
-        return False
+        out.append("brands")
     if product.brand in query.exclude_brands:
-        return False
-    if any(i in product.canonical_ingredients for i in query.exclude_ingredients):
-        return False
-    return all(i in product.canonical_ingredients for i in query.include_ingredients)
+        out.append("exclude_brands")
+    listed = product.ingredients_listed
+    if query.exclude_ingredients and (
+        not listed or any(i in product.canonical_ingredients for i in query.exclude_ingredients)
+    ):
+        out.append("exclude_ingredients")
+    if query.include_ingredients and (
+        not listed or not all(i in product.canonical_ingredients for i in query.include_ingredients)
+    ):
+        out.append("include_ingredients")
+    return tuple(out)
+
+
+def satisfies(product: ProductFacts, query: ProductQuery) -> bool:
+    """True when ``product`` meets every hard constraint of ``query`` (see :func:`violations`)."""
+    return not violations(product, query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +158,8 @@ class CatalogueIndex:
             for t in p.skin_types:
                 if t in SKIN_TYPES:
                     self.skin[r, SKIN_TYPES.index(t)] = True
+        self.listed = np.array([p.ingredients_listed for p in self.products], dtype=bool)
+        """Rows whose ingredient list is known."""
         self.ingredient_names = load_inci().names
         self.has_ingredient = np.zeros((len(self.products), len(self.ingredient_names)), dtype=bool)
         code = {n: i for i, n in enumerate(self.ingredient_names)}
@@ -148,7 +174,25 @@ class CatalogueIndex:
         return len(self.products)
 
     def mask(self, query: ProductQuery) -> BoolArray:
-        """Products meeting every hard constraint of ``query``."""
+        """Products meeting every hard constraint of ``query`` (as :func:`violations` says)."""
+        m = self._mask_but_ingredients(query)
+        if query.exclude_ingredients or query.include_ingredients:
+            m &= self.listed
+        for name in query.exclude_ingredients:
+            m &= ~self.has_ingredient[:, self._ing_code[name]]
+        for name in query.include_ingredients:
+            m &= self.has_ingredient[:, self._ing_code[name]]
+        return m
+
+    def unlisted_mask(self, query: ProductQuery) -> BoolArray:
+        """Products meeting every constraint of ``query`` except its ingredient ones, whose
+        ingredient list is unknown (all False when ``query`` names no ingredient)."""
+        if not (query.exclude_ingredients or query.include_ingredients):
+            return np.zeros(len(self.products), dtype=bool)
+        m: BoolArray = self._mask_but_ingredients(query) & ~self.listed
+        return m
+
+    def _mask_but_ingredients(self, query: ProductQuery) -> BoolArray:
         n = len(self.products)
         m = np.ones(n, dtype=bool)
         if query.category:
@@ -166,10 +210,6 @@ class CatalogueIndex:
         if query.exclude_brands:
             codes = [self._brand_code[b] for b in query.exclude_brands if b in self._brand_code]
             m &= ~np.isin(self.brand, codes)
-        for name in query.exclude_ingredients:
-            m &= ~self.has_ingredient[:, self._ing_code[name]]
-        for name in query.include_ingredients:
-            m &= self.has_ingredient[:, self._ing_code[name]]
         return m
 
     def filter_with_relaxation(

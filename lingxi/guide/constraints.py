@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from rapidfuzz import fuzz
@@ -23,6 +24,9 @@ from lingxi.errors import InvalidInputError
 from lingxi.guide.inci import load_inci
 from lingxi.guide.schemas import ProductQuery
 from lingxi.text import CHINESE_NUMERAL_CHARS, chinese_numeral_to_int
+
+if TYPE_CHECKING:
+    from lingxi.config import GuideSettings
 
 __all__ = ["MAX_PRICE_USD", "MAX_TEXT_CHARS", "ParseParams", "parse_need"]
 
@@ -37,9 +41,15 @@ class ParseParams:
     """Knobs of the parser."""
 
     cny_per_usd: float = 7.2
-    """Exchange rate used to turn 块/元/rmb amounts into the catalogue's USD."""
+    """Exchange rate used to turn 块/元/rmb amounts into the catalogue's USD (the deployment
+    sets it: :attr:`lingxi.config.GuideSettings.cny_per_usd`)."""
     around_band: float = 0.2
     """"around X" means [X (1 - band), X (1 + band)]."""
+
+    @classmethod
+    def from_settings(cls, settings: GuideSettings | None) -> ParseParams:
+        """The parser knobs a deployment sets (``LINGXI_GUIDE__CNY_PER_USD``)."""
+        return cls() if settings is None else cls(cny_per_usd=settings.cny_per_usd)
 
     def __post_init__(self) -> None:
         if not self.cny_per_usd > 0:
@@ -51,399 +61,56 @@ class ParseParams:
 
 
 # --------------------------------------------------------------------------- lexicons
+# The words themselves are data: lingxi/guide/data/lang/<lang>.yaml (one file per language).
 
-_CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
-    "Eye cream": (
-        "eye cream",
-        "eye creams",
-        "eye gel",
-        "eye serum",
-        "eye balm",
-        "eye treatment",
-        "under eye",
-        "under-eye",
-        "undereye",
-        "dark circles",
-        "dark circle",
-        "puffy eyes",
-        "puffiness",
-        "eye bags",
-        "sensitive eyes",
-        "eye mask",
-        "eye patches",
-        "眼霜",
-        "眼部精华",
-        "眼部",
-        "眼精华",
-        "黑眼圈",
-        "眼袋",
-        "眼睛肿",
-        "眼周",
-        "眼膜",
-    ),
-    "Sun protect": (
-        "sunscreen",
-        "sunscreens",
-        "sunscrean",
-        "sunscren",
-        "sun screen",
-        "sunblock",
-        "sun block",
-        "spf",
-        "sun protection",
-        "sun cream",
-        "suncream",
-        "for the beach",
-        "防晒霜",
-        "防晒乳",
-        "防晒喷雾",
-        "防晒",
-        "隔离霜",
-    ),
-    "Face Mask": (
-        "face mask",
-        "face masks",
-        "sheet mask",
-        "sleeping mask",
-        "mask",
-        "masks",
-        "masque",
-        "peel-off",
-        "面膜",
-        "泥膜",
-        "睡眠面膜",
-        "清洁面膜",
-    ),
-    "Cleanser": (
-        "cleanser",
-        "cleansers",
-        "cleansr",
-        "clenser",
-        "face wash",
-        "facewash",
-        "facial wash",
-        "wash",
-        "cleansing oil",
-        "cleansing balm",
-        "makeup remover",
-        "micellar",
-        "洗面奶",
-        "洁面",
-        "洗脸",
-        "卸妆",
-        "洁颜",
-        "洗颜",
-        "洁面乳",
-    ),
-    "Treatment": (
-        "serum",
-        "serums",
-        "toner",
-        "toners",
-        "essence",
-        "exfoliant",
-        "exfoliator",
-        "exfoliating",
-        "spot treatment",
-        "acne treatment",
-        "treatment",
-        "ampoule",
-        "peel",
-        "精华",
-        "精华液",
-        "爽肤水",
-        "化妆水",
-        "安瓶",
-        "原液",
-        "去角质",
-        "祛痘",
-        "点痘",
-        "肌底液",
-    ),
-    "Moisturizer": (
-        "moisturizer",
-        "moisturizers",
-        "moisturiser",
-        "moisturisers",
-        "moisturizor",
-        "moisturiz",
-        "cream",
-        "creams",
-        "face cream",
-        "night cream",
-        "lotion",
-        "face oil",
-        "facial oil",
-        "water cream",
-        "day cream",
-        "balm",
-        "面霜",
-        "乳液",
-        "保湿霜",
-        "晚霜",
-        "日霜",
-        "润肤霜",
-        "面油",
-        "芦荟胶",
-        "乳霜",
-        "霜",
-    ),
-}
 
-# (pattern, skin types); longest first. A pattern yielding "combination" from a regional
-# description ("oily t-zone") must win over the plain "oily" inside it.
-_SKIN_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("oily t-zone", ("combination",)),
-    ("oily tzone", ("combination",)),
-    ("t-zone", ("combination",)),
-    ("tzone", ("combination",)),
-    ("combination", ("combination",)),
-    ("combo", ("combination",)),
-    ("combi", ("combination",)),
-    ("oily", ("oily",)),
-    ("greasy", ("oily",)),
-    ("shiny", ("oily",)),
-    ("oil slick", ("oily",)),
-    ("grease", ("oily",)),
-    ("excess oil", ("oily",)),
-    ("dry", ("dry",)),
-    ("dryness", ("dry",)),
-    ("flaky", ("dry",)),
-    ("flakes", ("dry",)),
-    ("flaking", ("dry",)),
-    ("peeling", ("dry",)),
-    ("peels", ("dry",)),
-    ("tight", ("dry",)),
-    ("dehydrated", ("dry",)),
-    ("parched", ("dry",)),
-    ("cracked", ("dry",)),
-    ("normal", ("normal",)),
-    ("sensitive", ("sensitive",)),
-    ("sensitivity", ("sensitive",)),
-    ("redness", ("sensitive",)),
-    ("red", ("sensitive",)),
-    ("stings", ("sensitive",)),
-    ("stinging", ("sensitive",)),
-    ("sting", ("sensitive",)),
-    ("irritated", ("sensitive",)),
-    ("irritation", ("sensitive",)),
-    ("irritate", ("sensitive",)),
-    ("reactive", ("sensitive",)),
-    ("itchy", ("sensitive",)),
-    ("rosacea", ("sensitive",)),
-    ("burns", ("sensitive",)),
-    ("混油皮", ("combination",)),
-    ("混油", ("combination",)),
-    ("混干", ("combination",)),
-    ("混合", ("combination",)),
-    ("t区油", ("combination",)),
-    ("t区出油", ("combination",)),
-    ("t区", ("combination",)),
-    ("油敏", ("oily", "sensitive")),
-    ("干敏", ("dry", "sensitive")),
-    ("大油皮", ("oily",)),
-    ("大油田", ("oily",)),
-    ("油皮", ("oily",)),
-    ("油性", ("oily",)),
-    ("油痘", ("oily",)),
-    ("出油", ("oily",)),
-    ("油光", ("oily",)),
-    ("油腻", ("oily",)),
-    ("偏油", ("oily",)),
-    ("很油", ("oily",)),
-    ("好油", ("oily",)),
-    ("脸油", ("oily",)),
-    ("满脸油", ("oily",)),
-    ("控油", ("oily",)),
-    ("油油", ("oily",)),
-    ("干皮", ("dry",)),
-    ("干性", ("dry",)),
-    ("起皮", ("dry",)),
-    ("脱皮", ("dry",)),
-    ("紧绷", ("dry",)),
-    ("干燥", ("dry",)),
-    ("干到", ("dry",)),
-    ("很干", ("dry",)),
-    ("偏干", ("dry",)),
-    ("脸干", ("dry",)),
-    ("颊干", ("dry",)),
-    ("中性", ("normal",)),
-    ("敏感", ("sensitive",)),
-    ("泛红", ("sensitive",)),
-    ("刺痛", ("sensitive",)),
-    ("过敏", ("sensitive",)),
-    ("红血丝", ("sensitive",)),
-    ("脸红", ("sensitive",)),
-    ("很红", ("sensitive",)),
-    ("发红", ("sensitive",)),
-    ("玫瑰痤疮", ("sensitive",)),
-    ("屏障受损", ("sensitive",)),
-)
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """The parser's words in every language (``data/lang/<lang>.yaml``), merged."""
+
+    categories: dict[str, tuple[str, ...]]
+    skin: tuple[tuple[str, tuple[str, ...]], ...]
+    """``(words, skin types)``; longest first when matched, so "oily t-zone" beats "oily"."""
+    medical: dict[str, str]
+    concerns: dict[str, str]
+    exclude_cues: tuple[str, ...]
+    include_cues: tuple[str, ...]
+
+
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+"""The languages whose word lists the parser reads."""
+
+
+@lru_cache(maxsize=1)
+def _words() -> _Words:
+    categories: dict[str, list[str]] = {}
+    skin: list[tuple[str, tuple[str, ...]]] = []
+    medical: dict[str, str] = {}
+    concerns: dict[str, str] = {}
+    exclude: list[str] = []
+    include: list[str] = []
+    for lang in LANGUAGES:
+        ref = resources.files("lingxi.guide").joinpath(f"data/lang/{lang}.yaml")
+        spec: dict[str, Any] = yaml.safe_load(ref.read_text(encoding="utf-8"))
+        for cat, ws in spec["categories"].items():
+            categories.setdefault(cat, []).extend(ws)
+        skin.extend((str(r["words"]), tuple(r["types"])) for r in spec["skin_words"])
+        medical.update(spec["medical"])
+        concerns.update(spec["concerns"])
+        exclude.extend(spec["exclude_cues"])
+        include.extend(spec["include_cues"])
+    return _Words(
+        {c: tuple(ws) for c, ws in categories.items()},
+        tuple(skin),
+        medical,
+        concerns,
+        tuple(exclude),
+        tuple(include),
+    )
+
 
 _REGION_WORDS = re.compile(r"t-?zone|cheeks?|forehead|nose|chin|t区|两颊|脸颊|额头|鼻子|下巴")
 
-_MEDICAL = {
-    "eczema": "eczema",
-    "psoriasis": "psoriasis",
-    "rosacea": "rosacea",
-    "dermatitis": "dermatitis",
-    "cystic acne": "cystic acne",
-    "severe acne": "severe acne",
-    "fungal": "fungal infection",
-    "infection": "infection",
-    "infected": "infection",
-    "rash": "rash",
-    "hives": "hives",
-    "cold sore": "cold sore",
-    "melasma": "melasma",
-    "湿疹": "eczema",
-    "银屑病": "psoriasis",
-    "牛皮癣": "psoriasis",
-    "玫瑰痤疮": "rosacea",
-    "皮炎": "dermatitis",
-    "囊肿痘": "cystic acne",
-    "真菌": "fungal infection",
-    "感染": "infection",
-    "荨麻疹": "hives",
-    "疱疹": "cold sore",
-    "黄褐斑": "melasma",
-}
-
-_CONCERNS = {
-    "acne": "acne",
-    "pimple": "acne",
-    "pimples": "acne",
-    "breakout": "acne",
-    "breakouts": "acne",
-    "break out": "acne",
-    "blemish": "acne",
-    "zits": "acne",
-    "痘": "acne",
-    "粉刺": "acne",
-    "wrinkle": "aging",
-    "wrinkles": "aging",
-    "fine lines": "aging",
-    "anti aging": "aging",
-    "anti-aging": "aging",
-    "aging": "aging",
-    "mature": "aging",
-    "firming": "aging",
-    "抗老": "aging",
-    "皱纹": "aging",
-    "细纹": "aging",
-    "抗衰": "aging",
-    "紧致": "aging",
-    "dark spots": "dark spots",
-    "hyperpigmentation": "dark spots",
-    "brightening": "dark spots",
-    "dull": "dark spots",
-    "dullness": "dark spots",
-    "美白": "dark spots",
-    "提亮": "dark spots",
-    "暗沉": "dark spots",
-    "色斑": "dark spots",
-    "淡斑": "dark spots",
-    "pores": "pores",
-    "large pores": "pores",
-    "blackheads": "pores",
-    "毛孔": "pores",
-    "黑头": "pores",
-    "hydrating": "hydration",
-    "hydration": "hydration",
-    "保湿": "hydration",
-    "补水": "hydration",
-    "dark circles": "dark circles",
-    "黑眼圈": "dark circles",
-    "puffiness": "puffiness",
-    "puffy": "puffiness",
-    "眼袋": "puffiness",
-}
-
-_NEG_CUES_EN = (
-    "no",
-    "not",
-    "without",
-    "w/o",
-    "wo",
-    "free of",
-    "free from",
-    "avoid",
-    "avoiding",
-    "hate",
-    "dont want",
-    "don't want",
-    "do not want",
-    "nothing with",
-    "allergic to",
-    "sensitive to",
-    "anything but",
-    "minus",
-    "zero",
-    "non",
-    "excluding",
-    "except",
-    "skip",
-    "cant use",
-    "can't use",
-    "cannot use",
-    "cant have",
-    "can't have",
-    "break out from",
-    "breaks me out",
-    "react to",
-    "reacts to",
-    "no added",
-    "none of",
-    "nor",
-    "stay away from",
-    "not from",
-    "other than",
-    "besides",
-)
-_INC_CUES_EN = (
-    "with",
-    "w/",
-    "w",
-    "containing",
-    "contains",
-    "contain",
-    "has",
-    "have",
-    "including",
-    "featuring",
-    "want",
-    "with some",
-    "packed with",
-    "loaded with",
-    "rich in",
-    "based",
-    "that has",
-    "plus",
-)
-_NEG_CUES_ZH = (
-    "不要含",
-    "不要有",
-    "不要",
-    "不含",
-    "无",
-    "没有",
-    "不加",
-    "别",
-    "避开",
-    "去掉",
-    "零",
-    "不想要",
-    "不能有",
-    "不带",
-    "拒绝",
-    "远离",
-    "不用",
-    "除了",
-    "别给我",
-    "不想",
-    "不能含",
-)
-_INC_CUES_ZH = ("含", "含有", "有", "加", "添加", "要有", "想要", "带", "有没有含", "有没有", "要")
 _POST_NEG = re.compile(
     r"^\s*(?:-\s*free|free\b|makes? me (?:break out|breakout|itch)|breaks? me out|"
     r"irritates|过敏|不要|不行|会过敏|免谈)"
@@ -544,8 +211,8 @@ def _brand_key(name: str) -> str:
     return re.sub(r"[^a-z0-9 ]", " ", key).strip()
 
 
-@lru_cache(maxsize=1)
-def _lexicon() -> _Lexicon:
+@lru_cache(maxsize=8)
+def _lexicon(catalogue_brands: tuple[str, ...] = ()) -> _Lexicon:
     inci = load_inci()
     ingredients = tuple((a, c, _word_pattern(a)) for a, c in inci.aliases())
     text = resources.files("lingxi.guide").joinpath("data/brands.yaml").read_text(encoding="utf-8")
@@ -554,8 +221,18 @@ def _lexicon() -> _Lexicon:
     for brand, info in spec.items():
         common = bool(info.get("common_word", False))
         for alias in [*info.get("en", []), *info.get("zh", [])]:
-            brand_rows.append((_fold(alias).replace("'", ""), str(brand), common))
+            # Only a Latin-script alias can be an everyday word ("fresh"); 馥蕾诗 is the brand.
+            folded = _fold(alias).replace("'", "")
+            brand_rows.append((folded, str(brand), common and folded.isascii()))
         brand_rows.append((_brand_key(str(brand)), str(brand), common))
+    lang_words = _words()
+    words = {_fold(w) for ws in lang_words.categories.values() for w in ws}
+    words |= {w for w, _ in lang_words.skin}
+    words |= {a for a, _c in inci.aliases()}
+    for brand in catalogue_brands:
+        if brand not in spec:
+            key = _brand_key(brand)
+            brand_rows.append((key, brand, key in words))
     brands = tuple(
         sorted(
             {(a, b, c, _word_pattern(a)) for a, b, c in brand_rows if a},
@@ -566,14 +243,14 @@ def _lexicon() -> _Lexicon:
         sorted(
             (
                 (_fold(w), cat, _word_pattern(_fold(w)))
-                for cat, ws in _CATEGORY_WORDS.items()
+                for cat, ws in _words().categories.items()
                 for w in ws
             ),
             key=lambda r: -len(r[0]),
         )
     )
     skin = tuple(
-        sorted(((w, t, _word_pattern(w)) for w, t in _SKIN_WORDS), key=lambda r: -len(r[0]))
+        sorted(((w, t, _word_pattern(w)) for w, t in _words().skin), key=lambda r: -len(r[0]))
     )
     return _Lexicon(ingredients, brands, tuple(spec), categories, skin)
 
@@ -663,20 +340,14 @@ def _polarity(text: str, start: int, end: int, mention_spans: list[tuple[int, in
         if abs_end in ends and ends[abs_end] >= offset:
             prefix = prefix[: ends[abs_end] - offset]
             # "no mineral oil, no parabens": each mention may carry its own cue.
-            neg = max(
-                _ends_with_cue(prefix.rstrip(), _NEG_CUES_EN),
-                _ends_with_cue(prefix.rstrip(), _NEG_CUES_ZH),
-            )
-            inc = max(
-                _ends_with_cue(prefix.rstrip(), _INC_CUES_EN),
-                _ends_with_cue(prefix.rstrip(), _INC_CUES_ZH),
-            )
+            neg = _ends_with_cue(prefix.rstrip(), _words().exclude_cues)
+            inc = _ends_with_cue(prefix.rstrip(), _words().include_cues)
             if neg or inc:
                 return "exclude" if neg >= inc else "include"
             continue
         break
-    neg = max(_ends_with_cue(prefix, _NEG_CUES_EN), _ends_with_cue(prefix, _NEG_CUES_ZH))
-    inc = max(_ends_with_cue(prefix, _INC_CUES_EN), _ends_with_cue(prefix, _INC_CUES_ZH))
+    neg = _ends_with_cue(prefix, _words().exclude_cues)
+    inc = _ends_with_cue(prefix, _words().include_cues)
     if neg and neg >= inc:
         return "exclude"
     return "include"
@@ -725,19 +396,31 @@ def _replace_cn_numerals(text: str) -> str:
     return _CN_NUM.sub(repl, text)
 
 
-def _prices(
-    text: str, lang: str, blocked: list[tuple[int, int]], params: ParseParams
-) -> tuple[float | None, float | None]:
+@dataclass(frozen=True, slots=True)
+class _Budget:
+    lo: float | None = None
+    hi: float | None = None
+    """Bounds in USD."""
+    currency: str | None = None
+    """The currency the amounts were stated in (the last one read)."""
+    stated_lo: float | None = None
+    stated_hi: float | None = None
+
+
+def _prices(text: str, lang: str, blocked: list[tuple[int, int]], params: ParseParams) -> _Budget:
     amounts = _amounts(text, lang, blocked)
     lo: float | None = None
     hi: float | None = None
     used: set[int] = set()
+    seen: list[str] = []
 
     def usd(a: _Amount, currency: str | None) -> float:
         if a.negative:
             field = "max_price"
             raise InvalidInputError.for_field(field, "a price of 0 or more", -a.value)
+        # Chinese text: 块/元/¥ and a bare number are yuan.
         cur = currency or a.currency or ("CNY" if lang == "zh" else "USD")
+        seen.append(cur)
         value = a.value / params.cny_per_usd if cur == "CNY" else a.value
         if value > MAX_PRICE_USD:
             raise InvalidInputError.for_field(
@@ -771,7 +454,15 @@ def _prices(
         used.add(i)
     if lo is not None and hi is not None and lo > hi:
         raise InvalidInputError.for_field("min_price", f"at most max_price ({hi})", lo)
-    return lo, hi
+    if not seen:
+        return _Budget(lo, hi)
+    rate = params.cny_per_usd if seen[-1] == "CNY" else 1.0
+
+    def stated(v: float | None) -> float | None:
+        # Back to the shopper's amount; one decimal undoes the rounding to cents.
+        return None if v is None else round(v * rate, 1)
+
+    return _Budget(lo, hi, seen[-1], stated(lo), stated(hi))
 
 
 def _fuzzy_brands(text: str, lex: _Lexicon, spans: _Spans) -> list[tuple[int, int, str]]:
@@ -796,7 +487,9 @@ def _fuzzy_brands(text: str, lex: _Lexicon, spans: _Spans) -> list[tuple[int, in
     return found
 
 
-def parse_need(text: str, *, params: ParseParams | None = None) -> ProductQuery:
+def parse_need(
+    text: str, *, params: ParseParams | None = None, catalogue_brands: Sequence[str] = ()
+) -> ProductQuery:
     """Parse a shopper's request (English or Chinese) into a :class:`ProductQuery`.
 
     Parameters
@@ -805,6 +498,9 @@ def parse_need(text: str, *, params: ParseParams | None = None) -> ProductQuery:
         The request, up to :data:`MAX_TEXT_CHARS` characters.
     params
         Parser knobs (exchange rate, "around" band).
+    catalogue_brands
+        The catalogue's brand names: each is recognised by its own spelling, besides the
+        aliases in ``data/brands.yaml`` (so a new catalogue's brands need no code or data).
 
     Raises
     ------
@@ -825,8 +521,7 @@ def parse_need(text: str, *, params: ParseParams | None = None) -> ProductQuery:
     if not any(c.isalnum() for c in raw):
         raise InvalidInputError.for_field("text", "a request with at least one word", raw)
     folded = _replace_cn_numerals(_fold(raw))
-    lang = _language(folded)
-    lex = _lexicon()
+    lex = _lexicon(tuple(sorted(set(catalogue_brands))))
 
     # Brands first (multi-word names contain ordinary words), then ingredients, then the rest.
     spans = _Spans()
@@ -839,6 +534,11 @@ def parse_need(text: str, *, params: ParseParams | None = None) -> ProductQuery:
             spans.take(s, e)
             brand_hits.append((s, e, brand))
     brand_hits.extend(_fuzzy_brands(folded, lex, spans))
+    # The language of the words around the brand names ("Kate Somerville的精华" is Chinese).
+    unbranded = "".join(
+        c for i, c in enumerate(folded) if not any(a <= i < b for a, b, _ in brand_hits)
+    )
+    lang = _language(unbranded) if unbranded.strip() else _language(folded)
 
     ingredient_hits = _find(folded, lex.ingredients, spans)
     mention_spans = [(s, e) for s, e, _ in ingredient_hits]
@@ -875,10 +575,17 @@ def parse_need(text: str, *, params: ParseParams | None = None) -> ProductQuery:
     skin = _skin_types(folded, _find(folded, lex.skin, skin_spans), ingredient_hits)
 
     blocked = mention_spans + [(s, e) for s, e, _ in brand_hits]
-    lo, hi = _prices(folded, lang, blocked, params)
+    budget = _prices(folded, lang, blocked, params)
+    lo, hi = budget.lo, budget.hi
+    in_yuan = budget.currency == "CNY"
+    # A Chinese request, or any budget in yuan: the shopper reads ¥ (with the US$ price beside).
+    currency: Literal["USD", "CNY"] = "CNY" if in_yuan or lang == "zh" else "USD"
 
-    concerns = sorted({v for k, v in _CONCERNS.items() if _word_pattern(k).search(folded)})
-    medical = sorted({v for k, v in _MEDICAL.items() if _word_pattern(k).search(folded)})
+    lang_words = _words()
+    concerns = sorted(
+        {v for k, v in lang_words.concerns.items() if _word_pattern(k).search(folded)}
+    )
+    medical = sorted({v for k, v in lang_words.medical.items() if _word_pattern(k).search(folded)})
     return ProductQuery(
         text=raw,
         language="zh" if lang == "zh" else "en",
@@ -892,13 +599,17 @@ def parse_need(text: str, *, params: ParseParams | None = None) -> ProductQuery:
         include_ingredients=tuple(sorted(include)),
         concerns=tuple(concerns),
         medical_conditions=tuple(medical),
+        currency=currency,
+        cny_per_usd=params.cny_per_usd if currency == "CNY" else None,
+        stated_min=budget.stated_lo if in_yuan else None,
+        stated_max=budget.stated_hi if in_yuan else None,
     )
 
 
 def _brand_cue(folded: str, s: int, e: int, lex: _Lexicon) -> bool:
     """A common-word brand ("fresh", "origins") counts only with a cue that it is the brand."""
     before = folded[max(0, s - 12) : s]
-    after = folded[e : e + 14]
+    after = folded[e : e + 32]
     if re.search(r"(?:from|by|brand|love|like|prefer)\s*$", before):
         return True
     if re.match(r"^\s*(?:s\b|brand|products?|stuff|的)", after):

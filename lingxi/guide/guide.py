@@ -7,8 +7,7 @@ import logging
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -16,9 +15,10 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from lingxi.errors import InvalidInputError, NotFoundError
+from lingxi.guide import replies
 from lingxi.guide.catalogue import CatalogueIndex, facts_from_record, satisfies
 from lingxi.guide.constraints import ParseParams, parse_need
-from lingxi.guide.recommender import SLISTRecommender
+from lingxi.guide.personal import HistoryEvent, Personal, PersonContext, fit_personal
 from lingxi.guide.retrieval import (
     EMBEDDING_MODEL,
     HybridRetriever,
@@ -45,21 +45,6 @@ MAX_K = 100
 """The most items one recommendation returns."""
 
 _KIND_WEIGHT = {"view": 1.0, "cart": 2.0, "purchase": 3.0, "rating": 0.0}
-_ZH_CATEGORY = {
-    "Moisturizer": "面霜/乳液",
-    "Cleanser": "洁面",
-    "Face Mask": "面膜",
-    "Treatment": "精华/爽肤水",
-    "Eye cream": "眼霜",
-    "Sun protect": "防晒",
-}
-_ZH_SKIN = {
-    "combination": "混合肌",
-    "dry": "干皮",
-    "normal": "中性肌",
-    "oily": "油皮",
-    "sensitive": "敏感肌",
-}
 _ZH_VERB = {"view": "看过", "cart": "加入购物车", "purchase": "买过", "rating": "评价过"}
 _EN_VERB = {"view": "viewed", "cart": "put in your cart", "purchase": "bought", "rating": "rated"}
 
@@ -87,37 +72,6 @@ class RankingParams:
             )
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryEvent:
-    """One past interaction of the person being served."""
-
-    product_id: int
-    kind: str
-    value: float | None = None
-    occurred_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PersonContext:
-    """What the guide may use about the person, already filtered by their consents."""
-
-    customer_id: int | None = None
-    skin_types: tuple[str, ...] = ()
-    concerns: tuple[str, ...] = ()
-    brands: tuple[str, ...] = ()
-    avoid_ingredients: tuple[str, ...] = ()
-    history: tuple[HistoryEvent, ...] = field(default=())
-
-    @property
-    def has_profile(self) -> bool:
-        """True when a stated profile is available."""
-        return bool(self.skin_types or self.concerns or self.brands or self.avoid_ingredients)
-
-
-def _price(minor: int) -> str:
-    return f"${minor // 100}" if minor % 100 == 0 else f"${minor / 100:.2f}"
-
-
 class ShoppingGuide:
     """The shopping guide over one catalogue.
 
@@ -131,7 +85,7 @@ class ShoppingGuide:
         index: CatalogueIndex,
         retriever: HybridRetriever,
         *,
-        recommender: _Personal | None = None,
+        recommender: Personal | None = None,
         popularity: npt.NDArray[np.float32] | None = None,
         params: RankingParams | None = None,
         parse_params: ParseParams | None = None,
@@ -156,14 +110,22 @@ class ShoppingGuide:
         embeddings: npt.NDArray[np.float32] | None = None,
         sequences: Sequence[Sequence[int]] = (),
         params: RankingParams | None = None,
+        parse_params: ParseParams | None = None,
     ) -> ShoppingGuide:
         """A guide over ``products``; ``sequences`` are per-person product-id histories."""
         if not products:
             raise InvalidInputError.for_field("products", "a non-empty catalogue", 0)
         index = CatalogueIndex(products)
         retriever = HybridRetriever(index.products, embeddings=embeddings)
-        recommender, popularity = _fit_personal(index, sequences)
-        return cls(index, retriever, recommender=recommender, popularity=popularity, params=params)
+        recommender, popularity = fit_personal(index, sequences)
+        return cls(
+            index,
+            retriever,
+            recommender=recommender,
+            popularity=popularity,
+            params=params,
+            parse_params=parse_params,
+        )
 
     @classmethod
     def from_database(
@@ -172,6 +134,7 @@ class ShoppingGuide:
         *,
         params: RankingParams | None = None,
         vector_search: Literal["auto", "numpy"] = "auto",
+        parse_params: ParseParams | None = None,
     ) -> ShoppingGuide:
         """A guide over the stored catalogue; embeddings are cached in ``product_embedding``.
 
@@ -226,7 +189,11 @@ class ShoppingGuide:
             [pid for pid, kind, _v in events if kind != "rating"] for events in histories.values()
         ]
         guide = cls.from_products(
-            products, embeddings=embeddings, sequences=sequences, params=params
+            products,
+            embeddings=embeddings,
+            sequences=sequences,
+            params=params,
+            parse_params=parse_params,
         )
         if vector_search == "auto":
             from lingxi.guide.vector_index import build_index
@@ -239,8 +206,9 @@ class ShoppingGuide:
     # ------------------------------------------------------------------------ public
 
     def parse(self, text: str) -> ProductQuery:
-        """The need in ``text`` (see :func:`lingxi.guide.parse_need`)."""
-        return parse_need(text, params=self.parse_params)
+        """The need in ``text`` (see :func:`lingxi.guide.parse_need`), reading this catalogue's
+        brand names as brands."""
+        return parse_need(text, params=self.parse_params, catalogue_brands=self.index.brands)
 
     def product(self, product_id: int) -> ProductFacts:
         """One product by id."""
@@ -300,7 +268,7 @@ class ShoppingGuide:
         query = request if isinstance(request, ProductQuery) else self.parse(request)
         person = person or PersonContext()
         zh = query.language == "zh"
-        note = _dermatologist_note(query) if query.medical_conditions else None
+        note = replies.dermatologist_note(query) if query.medical_conditions else None
         cosmetic = query.category is not None or bool(query.include_ingredients or query.brands)
         if note and not cosmetic:
             return GuideResult(
@@ -326,36 +294,32 @@ class ShoppingGuide:
             )
         mask, applied, relaxed = self.index.filter_with_relaxation(effective, minimum=1)
         rows = np.flatnonzero(mask)
+        unlisted_rows = np.flatnonzero(self.index.unlisted_mask(applied))
+        unlisted = self._ranked(query, unlisted_rows, person, relaxed, k=k)
         if rows.size == 0:
             message = (
                 "没有符合要求的产品，放宽条件后仍然没有。"
                 if zh
                 else "Nothing in the catalogue meets that request, even after relaxing it."
             )
+            if unlisted:
+                message = replies.message(0, 0, relaxed, unlisted_rows.size, query)
             return GuideResult(
-                query=query, items=(), relaxed=relaxed, message=message, dermatologist_note=note
+                query=query,
+                items=(),
+                relaxed=relaxed,
+                message=message,
+                dermatologist_note=note,
+                ingredients_not_listed=unlisted,
+                conversion=replies.conversion_note(query),
             )
-        scores, personal, profile = self._score(query, rows, person)
-        if scores.size > k:
-            top = np.argpartition(-scores, k - 1)[:k]
-            order = top[np.argsort(-scores[top], kind="stable")]
-        else:
-            order = np.argsort(-scores, kind="stable")
-        # The history is named in the reasons of the items it lifted most.
-        cut = max(0.25, 0.8 * float(personal[order].max())) if order.size else 1.0
-        items = tuple(
-            self._recommendation(
-                int(rows[o]),
-                float(scores[o]),
-                query,
-                applied,
-                relaxed,
-                person,
-                float(personal[o]) >= cut,
-            )
-            for o in order
+        items = self._ranked(query, rows, person, relaxed, k=k)
+        # The one filter's promise, held to the reference check item by item.
+        for item in items:
+            assert satisfies(self.product(item.id), applied), item.id
+        message = replies.message(
+            len(items), int(rows.size), relaxed, int(unlisted_rows.size), query
         )
-        message = _message(len(items), int(rows.size), relaxed, zh)
         if note:
             message = f"{note} {message}"
         return GuideResult(
@@ -365,6 +329,40 @@ class ShoppingGuide:
             message=message,
             dermatologist_note=note,
             personalised=bool(person.history or person.has_profile),
+            ingredients_not_listed=unlisted,
+            conversion=replies.conversion_note(query),
+        )
+
+    def _ranked(
+        self,
+        query: ProductQuery,
+        rows: npt.NDArray[np.int64],
+        person: PersonContext,
+        relaxed: tuple[str, ...],
+        *,
+        k: int,
+    ) -> tuple[Recommendation, ...]:
+        """The best ``k`` of catalogue ``rows`` for ``query`` and ``person``."""
+        if rows.size == 0:
+            return ()
+        scores, personal, _profile = self._score(query, rows, person)
+        if scores.size > k:
+            top = np.argpartition(-scores, k - 1)[:k]
+            order = top[np.argsort(-scores[top], kind="stable")]
+        else:
+            order = np.argsort(-scores, kind="stable")
+        # The history is named in the reasons of the items it lifted most.
+        cut = max(0.25, 0.8 * float(personal[order].max())) if order.size else 1.0
+        return tuple(
+            self._recommendation(
+                int(rows[o]),
+                float(scores[o]),
+                query,
+                relaxed,
+                person,
+                float(personal[o]) >= cut,
+            )
+            for o in order
         )
 
     def compare(
@@ -381,12 +379,15 @@ class ShoppingGuide:
             if need
             else ProductQuery(text="")
         )
-        zh = query.language == "zh"
         only_a = tuple(sorted(pa.canonical_ingredients - pb.canonical_ingredients))
         only_b = tuple(sorted(pb.canonical_ingredients - pa.canonical_ingredients))
         rows = (
-            ("price", _price(pa.price_minor), _price(pb.price_minor)),
-            ("rating", _fmt_rating(pa.rating), _fmt_rating(pb.rating)),
+            (
+                "price",
+                replies.price_text(pa.price_minor, query, rate=self.parse_params.cny_per_usd),
+                replies.price_text(pb.price_minor, query, rate=self.parse_params.cny_per_usd),
+            ),
+            ("rating", replies.fmt_rating(pa.rating), replies.fmt_rating(pb.rating)),
             ("category", pa.category, pb.category),
             ("skin_types", ", ".join(pa.skin_types) or "-", ", ".join(pb.skin_types) or "-"),
             (
@@ -395,7 +396,7 @@ class ShoppingGuide:
                 ", ".join(sorted(pb.canonical_ingredients)) or "-",
             ),
         )
-        fa, fb = _fit_facts(pa, query), _fit_facts(pb, query)
+        fa, fb = replies.fit_facts(pa, query), replies.fit_facts(pb, query)
         score_a = sum(ok for ok, _ in fa)
         score_b = sum(ok for ok, _ in fb)
         better: ProductFacts | None
@@ -410,7 +411,7 @@ class ShoppingGuide:
             why = "price"
         else:
             better, why = None, "tie"
-        verdict = _verdict(pa, pb, better, why, fa, fb, zh)
+        verdict = replies.verdict(pa, pb, better, why, fa, fb, query)
         return Comparison(
             a=pa,
             b=pb,
@@ -483,7 +484,7 @@ class ShoppingGuide:
 
     def refit(self, sequences: Sequence[Sequence[int]]) -> None:
         """Retrain the personal model on new per-person product-id histories."""
-        self.recommender, self.popularity = _fit_personal(self.index, sequences)
+        self.recommender, self.popularity = fit_personal(self.index, sequences)
 
     # ---------------------------------------------------------------------- internals
 
@@ -573,14 +574,12 @@ class ShoppingGuide:
         row: int,
         score: float,
         query: ProductQuery,
-        applied: ProductQuery,
         relaxed: tuple[str, ...],
         person: PersonContext,
         personal: bool,
     ) -> Recommendation:
         prod = self.index.products[row]
-        assert satisfies(prod, applied)
-        reason = self._reason(prod, query, relaxed, person, personal)
+        link = self._history_link(prod, person, zh=query.language == "zh") if personal else None
         return Recommendation(
             id=prod.id,
             name=prod.name,
@@ -589,64 +588,14 @@ class ShoppingGuide:
             category=prod.category,
             skin_types=prod.skin_types,
             score=score,
-            reason=reason,
+            reason=replies.reason(prod, query, relaxed, link),
             rating=prod.rating,
+            display_price=replies.price_text(
+                prod.price_minor, query, rate=self.parse_params.cny_per_usd
+            ),
+            category_flag=prod.category_flag,
+            ingredients_listed=prod.ingredients_listed,
         )
-
-    def _reason(
-        self,
-        prod: ProductFacts,
-        query: ProductQuery,
-        relaxed: tuple[str, ...],
-        person: PersonContext,
-        personal: bool,
-    ) -> str:
-        zh = query.language == "zh"
-        parts: list[str] = []
-        if zh:
-            suited = [_ZH_SKIN[t] for t in query.skin_types if t in prod.skin_types]
-            cat = _ZH_CATEGORY.get(prod.category, prod.category)
-            parts.append(f"适合{'、'.join(suited)}的{cat}" if suited else cat)
-        else:
-            suited = [t for t in query.skin_types if t in prod.skin_types]
-            parts.append(
-                f"{prod.category} flagged for {' and '.join(suited)} skin"
-                if suited
-                else prod.category
-            )
-        if query.max_price_minor is not None and prod.price_minor <= query.max_price_minor:
-            parts.append(
-                f"{_price(prod.price_minor)}，在预算{_price(query.max_price_minor)}以内"
-                if zh
-                else f"{_price(prod.price_minor)}, within your {_price(query.max_price_minor)} budget"
-            )
-        else:
-            parts.append(_price(prod.price_minor))
-        absent = [i for i in query.exclude_ingredients if i not in prod.canonical_ingredients]
-        if absent:
-            parts.append(
-                "成分表不含" + "、".join(_zh_name(a) for a in absent)
-                if zh
-                else "no " + ", ".join(absent) + " in its INCI list"
-            )
-        present = [i for i in query.include_ingredients if i in prod.canonical_ingredients]
-        if present:
-            parts.append(
-                "含" + "、".join(_zh_name(a) for a in present)
-                if zh
-                else "contains " + ", ".join(present)
-            )
-        if prod.brand in query.brands:
-            parts.append(f"{prod.brand}" if zh else f"from {prod.brand} as asked")
-        if prod.rating is not None:
-            parts.append(f"评分 {prod.rating:.1f}/5" if zh else f"rated {prod.rating:.1f}/5")
-        link = self._history_link(prod, person, zh=zh) if personal else None
-        if link:
-            parts.append(link)
-        if relaxed:
-            names = ", ".join(relaxed)
-            parts.append(f"已放宽：{names}" if zh else f"relaxed: {names}")
-        return ("；" if zh else "; ").join(parts)
 
     def _history_link(self, prod: ProductFacts, person: PersonContext, *, zh: bool) -> str | None:
         best: tuple[float, HistoryEvent] | None = None
@@ -674,138 +623,3 @@ class ShoppingGuide:
         return (
             f"goes with the {other.brand} {other.name} you {_EN_VERB.get(ev.kind, 'viewed')}{when}"
         )
-
-
-@dataclass(frozen=True, slots=True)
-class _Personal:
-    """The item-item model over the catalogue rows that have interactions."""
-
-    model: SLISTRecommender
-    column: npt.NDArray[np.int64]
-    """Catalogue row -> model item index, or -1 for rows the model does not know."""
-
-
-def _fit_personal(
-    index: CatalogueIndex, sequences: Sequence[Sequence[int]], *, max_items: int = 5000
-) -> tuple[_Personal | None, npt.NDArray[np.float32]]:
-    rows = [[index.position[p] for p in seq if p in index.position] for seq in sequences]
-    rows = [r for r in rows if r]
-    counts = np.zeros(len(index), dtype=np.float32)
-    for r in rows:
-        np.add.at(counts, np.asarray(r), 1.0)
-    popularity = counts.copy()
-    if popularity.max() > 0:
-        popularity = (np.log1p(popularity) / np.log1p(popularity.max())).astype(np.float32)
-    if not rows:
-        return None, popularity
-    # Only items with interactions get a column (the most popular ``max_items``), so a large
-    # catalogue does not need an n x n matrix.
-    active = np.flatnonzero(counts)
-    if active.size > max_items:
-        active = active[np.argsort(-counts[active], kind="stable")[:max_items]]
-    column = np.full(len(index), -1, dtype=np.int64)
-    column[active] = np.arange(active.size)
-    seqs = [[int(column[x]) for x in r if column[x] >= 0] for r in rows]
-    model = SLISTRecommender(alpha=0.2, l2=10.0, profile_decay=4.0)
-    model.fit([q for q in seqs if q], n_items=int(active.size))
-    return _Personal(model, column), popularity
-
-
-def _zh_name(canonical: str) -> str:
-    from lingxi.guide.inci import load_inci
-
-    return load_inci().zh_name(canonical)
-
-
-def _fmt_rating(r: float | None) -> str:
-    return "-" if r is None else f"{r:.1f}/5"
-
-
-def _fit_facts(p: ProductFacts, q: ProductQuery) -> list[tuple[bool, str]]:
-    facts: list[tuple[bool, str]] = []
-    if q.category:
-        facts.append(
-            (
-                p.category == q.category,
-                f"is a {q.category}" if p.category == q.category else f"is not a {q.category}",
-            )
-        )
-    for t in q.skin_types:
-        ok = t in p.skin_types
-        facts.append((ok, f"suits {t} skin" if ok else f"is not flagged for {t} skin"))
-    if q.max_price_minor is not None:
-        ok = p.price_minor <= q.max_price_minor
-        facts.append(
-            (ok, "is within budget" if ok else f"is over the {_price(q.max_price_minor)} budget")
-        )
-    if q.min_price_minor is not None:
-        ok = p.price_minor >= q.min_price_minor
-        facts.append((ok, "meets the price floor" if ok else "is below the price floor"))
-    if q.brands:
-        ok = p.brand in q.brands
-        facts.append((ok, f"is from {p.brand}"))
-    for i in q.exclude_ingredients:
-        ok = i not in p.canonical_ingredients
-        facts.append((ok, f"has no {i}" if ok else f"contains {i}"))
-    for i in q.include_ingredients:
-        ok = i in p.canonical_ingredients
-        facts.append((ok, f"contains {i}" if ok else f"has no {i}"))
-    return facts
-
-
-def _verdict(
-    a: ProductFacts,
-    b: ProductFacts,
-    better: ProductFacts | None,
-    why: str,
-    fa: list[tuple[bool, str]],
-    fb: list[tuple[bool, str]],
-    zh: bool,
-) -> str:
-    if better is None:
-        return "两者同样符合你的需求。" if zh else "Both fit your need equally well."
-    worse, fw, fbtr = (b, fb, fa) if better is a else (a, fa, fb)
-    if why == "constraints":
-        pros = [t for ok, t in fbtr if ok]
-        cons = [t for ok, t in fw if not ok]
-        if zh:
-            return f"{better.brand} {better.name} 更符合你的需求：它满足 {len(pros)} 项条件，另一款有不满足的项（{'; '.join(cons)}）。"
-        return (
-            f"{better.brand} {better.name} fits your need better: it {', '.join(pros)}; "
-            f"{worse.brand} {worse.name} {', '.join(cons)}."
-        )
-    if why == "rating":
-        if zh:
-            return f"两者同样符合条件，{better.brand} {better.name} 评分更高（{_fmt_rating(better.rating)}）。"
-        return (
-            f"Both meet the stated need; {better.brand} {better.name} is rated higher "
-            f"({_fmt_rating(better.rating)} vs {_fmt_rating(worse.rating)})."
-        )
-    if zh:
-        return f"两者同样符合条件、评分相同，{better.brand} {better.name} 更便宜。"
-    return f"Both meet the need with the same rating; {better.brand} {better.name} costs less ({_price(better.price_minor)})."
-
-
-def _dermatologist_note(q: ProductQuery) -> str:
-    names = ", ".join(q.medical_conditions)
-    if q.language == "zh":
-        return f"{names} 属于皮肤疾病，请咨询皮肤科医生；以下只是护肤品，不是治疗。"
-    return (
-        f"{names.capitalize()} is a skin condition: please see a dermatologist. "
-        "Lingxi only suggests cosmetic products, not treatment."
-    )
-
-
-def _message(n: int, total: int, relaxed: tuple[str, ...], zh: bool) -> str:
-    if zh:
-        if relaxed:
-            return (
-                f"没有完全符合的产品；放宽了 {', '.join(relaxed)} 后找到 {total} 款，推荐 {n} 款。"
-            )
-        return f"{total} 款产品满足全部条件，推荐 {n} 款。"
-    if relaxed:
-        return (
-            f"Nothing met every constraint, so I relaxed {', '.join(relaxed)}; "
-            f"{total} products fit the rest, here are {n}."
-        )
-    return f"{total} products meet every constraint; here are the best {n}."

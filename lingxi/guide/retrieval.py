@@ -109,10 +109,11 @@ def tokenize(text: str) -> list[str]:
 
 def product_passage(p: ProductFacts) -> str:
     """The text a product is embedded by: brand, name, category, skin types and the first
-    label entries (independent of the INCI dictionary, so cached vectors stay valid)."""
+    label entries (independent of the INCI dictionary and of label corrections, so cached vectors
+    stay valid: the catalogue's own label is embedded)."""
     skin = ", ".join(p.skin_types) or "all"
     head = ", ".join(p.ingredients[:8])
-    return f"{p.brand} {p.name}. {p.category} for {skin} skin. Ingredients: {head}."
+    return f"{p.brand} {p.name}. {p.label or p.category} for {skin} skin. Ingredients: {head}."
 
 
 @lru_cache(maxsize=1)

@@ -63,6 +63,15 @@ class ProductQuery:
     """Cosmetic concerns mentioned (acne, aging, dark spots, ...); soft, used for ranking."""
     medical_conditions: tuple[str, ...] = ()
     """Skin conditions that need a dermatologist (eczema, rosacea, ...)."""
+    currency: Literal["USD", "CNY"] = "USD"
+    """The shopper's currency: CNY when the request is Chinese or a budget was stated in yuan
+    (块, 元, ¥, rmb, or a bare number in Chinese); prices are then shown in ¥ beside US$."""
+    cny_per_usd: float | None = None
+    """The yuan per US$ rate the need was read with, when :attr:`currency` is CNY."""
+    stated_min: float | None = None
+    """The lower bound in yuan as the shopper stated it (``None`` unless stated in yuan)."""
+    stated_max: float | None = None
+    """The upper bound in yuan as the shopper stated it (``None`` unless stated in yuan)."""
 
     @property
     def min_price(self) -> float | int | None:
@@ -116,6 +125,17 @@ class ProductFacts:
     """Normalised INCI label entries, in label order."""
     canonical_ingredients: frozenset[str] = field(default_factory=frozenset)
     """Canonical names (from the INCI dictionary) present in the label."""
+    label: str = ""
+    """The catalogue's own category label (``category`` is what the product is filtered under;
+    they differ when the name or ingredients show the label is wrong)."""
+    category_flag: str | None = None
+    """Why ``category`` differs from ``label``, or ``None``."""
+
+    @property
+    def ingredients_listed(self) -> bool:
+        """True when the catalogue lists the product's ingredients (an unlisted product meets no
+        ingredient constraint, to avoid or to want)."""
+        return bool(self.ingredients)
 
     @property
     def price(self) -> float | int:
@@ -138,6 +158,12 @@ class Recommendation:
     score: float
     reason: str
     rating: float | None = None
+    display_price: str = ""
+    """The price as the shopper reads it: ``$10`` or ``¥72（$10）``."""
+    category_flag: str | None = None
+    """Set when the catalogue's label for this product is wrong (see :mod:`lingxi.guide.kinds`)."""
+    ingredients_listed: bool = True
+    """False for a product shown apart because its ingredient list is unknown."""
 
     def to_dict(self) -> dict[str, Any]:
         """The item document of ``lingxi guide recommend --json``."""
@@ -146,7 +172,9 @@ class Recommendation:
             "name": self.name,
             "brand": self.brand,
             "price": _dollars(self.price_minor),
+            "display_price": self.display_price or f"${_dollars(self.price_minor)}",
             "category": self.category,
+            "category_flag": self.category_flag,
             "skin_types": list(self.skin_types),
             "score": round(self.score, 4),
             "reason": self.reason,
@@ -166,6 +194,11 @@ class GuideResult:
     """A plain note to see a dermatologist, when the request names a skin condition."""
     personalised: bool = False
     """True when the person's consented profile or history shaped the ranking."""
+    ingredients_not_listed: tuple[Recommendation, ...] = ()
+    """Products meeting every other constraint whose ingredient list is unknown, so they can
+    be said to meet no ingredient constraint; shown apart, never counted as fitting."""
+    conversion: str | None = None
+    """How a yuan budget was turned into the catalogue's US$ (``None`` when none was)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``lingxi guide recommend --json`` document (DESIGN.md contract)."""
@@ -173,6 +206,9 @@ class GuideResult:
             "items": [item.to_dict() for item in self.items],
             "relaxed": list(self.relaxed),
             "message": self.message,
+            "ingredients_not_listed": [item.to_dict() for item in self.ingredients_not_listed],
+            "currency": self.query.currency,
+            "conversion": self.conversion,
         }
 
 

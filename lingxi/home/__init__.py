@@ -8,16 +8,25 @@ The assistant and the outer layers use these names only::
     controller.handle("把卧室灯调暗一点", member, channel="voice")
     controller.turn_on(1, "light.porch")                     # e.g. the courier is near
 
-Drivers: ``create_driver("memory")`` (default) or ``create_driver("mqtt", settings=...)``.
+Risky acts (unlock, open a garage or gate, heat above the limit) raise
+ConfirmationRequiredError with a single-use ``token``; ``controller.confirm(token, member)``
+carries the act out once, ``controller.cancel(token, member)`` drops it.
+
+Drivers: ``create_driver("memory")`` (default) or ``create_driver("mqtt", settings=...)`` (a
+client: commands and states only); ``server_controller(db, settings)`` is ``lingxi serve``'s,
+the MQTT bridge that owns Lingxi's availability in Home Assistant and announces every household.
 """
 
+from lingxi.home.bridge import server_controller as server_controller
 from lingxi.home.controller import (
+    AUTOMATION_ROLE as AUTOMATION_ROLE,
     CHANNELS as CHANNELS,
     DEFAULT_GESTURE_BINDINGS as DEFAULT_GESTURE_BINDINGS,
     ActionResult as ActionResult,
     HomeController as HomeController,
 )
 from lingxi.home.devices import DeviceCommand as DeviceCommand, DeviceState as DeviceState
+from lingxi.home.drivers._ha import ha_entity as ha_entity
 from lingxi.home.drivers.base import (
     DeviceDriver as DeviceDriver,
     DeviceUnavailableError as DeviceUnavailableError,
@@ -31,8 +40,10 @@ from lingxi.home.model import (
     ParseResult as ParseResult,
 )
 from lingxi.home.nlu import Parser as Parser
+from lingxi.home.risk import PendingAction as PendingAction, classify as classify
 
 __all__ = [
+    "AUTOMATION_ROLE",
     "CHANNELS",
     "DEFAULT_GESTURE_BINDINGS",
     "ActionResult",
@@ -46,6 +57,10 @@ __all__ = [
     "NoMatchReason",
     "ParseResult",
     "Parser",
+    "PendingAction",
+    "classify",
     "create_driver",
+    "ha_entity",
     "register_driver",
+    "server_controller",
 ]

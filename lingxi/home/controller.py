@@ -1,26 +1,35 @@
 """HomeController: text, touch and gestures -> one action on the devices, safely and on record.
 
-It parses (tiers 1-2), resolves targets, checks capabilities and safety (locks, covers and
-anything heating need a confirmation unless the member's role allows it), sends device
-commands through a :class:`DeviceDriver`, records every change with who, how and when, and
-keeps a short per-member context for follow-ups, fusion ("turn that on" after pointing), a
-spoken correction ("no, the other one") and undo.
+It parses (tiers 1-2), resolves targets, turns every command into device payloads, and
+classifies each payload by what it will do to the device (:func:`lingxi.home.risk.classify`).
+The one risk policy (:func:`lingxi.policy.check`) then decides with the member's role:
+a role that may never do the act is refused (:class:`~lingxi.errors.ForbiddenError`);
+everyone else, owners included, gets a single-use token
+(:class:`~lingxi.errors.ConfirmationRequiredError`) that :meth:`HomeController.confirm`
+redeems once. Every source takes that one path: typed or spoken text in any wording,
+touch, gestures and their bindings, undo, "no, the other one", automations.
+
+The controller sends device commands through a :class:`DeviceDriver`, records every change
+with who, how and when, and keeps a short per-member context for follow-ups, fusion ("turn
+that on" after pointing), a spoken correction and undo.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
+from lingxi import policy
 from lingxi.config import HomeSettings
 from lingxi.data import Database
 from lingxi.data.repos import home as repo
+from lingxi.data.repos.conversation import household_settings
 from lingxi.data.repos.identity import Member
 from lingxi.errors import (
     ConfirmationRequiredError,
@@ -29,43 +38,44 @@ from lingxi.errors import (
     LingxiError,
     NotFoundError,
 )
+from lingxi.home._modalities import DEFAULT_GESTURE_BINDINGS, Context, Modalities
+from lingxi.home._payloads import QUERY_INTENTS
+from lingxi.home._plan import (
+    Part,
+    Plan,
+    describe_acts,
+    other_candidates,
+    plan_commands,
+    plan_undo,
+)
+from lingxi.home._replies import describe_states, done_reply, no_match_reply, say
 from lingxi.home.command_space import SpeechParams
-from lingxi.home.devices import COLORS, DeviceCommand, DeviceState, restore_command
+from lingxi.home.devices import DeviceCommand, DeviceState
 from lingxi.home.drivers.base import DeviceDriver
 from lingxi.home.drivers.memory import MemoryDriver
 from lingxi.home.model import Command, Home, NoMatchReason, ParseResult
 from lingxi.home.nlu import Parser
-from lingxi.home.voice import SpeechRecognizer, Transcript
+from lingxi.home.results import ActionResult
+from lingxi.home.risk import Confirmations, PendingAction, household_heat_limit
+from lingxi.home.voice import SpeechRecognizer
 
-__all__ = ["CHANNELS", "DEFAULT_GESTURE_BINDINGS", "ActionResult", "HomeController"]
+__all__ = [
+    "AUTOMATION_ROLE",
+    "CHANNELS",
+    "DEFAULT_GESTURE_BINDINGS",
+    "ActionResult",
+    "HomeController",
+]
 
 logger = logging.getLogger(__name__)
 
 CHANNELS = ("voice", "text", "touch", "gesture", "automation")
 """How a request reached the home; recorded with every change."""
 
-DEFAULT_GESTURE_BINDINGS: dict[str, tuple[str, dict[str, Any]]] = {
-    "clockwise": ("HassLightSet", {"brightness_step": "up"}),
-    "counter_clockwise": ("HassLightSet", {"brightness_step": "down"}),
-    "swipe_up": ("HassLightSet", {"brightness_step": "up"}),
-    "swipe_down": ("HassLightSet", {"brightness_step": "down"}),
-    "swipe_right": ("HassMediaNext", {}),
-    "swipe_left": ("HassMediaPrevious", {}),
-    "open": ("HassMediaPause", {}),
-    "stop": ("HassMediaPause", {}),
-    "close": ("HassTurnOff", {}),
-    "long_press": ("HassTurnOff", {}),
-    "ok": ("HassTurnOn", {}),
-}
-"""Used for a gesture the household has not bound itself (bindings are editable per household)."""
+AUTOMATION_ROLE = "automation"
+"""The role an automation acts with: no person is there to say yes, so the policy refuses
+every risky act to it."""
 
-POINTING_GESTURES = ("pointer", "point", "tap")
-"""Gestures that select a device rather than act on one."""
-
-_BRIGHTNESS_STEP = 51  # 20 % of 255
-_TEMPERATURE_STEP = 1.0
-_VOLUME_STEP = 0.1
-_CONFIRM_TTL_S = 120.0
 _FOLLOW_UP_S = 300.0
 
 _CORRECTION = re.compile(
@@ -77,67 +87,15 @@ _UNDO = re.compile(
 _DEICTIC = re.compile(r"\b(that|this|it|them)\b|这个|那个|它|这盏|那盏")
 
 
-@dataclass
-class ActionResult:
-    """The outcome of a request: a reply to say, and what changed."""
-
-    ok: bool
-    reply: str
-    commands: list[dict[str, Any]] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    """``{"entity_id", "state", "attributes"}`` of each entity after the action."""
-    reason: str | None = None
-    question: str | None = None
-    candidates: list[str] = field(default_factory=list)
-    language: str = "en"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "ok": self.ok,
-            "reply": self.reply,
-            "commands": self.commands,
-            "changes": self.changes,
-            "reason": self.reason,
-            "question": self.question,
-            "candidates": self.candidates,
-        }
-
-
-@dataclass
-class _Context:
-    """What the controller remembers about one member's recent requests."""
-
-    last_command: Command | None = None
-    last_at: float = 0.0
-    last_undo: list[DeviceState] = field(default_factory=list)
-    """States before the last action, to undo it."""
-    last_candidates: tuple[str, ...] = ()
-    pending: Command | None = None
-    """A command that asked "which one?" and waits for the answer."""
-    pending_at: float = 0.0
-    pointed: str | None = None
-    pointed_at: float = 0.0
-
-
-@dataclass
-class _Pending:
-    customer_id: int
-    household_id: int
-    commands: list[Command]
-    channel: str
-    expires: float
-
-
-class HomeController:
-    """The smart-home engine's front: parse, execute, state, history, gestures.
+class HomeController(Modalities):
+    """The smart-home engine's front: parse, execute, confirm, state, history, gestures.
 
     Parameters
     ----------
     db
         The shared database (areas, entities, state history, gesture bindings).
     settings
-        Home settings (which domains need a confirmation, the fusion window).
+        Home settings (the heating limit, how long a confirmation waits, the fusion window).
     driver
         The device driver; the in-process :class:`MemoryDriver` when omitted.
     clock
@@ -166,9 +124,10 @@ class HomeController:
         self.speech_params = speech_params or SpeechParams()
         self.recognizer = recognizer
         self._homes: dict[int, Home] = {}
+        self._heat_limits: dict[int, float] = {}
         self._parsers: dict[tuple[int, str | None], Parser] = {}
-        self._contexts: dict[int, _Context] = {}
-        self._pending: dict[str, _Pending] = {}
+        self._contexts: dict[int, Context] = {}
+        self._confirmations = Confirmations(lambda: self.clock(), self.settings.confirm_ttl_s)
         self._listeners: list[Callable[[int, DeviceState], None]] = []
         self._busy: set[tuple[int, str]] = set()
         self._lock = threading.RLock()
@@ -189,6 +148,7 @@ class HomeController:
                 areas = repo.list_areas(s, household_id=household_id)
                 entities = repo.list_entities(s, household_id=household_id)
                 states = repo.current_states(s, household_id=household_id)
+                own = household_settings(s, household_id=household_id)
             if not entities:
                 raise NotFoundError(
                     f"Household {household_id} has no devices. Load the demo with "
@@ -201,13 +161,24 @@ class HomeController:
                 entities,
                 {k: DeviceState(k, v.state, v.attributes, household_id) for k, v in states.items()},
             )
+            self._heat_limits[household_id] = household_heat_limit(
+                own, default=self.settings.heat_limit_c, household_id=household_id
+            )
             self._homes[household_id] = home
             return home
 
+    def heat_limit(self, household_id: int) -> float:
+        """Degrees C above which heating needs a yes: the household's own ``heat_limit_c``
+        setting, else :attr:`HomeSettings.heat_limit_c`."""
+        self.home(household_id)
+        return self._heat_limits.get(household_id, self.settings.heat_limit_c)
+
     def reload(self, household_id: int) -> None:
-        """Forget the cached home (after entities were added or renamed)."""
+        """Forget the cached home (after entities, names or household settings changed)."""
         with self._lock:
             self._homes.pop(household_id, None)
+            self._heat_limits.pop(household_id, None)
+            self._command_spaces.pop(household_id, None)
             for key in [k for k in self._parsers if k[0] == household_id]:
                 del self._parsers[key]
 
@@ -234,13 +205,14 @@ class HomeController:
 
     # ------------------------------------------------------------------ requests
 
-    def _context(self, member: Member) -> _Context:
-        return self._contexts.setdefault(member.customer_id, _Context())
+    def _context(self, member: Member) -> Context:
+        return self._contexts.setdefault(member.customer_id, Context())
 
     def forget(self, member: Member) -> None:
         """Drop what the controller remembers of ``member``'s recent requests (follow-ups,
-        pointing, a pending question); undo history goes with it."""
+        pointing, a pending question, pending confirmations); undo history goes with it."""
         self._contexts.pop(member.customer_id, None)
+        self._confirmations.forget_member(member.customer_id)
 
     def handle(
         self,
@@ -253,11 +225,14 @@ class HomeController:
     ) -> ActionResult:
         """Understand and carry out one spoken or typed request of ``member``.
 
+        ``confirmed=True`` is for a trusted local operator (``lingxi home do --yes``) only;
+        a person confirms by redeeming the token with :meth:`confirm`.
+
         Raises
         ------
         ConfirmationRequiredError
-            The request touches a lock, cover or heating and the role needs a yes; call
-            :meth:`confirm` with the error's ``token``.
+            What the request would do is risky (unlock, open a garage or gate, heat above
+            the limit), whatever the wording; call :meth:`confirm` with the error's ``token``.
         ForbiddenError
             The member's role may never do this (a child unlocking the door).
         """
@@ -266,9 +241,9 @@ class HomeController:
         now = self.clock()
         stripped = text.strip().casefold()
         if _UNDO.search(stripped):
-            return self.undo(member)
+            return self._undo(member, confirmed=confirmed)
         if _CORRECTION.search(stripped):
-            return self._correct(member, channel)
+            return self._correct(member, channel, confirmed=confirmed)
         parser = self._parser(member.household_id, context_area)
         if ctx.pending is not None and now - ctx.pending_at <= _FOLLOW_UP_S:
             chosen = parser.answer(text, ctx.pending, ctx.last_candidates)
@@ -290,105 +265,13 @@ class HomeController:
             ctx.pending, ctx.pending_at = result.pending, now
             return ActionResult(
                 ok=False,
-                reply=result.question or _no_match_reply(result.reason, result.language),
+                reply=result.question or no_match_reply(result.reason, result.language),
                 reason=result.reason,
                 question=result.question,
                 candidates=list(result.candidates),
                 language=result.language,
             )
         return self.execute(list(result.commands), member, channel=channel, confirmed=confirmed)
-
-    def handle_audio(
-        self,
-        audio: bytes,
-        member: Member,
-        *,
-        language: str = "en",
-        context_area: str | None = None,
-        stt_url: str | None = None,
-        stt_model: str = "whisper-1",
-    ) -> ActionResult:
-        """A spoken request (WAV): transcribe, then the same path as typed text (channel voice).
-
-        Uses the transcription server when ``stt_url`` is given, else the offline recognisers
-        of the optional ``[voice]`` extra (Whisper, with PocketSphinx's grammar reading as an
-        English alternative). The transcript is read against the home's own command space
-        (:class:`~lingxi.home.command_space.CommandSpace`) before the parser sees it; what
-        was heard unclearly and matches nothing clearly gets "I didn't catch that" and acts on
-        nothing, not even as a follow-up of the last command.
-        """
-        from lingxi.home.voice import OfflineRecognizer, ServerRecognizer, read_wav
-
-        pcm, _ = read_wav(audio)
-        recognizer: Any
-        key = member.household_id
-        if stt_url:
-            recognizer = ServerRecognizer(stt_url, model=stt_model)
-        elif self.recognizer is not None:
-            recognizer = self.recognizer
-        else:
-            recognizer = self._recognizers.get(key)
-            if recognizer is None:
-                recognizer = self._recognizers[key] = OfflineRecognizer(self.home(key))
-        transcript = recognizer.transcribe(pcm, language=language)
-        lang = "zh-CN" if language.casefold().startswith("zh") else "en"
-        heard: dict[str, Any] = {"transcript": transcript.text, "engine": transcript.engine}
-        text, how = self.understand_speech(
-            transcript, member.household_id, language=lang, context_area=context_area
-        )
-        heard["understood_as"], heard["by"] = text, how
-        if text is None:
-            reply = "我没听清楚，请再说一遍。" if lang == "zh-CN" else "Sorry, I didn't catch that."
-            reason = "no_speech" if not transcript.text.strip() else "unclear_speech"
-            return ActionResult(
-                ok=False, reply=reply, reason=reason, commands=[heard], language=lang
-            )
-        result = self.handle(text, member, channel="voice", context_area=context_area)
-        result.commands.insert(0, heard)
-        return result
-
-    def understand_speech(
-        self,
-        transcript: Transcript,
-        household_id: int,
-        *,
-        language: str,
-        context_area: str | None = None,
-    ) -> tuple[str | None, str]:
-        """What a transcript should be taken to say, and how that was decided.
-
-        In order: a phrase of the command space that the transcript matches almost exactly
-        (score >= ``sure_match`` of :class:`SpeechParams`); the transcript itself when it was
-        heard clearly (confidence >= ``min_confidence``) and names its own target; a phrase it
-        matches well enough (>= ``min_match``) that is not a bare follow-up; another
-        recogniser's confident reading (PocketSphinx's, for English); the clearly heard
-        transcript as it is (a follow-up such as "再亮一点" or a plain no-match reply).
-        Anything else is None: not understood, nothing is done.
-        """
-        from lingxi.home.command_space import CommandSpace
-
-        text, confidence = transcript.text, transcript.confidence
-        if not text.strip():
-            return None, "no_speech"
-        space = self._command_spaces.get(household_id)
-        if space is None:
-            space = self._command_spaces[household_id] = CommandSpace(self.home(household_id))
-        match = space.match(text, language=language)
-        clear = confidence >= self.speech_params.min_confidence
-        sure = match is not None and match.score >= self.speech_params.sure_match
-        if match is not None and sure and (clear or not match.follow_up):
-            return match.phrase, "command_space"
-        if clear and self.parse(text, household_id, context_area=context_area).commands:
-            return text, "transcript"
-        good = match is not None and match.score >= self.speech_params.min_match
-        if match is not None and good and not match.follow_up:
-            return match.phrase, "command_space"
-        for alternative, _, engine in transcript.alternatives:
-            if self.parse(alternative, household_id, context_area=context_area).commands:
-                return alternative, engine
-        if clear:
-            return text, "transcript"
-        return None, "unclear"
 
     def execute(
         self,
@@ -398,111 +281,163 @@ class HomeController:
         channel: str = "text",
         confirmed: bool = False,
     ) -> ActionResult:
-        """Carry out resolved commands for ``member`` (targets must be filled)."""
+        """Carry out resolved commands for ``member`` (targets must be filled).
+
+        Any intent may come in (an LLM's pick included): what decides is the device payload
+        each command becomes. Raises as :meth:`handle`.
+        """
         self._check_channel(channel)
         home = self.home(member.household_id)
-        risky = [t for c in commands for t in c.targets if self._needs_confirmation(home, c, t)]
-        if risky and not confirmed:
-            if member.role == "child":
-                raise ForbiddenError(
-                    "A child's account may not operate locks, covers or heating.",
-                    entity_ids=risky,
-                )
-            if member.role != "owner":
-                token = secrets.token_urlsafe(16)
-                with self._lock:
-                    self._pending[token] = _Pending(
-                        member.customer_id,
-                        member.household_id,
-                        commands,
-                        channel,
-                        self.clock() + _CONFIRM_TTL_S,
-                    )
-                names = ", ".join(e.name for t in risky if (e := home.entity(t)))
-                raise ConfirmationRequiredError(
-                    f"Please confirm: this changes {names}.",
-                    token=token,
-                    entity_ids=risky,
-                    commands=[c.to_dict() for c in commands],
-                )
-        return self._run(commands, member, channel, home)
+        plan = self._plan(commands, home, channel)
+        self._gate(plan, member, confirmed=confirmed)
+        return self._carry_out(plan, member)
 
-    def confirm(self, token: str, member: Member) -> ActionResult:
-        """Carry out a request that waited for a yes."""
-        with self._lock:
-            pending = self._pending.get(token)
-            if pending is not None and pending.customer_id == member.customer_id:
-                del self._pending[token]  # only its own member redeems (or burns) a token
-            else:
-                pending = None
-        if pending is None or pending.expires < self.clock():
-            raise NotFoundError("No pending confirmation with this token.", field="token")
-        return self._run(pending.commands, member, pending.channel, self.home(member.household_id))
+    # ------------------------------------------------------------------ the one policy
 
-    def _needs_confirmation(self, home: Home, command: Command, entity_id: str) -> bool:
-        if command.intent in ("HassGetState", "HassClimateGetTemperature"):
-            return False
-        entity = home.entity(entity_id)
-        if entity is None:
-            return False
-        if entity.domain == "lock" and command.intent == "HassTurnOn":
-            return False  # locking is always safe; unlocking is not
-        return entity.domain in self.settings.confirm_domains or bool(
-            entity.capabilities.get("heating")
+    def _plan(self, commands: list[Command], home: Home, source: str) -> Plan:
+        hid = home.household_id
+        limit, state_of = self.heat_limit(hid), partial(self._current, hid)
+        return plan_commands(commands, home, source=source, state_of=state_of, heat_limit_c=limit)
+
+    def _undo_part(self, home: Home, previous: list[DeviceState]) -> Part:
+        hid = home.household_id
+        limit, state_of = self.heat_limit(hid), partial(self._current, hid)
+        return plan_undo(previous, home, state_of=state_of, heat_limit_c=limit)
+
+    def _current(self, household_id: int, entity_id: str) -> DeviceState:
+        return self.driver.state(entity_id, household_id=household_id) or DeviceState(
+            entity_id, "unknown", {}, household_id
         )
 
-    def _run(
-        self, commands: list[Command], member: Member, channel: str, home: Home
-    ) -> ActionResult:
-        ctx = self._context(member)
+    def _gate(self, plan: Plan, member: Member, *, confirmed: bool) -> None:
+        """Apply :func:`lingxi.policy.check` to every risky step with the member's role."""
+        risky = plan.risky
+        if not risky:
+            return
+        needs = False
+        for step in risky:
+            assert step.act is not None
+            try:
+                decision = policy.check(step.act, member.role, confirmed=confirmed)
+            except ForbiddenError as err:
+                err.details["entity_id"] = step.entity_id
+                raise
+            needs = needs or decision.needs_confirmation
+        if not needs:
+            return
+        home = self.home(plan.household_id)
+        limit = self.heat_limit(plan.household_id)
+        description = describe_acts(home, risky, plan.language, limit)
+        pending = self._confirmations.hold(
+            customer_id=member.customer_id,
+            household_id=member.household_id,
+            acts=tuple(s.act for s in risky if s.act is not None),
+            entity_ids=tuple(s.entity_id for s in risky),
+            plan=plan,
+            description=description,
+        )
+        raise ConfirmationRequiredError(
+            say("confirm", plan.language, what=description),
+            token=pending.token,
+            acts=[a.value for a in pending.acts],
+            entity_ids=list(pending.entity_ids),
+            what=description,
+            expires_in_s=self.settings.confirm_ttl_s,
+            commands=[{**c.to_dict(), "targets": list(c.targets)} for c in plan.commands],
+        )
+
+    def confirm(self, token: str, member: Member) -> ActionResult:
+        """Carry out the plan that waited under ``token``: once, and only for its member.
+
+        The role is checked again (a child's token never exists, but a role can change).
+
+        Raises
+        ------
+        NotFoundError
+            No such pending confirmation for this member (or it expired, or was cancelled).
+        ConflictError
+            Code ``already_confirmed``: the token was redeemed before; nothing is done again.
+        """
+        pending = self._confirmations.redeem(token, member.customer_id)
+        if pending.household_id != member.household_id:
+            raise NotFoundError("No pending confirmation with this token.", field="token")
+        for act in pending.acts:
+            policy.check(act, member.role, confirmed=True)
+        plan: Plan = pending.plan
+        return self._carry_out(plan, member)
+
+    def cancel(self, token: str, member: Member) -> bool:
+        """Drop a pending confirmation (the person said no); False when there was none."""
+        return self._confirmations.cancel(token, member.customer_id)
+
+    def pending(self, token: str, member: Member) -> PendingAction | None:
+        """The pending confirmation ``token`` of ``member`` (what it is for), or None."""
+        return self._confirmations.peek(token, member.customer_id)
+
+    # ------------------------------------------------------------------ carrying out
+
+    def _carry_out(self, plan: Plan, member: Member | None) -> ActionResult:
+        home = self.home(plan.household_id)
+        hid = plan.household_id
+        actor = member.customer_id if member is not None else None
         changes: list[DeviceState] = []
         before: list[DeviceState] = []
         replies: list[str] = []
-        language = commands[0].language if commands else "en"
-        for command in commands:
-            if command.intent in ("HassGetState", "HassClimateGetTemperature"):
-                replies.append(self._describe(home, command, language))
+        for part in plan.parts:
+            command = part.command
+            if command is not None and command.intent in QUERY_INTENTS:
+                state_of = partial(self.driver.state, household_id=hid)
+                replies.append(describe_states(home, command, plan.language, state_of))
                 continue
-            for entity_id in command.targets:
-                entity = home.entity(entity_id)
-                if entity is None:
-                    raise NotFoundError(f"No entity {entity_id!r} in this home.", field="entity_id")
-                current = self.driver.state(
-                    entity_id, household_id=home.household_id
-                ) or DeviceState(entity_id, "unknown", {}, home.household_id)
-                payload = _device_payload(command, entity.domain, entity.capabilities, current)
-                busy = (home.household_id, entity_id)
+            done: list[DeviceState] = []
+            for step in part.steps:
+                current = self._current(hid, step.entity_id)
+                busy = (hid, step.entity_id)
                 with self._lock:
                     self._busy.add(busy)
                 try:
-                    new = self.driver.send(DeviceCommand(entity_id, payload, home.household_id))
+                    new = self.driver.send(DeviceCommand(step.entity_id, step.payload, hid))
                 except LingxiError:
                     # What already changed is real: record it before reporting the failure.
-                    self._record(member.household_id, changes, channel, member.customer_id)
+                    self._record(hid, done, part.source, actor)
                     raise
                 finally:
                     with self._lock:
                         self._busy.discard(busy)
-                before.append(current)
-                changes.append(new)
-            replies.append(_reply(command, home, language))
-        self._record(member.household_id, changes, channel, member.customer_id)
-        acting = [
-            c for c in commands if c.intent not in ("HassGetState", "HassClimateGetTemperature")
-        ]
-        if acting:
-            ctx.last_command = acting[-1]
-            ctx.last_undo = before
-        elif commands:
-            ctx.last_command = commands[-1]
-        ctx.last_at = self.clock()
+                if command is not None:
+                    before.append(current)
+                done.append(new)
+            self._record(hid, done, part.source, actor)
+            changes.extend(done)
+            replies.append(
+                say("undone", plan.language)
+                if command is None
+                else done_reply(command, home, plan.language)
+            )
+        if member is not None:
+            self._remember(member, plan, before)
+        commands = plan.commands
         return ActionResult(
             ok=True,
             reply=" ".join(replies),
             commands=[{**c.to_dict(), "targets": list(c.targets)} for c in commands],
             changes=[c.to_dict() for c in changes],
-            language=language,
+            language=plan.language,
         )
+
+    def _remember(self, member: Member, plan: Plan, before: list[DeviceState]) -> None:
+        ctx = self._context(member)
+        commands = plan.commands
+        acting = [c for c in commands if c.intent not in QUERY_INTENTS]
+        if acting:
+            ctx.last_command = acting[-1]
+            ctx.last_undo = before
+        else:
+            if commands:
+                ctx.last_command = commands[-1]
+            if any(p.source == "undo" for p in plan.parts):
+                ctx.last_undo = []  # an undo is used up; there is no redo
+        ctx.last_at = self.clock()
 
     def _record(
         self, household_id: int, changes: list[DeviceState], source: str, actor: int | None
@@ -523,271 +458,65 @@ class HomeController:
         for state in changes:
             self._notify(household_id, state)
 
-    def _describe(self, home: Home, command: Command, language: str) -> str:
-        parts = []
-        for entity_id in command.targets:
-            entity = home.entity(entity_id)
-            state = self.driver.state(entity_id, household_id=home.household_id)
-            if entity is None or state is None:
-                continue
-            if command.intent == "HassClimateGetTemperature":
-                current = state.attributes.get(
-                    "current_temperature", state.attributes.get("temperature")
-                )
-                target = state.attributes.get("temperature")
-                parts.append(
-                    f"{entity.name}: 当前{current}度，设定{target}度"
-                    if language == "zh-CN"
-                    else f"{entity.name} is at {current} degrees, set to {target}."
-                )
-            else:
-                parts.append(
-                    f"{entity.name}：{state.state}"
-                    if language == "zh-CN"
-                    else f"{entity.name} is {state.state}."
-                )
-        return " ".join(parts) or ("没有读数。" if language == "zh-CN" else "No reading.")
+    # ------------------------------------------------------------------ correction and undo
 
-    # ------------------------------------------------------------------ touch, gestures, fusion
-
-    def touch(
-        self,
-        entity_id: str,
-        member: Member,
-        *,
-        intent: str = "HassTurnOn",
-        slots: dict[str, Any] | None = None,
-        confirmed: bool = False,
-    ) -> ActionResult:
-        """A tile or slider of the web app: an explicit target and action."""
-        home = self.home(member.household_id)
-        entity = home.entity(entity_id)
-        if entity is None:
-            raise NotFoundError(f"No entity {entity_id!r} in this home.", field="entity_id")
-        if intent == "select":
-            return self.point(entity_id, member)
-        command = Command(intent, dict(slots or {}), tier=0, targets=(entity_id,))
-        # Validate before anything (or any confirmation) happens.
-        _device_payload(
-            command, entity.domain, entity.capabilities, DeviceState(entity_id, "unknown")
-        )
-        return self.execute([command], member, channel="touch", confirmed=confirmed)
-
-    def point(self, entity_id: str, member: Member) -> ActionResult:
-        """Pointing at or tapping a device selects it for a following "turn that on"."""
-        home = self.home(member.household_id)
-        entity = home.entity(entity_id)
-        if entity is None:
-            raise NotFoundError(f"No entity {entity_id!r} in this home.", field="entity_id")
+    def _correct(self, member: Member, channel: str, *, confirmed: bool) -> ActionResult:
+        """ "No, the other one": undo the last action and do it on the other candidate, as one
+        plan (one confirmation covers both when either is risky)."""
         ctx = self._context(member)
-        ctx.pointed, ctx.pointed_at = entity_id, self.clock()
-        return ActionResult(ok=True, reply=f"Selected {entity.name}.", candidates=[entity_id])
-
-    def gesture(
-        self,
-        gesture: str,
-        member: Member,
-        *,
-        target: str | None = None,
-        confirmed: bool = False,
-    ) -> ActionResult:
-        """A recognised gesture or a gesture-pad event (swipe, tap, long press).
-
-        The action comes from the household's binding for ``gesture`` (or the default);
-        the target is ``target``, else what was just pointed at or named (within the
-        fusion window), else the last command's target.
-        """
-        gesture = gesture.strip().lower().replace("-", "_").replace(" ", "_")
-        if not re.fullmatch(r"[a-z_]{1,40}", gesture):
-            raise InvalidInputError.for_field("gesture", "a gesture name like 'clockwise'", gesture)
-        if gesture in POINTING_GESTURES:
-            if target is None:
+        last = ctx.last_command
+        nothing = ActionResult(ok=False, reply=say("nothing_to_correct", "en"), reason="no_target")
+        if last is None or not last.targets:
+            return nothing
+        home = self.home(member.household_id)
+        candidates = other_candidates(home, last, ctx.last_candidates)
+        if len(candidates) != 1:
+            ctx.last_candidates = tuple(candidates)
+            if not candidates:
                 return ActionResult(
-                    ok=False, reply="Point at a device to select it.", reason="no_target"
+                    ok=False, reply=say("no_other_one", "en"), reason=NoMatchReason.NO_TARGET.value
                 )
-            return self.point(target, member)
-        with self.db.session() as s:
-            bindings = {
-                b.gesture: b
-                for b in repo.list_gesture_bindings(s, household_id=member.household_id)
-            }
-        if gesture in bindings:
-            intent, slots = bindings[gesture].intent, dict(bindings[gesture].slots)
-        elif gesture in DEFAULT_GESTURE_BINDINGS:
-            intent, slots = DEFAULT_GESTURE_BINDINGS[gesture]
-            slots = dict(slots)
-        else:
+            names = ", ".join(e.name for c in candidates if (e := home.entity(c)))
+            question = say("which_one", "en", names=names)
             return ActionResult(
                 ok=False,
-                reply=f"The gesture {gesture!r} is not bound to anything.",
-                reason="no_binding",
+                reply=question,
+                reason=NoMatchReason.AMBIGUOUS_TARGET.value,
+                question=question,
+                candidates=candidates,
             )
-        ctx = self._context(member)
-        now = self.clock()
-        home = self.home(member.household_id)
-        targets: tuple[str, ...]
-        if target is not None:
-            if home.entity(target) is None:
-                raise NotFoundError(f"No entity {target!r} in this home.", field="target")
-            targets = (target,)
-        elif ctx.pointed and now - ctx.pointed_at <= self.settings.fusion_window_s:
-            targets = (ctx.pointed,)
-        elif ctx.last_command is not None and now - ctx.last_at <= self.settings.fusion_window_s:
-            targets = ctx.last_command.targets
-        else:
-            return ActionResult(
-                ok=False,
-                reply="Which device? Say or point at one first.",
-                reason=NoMatchReason.NO_TARGET.value,
-            )
-        fitting = tuple(t for t in targets if _intent_fits(intent, t.split(".")[0]))
-        if not fitting:
-            return ActionResult(
-                ok=False,
-                reply=f"{intent} does not apply to {', '.join(targets)}.",
-                reason=NoMatchReason.NO_CAPABILITY.value,
-            )
-        command = Command(intent, slots, tier=0, targets=fitting)
-        return self.execute([command], member, channel="gesture", confirmed=confirmed)
+        command = replace(last, targets=(candidates[0],))
+        plan = self._plan([command], home, channel)
+        if ctx.last_undo:
+            undo = self._undo_part(home, ctx.last_undo)
+            plan = replace(plan, parts=(undo, *plan.parts))
+        self._gate(plan, member, confirmed=confirmed)
+        ctx.last_candidates = ()
+        return self._carry_out(plan, member)
 
-    def gesture_from_landmarks(
-        self,
-        member: Member,
-        *,
-        landmarks: Any = None,
-        history: Any = None,
-        width: float = 1.0,
-        height: float = 1.0,
-        target: str | None = None,
-    ) -> ActionResult:
-        """Classify a hand pose (21 landmarks) or a fingertip motion (16 points), then act.
+    def undo(self, member: Member) -> ActionResult:
+        """Put back the states from before the member's last action.
 
-        Poses: open, close, pointer, ok. Motions: stop, clockwise, counter_clockwise, move
-        (``move`` only tracks the hand and does nothing). An unsure classification acts on
-        nothing and says so.
-        """
-        from lingxi.home.gestures import GestureModels
-
-        if self._gesture_models is None:
-            self._gesture_models = GestureModels.from_package()
-        models = self._gesture_models
-        if history is not None:
-            label, confidence = models.classify_motion(history, width=width, height=height)
-        elif landmarks is not None:
-            label, confidence = models.classify_pose(landmarks)
-        else:
-            raise InvalidInputError.for_field("landmarks", "given (or a history)", None)
-        if label is None or label == "move":
-            return ActionResult(
-                ok=False,
-                reply="No gesture recognised." if label is None else "Hand moving.",
-                reason="no_gesture" if label is None else "no_action",
-                commands=[{"gesture": label, "confidence": round(confidence, 3)}],
-            )
-        result = self.gesture(label, member, target=target)
-        result.commands.insert(0, {"gesture": label, "confidence": round(confidence, 3)})
-        return result
-
-    def gesture_from_frame(
-        self, image: bytes, member: Member, *, target: str | None = None
-    ) -> ActionResult:
-        """A camera frame (JPEG/PNG): hand landmarks (MediaPipe, the ``[vision]`` extra), then
-        the pose classifier, then the household's binding, as :meth:`gesture_from_landmarks`.
+        Undo is an ordinary command: restoring an unlocked door (the undo of "lock") is an
+        unlock and asks for the yes, and a child cannot undo into an open door.
 
         Raises
         ------
-        InvalidInputError
-            ``image`` is not a decodable image (or is too large).
-        UnavailableError
-            The ``[vision]`` extra is not installed.
+        ConfirmationRequiredError, ForbiddenError
+            As :meth:`handle`.
         """
-        from lingxi.home.vision import HandLandmarker, decode_frame
+        return self._undo(member, confirmed=False)
 
-        rgb = decode_frame(image)  # a bad frame is refused before MediaPipe is loaded
-        with self._lock:
-            if self._landmarker is None:
-                self._landmarker = HandLandmarker()
-            landmarker = self._landmarker
-        hand = landmarker.find_hand_rgb(rgb)
-        if hand is None:
-            return ActionResult(ok=False, reply="No hand seen in the frame.", reason="no_hand")
-        result = self.gesture_from_landmarks(member, landmarks=hand.landmarks, target=target)
-        result.commands.insert(
-            0,
-            {
-                "hand": hand.handedness,
-                "hand_score": round(hand.score, 3),
-                "frame": [hand.width, hand.height],
-            },
-        )
-        return result
-
-    def _correct(self, member: Member, channel: str) -> ActionResult:
-        """ "No, the other one": undo the last action and do it on the other candidate."""
-        ctx = self._context(member)
-        last = ctx.last_command
-        if last is None or not last.targets:
-            return ActionResult(ok=False, reply="There is nothing to correct.", reason="no_target")
-        home = self.home(member.household_id)
-        done = set(last.targets)
-        candidates = [c for c in ctx.last_candidates if c not in done]
-        if not candidates:
-            first = home.entity(last.targets[0])
-            if first is None:
-                return ActionResult(
-                    ok=False, reply="There is nothing to correct.", reason="no_target"
-                )
-            same_area = [
-                e.entity_id
-                for e in home.entities
-                if e.domain == first.domain
-                and e.area_id == first.area_id
-                and e.entity_id not in done
-            ]
-            same_domain = [
-                e.entity_id
-                for e in home.entities
-                if e.domain == first.domain and e.entity_id not in done
-            ]
-            candidates = same_area or same_domain
-        if len(candidates) != 1:
-            question = (
-                "Which one do you mean: "
-                + ", ".join(e.name for c in candidates if (e := home.entity(c)))
-                + "?"
-            )
-            ctx.last_candidates = tuple(candidates)
-            return ActionResult(
-                ok=False,
-                reply=question if candidates else "There is no other one.",
-                reason=NoMatchReason.AMBIGUOUS_TARGET.value
-                if candidates
-                else NoMatchReason.NO_TARGET.value,
-                question=question if candidates else None,
-                candidates=candidates,
-            )
-        self.undo(member)
-        command = replace(last, targets=(candidates[0],))
-        ctx.last_candidates = ()
-        return self.execute([command], member, channel=channel)
-
-    def undo(self, member: Member) -> ActionResult:
-        """Put back the states from before the member's last action."""
+    def _undo(self, member: Member, *, confirmed: bool) -> ActionResult:
         ctx = self._context(member)
         if not ctx.last_undo:
             return ActionResult(
-                ok=False, reply="There is nothing to undo.", reason="nothing_to_undo"
+                ok=False, reply=say("nothing_to_undo", "en"), reason="nothing_to_undo"
             )
-        changes = []
-        for previous in ctx.last_undo:
-            changes.append(self.driver.send(restore_command(previous)))
-        self._record(member.household_id, changes, "undo", member.customer_id)
-        ctx.last_undo = []
-        return ActionResult(
-            ok=True,
-            reply="Undone.",
-            changes=[c.to_dict() for c in changes],
-        )
+        home = self.home(member.household_id)
+        plan = Plan(home.household_id, (self._undo_part(home, ctx.last_undo),))
+        self._gate(plan, member, confirmed=confirmed)
+        return self._carry_out(plan, member)
 
     # ------------------------------------------------------------------ state and events
 
@@ -805,6 +534,7 @@ class HomeController:
                     "name": e.name,
                     "area": e.area_id,
                     "domain": e.domain,
+                    "device_class": e.device_class,
                     "state": s.state if s else "unknown",
                     "attributes": s.attributes if s else {},
                     "capabilities": e.capabilities,
@@ -829,7 +559,11 @@ class HomeController:
     def turn_on(
         self, household_id: int, entity_id: str, *, source: str = "automation"
     ) -> ActionResult:
-        """Turn one entity on for an automation (e.g. the porch light when the courier is near)."""
+        """Turn one entity on for an automation (e.g. the porch light when the courier is near).
+
+        Automations go through the same policy with :data:`AUTOMATION_ROLE`: with no person
+        to say yes, a risky act (a heater, a garage door) is refused with ForbiddenError.
+        """
         home = self.home(household_id)
         entity = home.entity(entity_id)
         if entity is None:
@@ -837,20 +571,12 @@ class HomeController:
                 f"No entity {entity_id!r} in household {household_id}.", field="entity_id"
             )
         command = Command("HassTurnOn", {"name": entity.name}, tier=0, targets=(entity_id,))
-        current = self.driver.state(entity_id, household_id=household_id) or DeviceState(
-            entity_id, "unknown", {}, household_id
-        )
-        new = self.driver.send(
-            DeviceCommand(
-                entity_id,
-                _device_payload(command, entity.domain, entity.capabilities, current),
-                household_id,
-            )
-        )
-        self._record(
-            household_id, [new], source if source in repo.STATE_SOURCES else "automation", None
-        )
-        return ActionResult(ok=True, reply=_reply(command, home, "en"), changes=[new.to_dict()])
+        recorded = source if source in repo.STATE_SOURCES else "automation"
+        plan = self._plan([command], home, recorded)
+        for step in plan.risky:
+            assert step.act is not None
+            policy.check(step.act, AUTOMATION_ROLE)  # raises: no automation may do a risky act
+        return self._carry_out(plan, None)
 
     def subscribe(self, listener: Callable[[int, DeviceState], None]) -> Callable[[], None]:
         """Be told of every state change ``(household_id, state)``; returns an unsubscribe."""
@@ -893,210 +619,3 @@ class HomeController:
             self._landmarker.close()
             self._landmarker = None
         self.driver.close()
-
-
-# ---------------------------------------------------------------------- command -> device
-
-
-def _intent_fits(intent: str, domain: str) -> bool:
-    if intent.startswith("HassMedia") or intent.startswith("HassSetVolume"):
-        return domain == "media_player"
-    if intent == "HassLightSet":
-        return domain == "light"
-    if intent == "HassClimateSetTemperature":
-        return domain == "climate"
-    if intent == "HassFanSetSpeed":
-        return domain == "fan"
-    if intent == "HassSetPosition":
-        return domain == "cover"
-    if intent.startswith("HassVacuum"):
-        return domain == "vacuum"
-    return domain != "sensor"
-
-
-def _percent(value: Any, field_name: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError.for_field(field_name, "a number from 0 to 100", value) from None
-    if not 0 <= number <= 100:
-        raise InvalidInputError.for_field(field_name, "a number from 0 to 100", value)
-    return number
-
-
-def _device_payload(
-    command: Command, domain: str, capabilities: dict[str, Any], current: DeviceState
-) -> dict[str, Any]:
-    """The device payload of ``command`` for one entity; refuses what it cannot do."""
-    intent, slots = command.intent, command.slots
-    if not _intent_fits(intent, domain):
-        raise InvalidInputError.for_field("intent", f"an action a {domain} supports", intent)
-    if intent == "HassTurnOn":
-        return {
-            "cover": {"state": "OPEN"},
-            "lock": {"state": "LOCK"},
-            "vacuum": {"command": "start"},
-        }.get(domain, {"state": "ON"})
-    if intent == "HassTurnOff":
-        return {
-            "cover": {"state": "CLOSE"},
-            "lock": {"state": "UNLOCK"},
-            "vacuum": {"command": "return_to_base"},
-        }.get(domain, {"state": "OFF"})
-    if intent == "HassLightSet":
-        payload: dict[str, Any] = {}
-        if "brightness" in slots:
-            payload["brightness"] = round(_percent(slots["brightness"], "brightness") * 255 / 100)
-        if "brightness_step" in slots:
-            step = slots["brightness_step"]
-            if step not in ("up", "down"):
-                raise InvalidInputError.for_field("brightness_step", "'up' or 'down'", step)
-            payload["brightness_step"] = _BRIGHTNESS_STEP if step == "up" else -_BRIGHTNESS_STEP
-        if "color" in slots:
-            modes = capabilities.get("color_modes") or []
-            if "rgb" not in modes:
-                raise InvalidInputError.for_field(
-                    "color", "supported by this light (it has no colour)", slots["color"]
-                )
-            rgb = COLORS.get(str(slots["color"]).lower())
-            if rgb is None:
-                raise InvalidInputError.for_field(
-                    "color", f"one of {', '.join(COLORS)}", slots["color"]
-                )
-            payload["color"] = {"r": rgb[0], "g": rgb[1], "b": rgb[2]}
-        if not payload:
-            raise InvalidInputError.for_field("slots", "a brightness, step or colour", slots)
-        return payload
-    if intent == "HassClimateSetTemperature":
-        if "temperature" in slots:
-            low, high = capabilities.get("min_temp", 7), capabilities.get("max_temp", 35)
-            try:
-                value = float(slots["temperature"])
-            except (TypeError, ValueError):
-                raise InvalidInputError.for_field(
-                    "temperature", "a number", slots["temperature"]
-                ) from None
-            if not low <= value <= high:
-                raise InvalidInputError.for_field(
-                    "temperature", f"between {low} and {high} degrees", value
-                )
-            return {"temperature": value, **({"mode": "auto"} if current.state == "off" else {})}
-        step = slots.get("temperature_step")
-        if step not in ("up", "down"):
-            raise InvalidInputError.for_field("temperature_step", "'up' or 'down'", step)
-        return {"temperature_step": _TEMPERATURE_STEP if step == "up" else -_TEMPERATURE_STEP}
-    if intent == "HassSetPosition":
-        return {"position": _percent(slots.get("position"), "position")}
-    if intent == "HassFanSetSpeed":
-        return {"percentage": _percent(slots.get("percentage"), "percentage")}
-    if intent == "HassSetVolume":
-        return {"volume_level": _percent(slots.get("volume_level"), "volume_level") / 100}
-    if intent == "HassSetVolumeRelative":
-        step = slots.get("volume_step")
-        if step in ("up", "down"):
-            return {"volume_step": _VOLUME_STEP if step == "up" else -_VOLUME_STEP}
-        return {
-            "volume_step": _percent(abs(float(step or 0)), "volume_step")
-            / 100
-            * (1 if float(step or 0) >= 0 else -1)
-        }
-    simple: dict[str, dict[str, Any]] = {
-        "HassMediaPause": {"state": "PAUSE"},
-        "HassMediaUnpause": {"state": "PLAY"},
-        "HassMediaNext": {"state": "NEXT"},
-        "HassMediaPrevious": {"state": "PREVIOUS"},
-        "HassMediaPlayerMute": {"mute": True},
-        "HassMediaPlayerUnmute": {"mute": False},
-        "HassVacuumStart": {"command": "start"},
-        "HassVacuumReturnToBase": {"command": "return_to_base"},
-    }
-    if intent in simple:
-        return simple[intent]
-    raise InvalidInputError.for_field("intent", "a device action Lingxi supports", intent)
-
-
-_VERBS_EN = {
-    "HassTurnOn": "Turned on",
-    "HassTurnOff": "Turned off",
-    "HassLightSet": "Adjusted",
-    "HassClimateSetTemperature": "Set the temperature of",
-    "HassSetPosition": "Moved",
-    "HassFanSetSpeed": "Set the speed of",
-    "HassSetVolume": "Set the volume of",
-    "HassSetVolumeRelative": "Changed the volume of",
-    "HassMediaPause": "Paused",
-    "HassMediaUnpause": "Resumed",
-    "HassMediaNext": "Skipped to the next track on",
-    "HassMediaPrevious": "Went back a track on",
-    "HassMediaPlayerMute": "Muted",
-    "HassMediaPlayerUnmute": "Unmuted",
-    "HassVacuumStart": "Started",
-    "HassVacuumReturnToBase": "Sent home",
-}
-_VERBS_ZH = {
-    "HassTurnOn": "已打开",
-    "HassTurnOff": "已关闭",
-    "HassLightSet": "已调节",
-    "HassClimateSetTemperature": "已调节温度：",
-    "HassSetPosition": "已调整",
-    "HassFanSetSpeed": "已调节风速：",
-    "HassSetVolume": "已设置音量：",
-    "HassSetVolumeRelative": "已调节音量：",
-    "HassMediaPause": "已暂停",
-    "HassMediaUnpause": "已继续播放",
-    "HassMediaNext": "已切到下一首：",
-    "HassMediaPrevious": "已切到上一首：",
-    "HassMediaPlayerMute": "已静音",
-    "HassMediaPlayerUnmute": "已取消静音",
-    "HassVacuumStart": "已启动",
-    "HassVacuumReturnToBase": "已让它回去充电：",
-}
-
-
-def _reply(command: Command, home: Home, language: str) -> str:
-    entities = [e for t in command.targets if (e := home.entity(t))]
-    if language == "zh-CN":
-        names = []
-        for e in entities:
-            zh = next((a for a in e.aliases if any("\u4e00" <= ch <= "\u9fff" for ch in a)), e.name)
-            names.append(zh)
-        special = {
-            "HassTurnOn": {"lock": "已锁上", "cover": "已打开"},
-            "HassTurnOff": {"lock": "已解锁", "cover": "已关上"},
-        }
-        domain = entities[0].domain if entities else ""
-        verb = special.get(command.intent, {}).get(domain, _VERBS_ZH.get(command.intent, "已执行"))
-        return f"{verb}{'、'.join(names)}。"
-    names = [e.name for e in entities]
-    special_en = {
-        "HassTurnOn": {"lock": "Locked", "cover": "Opened"},
-        "HassTurnOff": {"lock": "Unlocked", "cover": "Closed"},
-    }
-    domain = entities[0].domain if entities else ""
-    verb = special_en.get(command.intent, {}).get(domain, _VERBS_EN.get(command.intent, "Done:"))
-    joined = (
-        names[0]
-        if len(names) == 1
-        else ", ".join(names[:-1]) + f" and {names[-1]}"
-        if names
-        else ""
-    )
-    return f"{verb} {joined}."
-
-
-def _no_match_reply(reason: str | None, language: str) -> str:
-    zh = language == "zh-CN"
-    replies = {
-        "no_intent": (
-            "抱歉，我没听懂这是什么家居指令。",
-            "Sorry, I didn't catch a home command in that.",
-        ),
-        "no_target": (
-            "家里没有找到这个设备或房间。",
-            "I couldn't find that device or room in your home.",
-        ),
-        "no_capability": ("这个设备做不到。", "That device can't do that."),
-        "empty": ("请说出一个指令。", "Please say a command."),
-    }
-    pair = replies.get(reason or "no_intent", replies["no_intent"])
-    return pair[0] if zh else pair[1]

@@ -55,6 +55,19 @@ def _clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
 
 
+def _kelvin(payload: dict[str, Any]) -> int:
+    """A colour temperature in kelvin from ``color_temp_kelvin`` or ``color_temp`` (mireds, as
+    Home Assistant's JSON lights send it)."""
+    if "color_temp_kelvin" in payload:
+        kelvin = float(payload["color_temp_kelvin"])
+    else:
+        mireds = float(payload["color_temp"])
+        if not mireds > 0:
+            raise ValueError(f"color_temp must be a positive number of mireds, not {mireds}")
+        kelvin = 1_000_000 / mireds
+    return int(_clamp(round(kelvin), 1000, 12000))
+
+
 def apply_command(
     current: DeviceState, payload: dict[str, Any], *, capabilities: dict[str, Any] | None = None
 ) -> DeviceState:
@@ -79,6 +92,10 @@ def apply_command(
                 c = payload["color"]
                 attrs["rgb_color"] = [int(c.get("r", 0)), int(c.get("g", 0)), int(c.get("b", 0))]
                 attrs["color_mode"] = "rgb"
+                state = "on"
+            if "color_temp" in payload or "color_temp_kelvin" in payload:
+                attrs["color_temp_kelvin"] = _kelvin(payload)
+                attrs["color_mode"] = "color_temp"
                 state = "on"
             if state == "on" and not attrs.get("brightness"):
                 attrs["brightness"] = 255
@@ -148,7 +165,9 @@ def restore_command(previous: DeviceState) -> DeviceCommand:
         payload = {"state": previous.state.upper()}
         if previous.state == "on" and a.get("brightness"):
             payload["brightness"] = a["brightness"]
-        if previous.state == "on" and a.get("rgb_color"):
+        if previous.state == "on" and a.get("color_mode") == "color_temp":
+            payload["color_temp_kelvin"] = a.get("color_temp_kelvin", 2700)
+        elif previous.state == "on" and a.get("rgb_color"):
             r, g, b = a["rgb_color"]
             payload["color"] = {"r": r, "g": g, "b": b}
     elif domain in ("switch",):

@@ -6,7 +6,6 @@ Assistant's intent and slot names, never hassil objects.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -15,6 +14,7 @@ from hassil import Intents, TextSlotList, recognize_best
 from home_assistant_intents import get_intents
 
 from lingxi.errors import InvalidInputError
+from lingxi.text import detect_language as text_language
 
 __all__ = [
     "CONTEXT_AREA",
@@ -30,7 +30,6 @@ CONTEXT_AREA = "__context_area__"
 """Stands for "the area the request came from" (Home Assistant's satellite area)."""
 
 LANGUAGES = ("en", "zh-CN")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def normalize_language(language: str) -> str:
@@ -44,8 +43,8 @@ def normalize_language(language: str) -> str:
 
 
 def detect_language(text: str) -> str:
-    """``zh-CN`` when the text has Chinese characters, else ``en``."""
-    return "zh-CN" if _CJK.search(text) else "en"
+    """:func:`lingxi.text.detect_language` in hassil's language names (``zh-CN`` or ``en``)."""
+    return "zh-CN" if text_language(text) == "zh" else "en"
 
 
 @dataclass(frozen=True)

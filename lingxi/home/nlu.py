@@ -528,6 +528,8 @@ class Parser:
             return t2 if t2 is not None else _Frame(text=low)
         if t2 is not None and t2.unknown:
             return t2  # a room or appliance the home does not have: never act on another one
+        if t2 is not None and t2.action is not None and self._absent_class(t1.tier1.slots):
+            return t2  # "把门打开" is HA's door cover; in a home with none, the front door lock
         if t2 is None or t2.action is None:
             return t1
         intent = t1.tier1.intent
@@ -548,6 +550,17 @@ class Parser:
         ):
             return t2
         return t1
+
+    def _absent_class(self, slots: dict[str, Any]) -> bool:
+        """True when tier-1 slots name a device class (a door cover) the home has none of."""
+        wanted = slots.get("device_class")
+        if not isinstance(wanted, str) or slots.get("name") or slots.get("area"):
+            return False
+        domain = slots.get("domain")
+        return not any(
+            e.device_class == wanted and (domain is None or e.domain == domain)
+            for e in self.home.entities
+        )
 
     # ---------------------------------------------------------------------------- tier 2
 
@@ -989,7 +1002,7 @@ class Parser:
                 f.indirect = True
                 return
         # locks
-        if re.search(r"解锁|开锁|打开.*门锁|门锁打开|开一下门锁|打开大门锁", t):
+        if re.search(r"解锁|开锁|打开.*门锁|门锁打开|开一下门锁|打开大门锁|让我进去|放我进去", t):
             f.action, f.domain = "off", "lock"
             return
         if re.search(r"锁", t):
@@ -1238,7 +1251,9 @@ class Parser:
         domains = {e.domain for t in command.targets if (e := self.home.entity(t))}
         if domains == {"lock"} and command.intent in ("HassTurnOn", "HassTurnOff"):
             text = text.split(":", 1)[-1]
-            opening = re.search(r"unlock|\bopen|let me in|解锁|开锁|打开|开一下", text)
+            opening = re.search(
+                r"unlock|\bopen|let me in|解锁|开锁|打开|开一下|开门|让我进|放我进", text
+            )
             return replace(command, intent="HassTurnOff" if opening else "HassTurnOn")
         if domains == {"vacuum"} and command.intent in ("HassTurnOn", "HassTurnOff"):
             intent = (

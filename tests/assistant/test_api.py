@@ -9,20 +9,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lingxi.api import create_app
-from lingxi.assistant import Assistant
-from lingxi.assistant.skills import default_engines
 from lingxi.config import Settings
 from lingxi.data.repos import identity
-from tests.assistant.conftest import World
+from tests.assistant.conftest import World, offline_assistant
 
 
 @pytest.fixture
 def client(world: World, settings: Settings) -> Iterator[TestClient]:
     """The app over the small world, with the offline assistant."""
     app = create_app(settings, database=world.db)
-    app.state.services["assistant"] = Assistant(
-        world.db, engines=default_engines(world.db, real=False)
-    )
+    app.state.services["assistant"] = offline_assistant(world.db)
     with TestClient(app) as c:
         yield c
 
@@ -123,4 +119,4 @@ def test_the_app_assistant_shares_the_home_controller(world: World, settings: Se
         assert r.status_code == 404  # no conversation 1 yet; the service is built anyway
         assistant = app.state.services["assistant"]
         controller = app.state.services["home_controller"]
-        assert assistant.engines.home.controller is controller
+        assert assistant.engines.home is controller

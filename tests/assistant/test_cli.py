@@ -68,3 +68,30 @@ def test_empty_message_exits_2(env: World) -> None:
     """An empty message is bad input, not a crash."""
     result = runner.invoke(app, ["chat", "  ", "-u", "mei@t.lingxi", "--json"])
     assert result.exit_code == 2 and "message" in result.stdout
+
+
+def test_yes_twice_through_the_cli_orders_once(env: World) -> None:
+    """ "buy the first one", then "yes" in two invocations: one order; the second says done."""
+    from lingxi.data.repos import orders
+
+    def say(text: str, cid: int | None = None) -> dict:
+        args = ["chat", text, "-u", "lei@t.lingxi", "--json"]
+        result = runner.invoke(app, [*args, "-c", str(cid)] if cid else args)
+        assert result.exit_code == 0, result.output
+        doc: dict = json.loads(result.stdout)
+        return doc
+
+    def count() -> int:
+        with env.db.session() as s:
+            return len(
+                orders.list_orders(
+                    s, household_id=env.lei.household_id, customer_id=env.lei.customer_id
+                )
+            )
+
+    cid = say("a cleanser for oily skin")["conversation_id"]
+    asked = say("buy the first one", cid)
+    assert asked["needs_confirmation"] and asked["action_id"]
+    first, second = say("yes", cid), say("yes", cid)
+    assert first["actions"][0]["confirmation"] == "confirmed"
+    assert "already done" in second["reply"] and count() == 1

@@ -1,9 +1,9 @@
 """End to end on the demo data: chat -> confirmed order -> shipment -> tracking/ETA -> porch light.
 
 Runs on SQLite and PostgreSQL with the real dispatch engine (plan_shipments on the demo city's
-roads, eta_for_shipment) and the real home engine (HomeController, in-process devices: the home
-engine has no MQTT driver yet). The guide is the catalogue filter here, to keep the test under a
-minute (the real ShoppingGuide embeds the whole catalogue on first use).
+roads, eta_for_shipment), the real guide (ShoppingGuide over the demo catalogue, whose
+embeddings ship with the package) and the real home engine (HomeController, in-process devices
+or MQTT).
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from lingxi.assistant import Assistant
+from lingxi.assistant import Assistant, DispatchPlanner, Engines, LazyGuide
 from lingxi.assistant.automations import run_automations
-from lingxi.assistant.skills import CatalogueGuide, Engines, FacadeDispatch, FacadeHome
 from lingxi.data import Database
 from lingxi.data.repos import conversation as conv_repo, identity, orders
 from lingxi.data.repos.demo import load_demo
@@ -67,9 +66,7 @@ def _chain(db: Database, controller: Any) -> None:
     with db.session() as s:
         mei = identity.find_customer_by_email(s, email="mei@demo.lingxi")
     assert mei is not None
-    engines = Engines(
-        guide=CatalogueGuide(db), dispatch=FacadeDispatch(db), home=FacadeHome(controller)
-    )
+    engines = Engines(guide=LazyGuide(db), planner=DispatchPlanner(db), home=controller)
     assistant = Assistant(db, engines=engines)
 
     r = assistant.handle("油皮用的洗面奶，30刀以内", mei)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lingxi.assistant.assistant import _day
+from lingxi.assistant.turn import day_name
 
 
 @pytest.mark.parametrize(
@@ -21,4 +21,4 @@ from lingxi.assistant.assistant import _day
 def test_later_day_is_named(when: datetime, lang: str, expected: str) -> None:
     """The next day is 'tomorrow'/'明天'; later days are dated."""
     now = datetime(2026, 11, 25, 23, 30, tzinfo=UTC)
-    assert _day(when, now, lang) == expected
+    assert day_name(when, now, lang) == expected

@@ -9,12 +9,17 @@ import pytest
 
 from lingxi.assistant import Assistant
 from lingxi.assistant.llm import TOOLS, LLMPlanner, ParseFailure, parse_tool_call
-from lingxi.assistant.skills import default_engines
 from lingxi.config import Settings
 from lingxi.data.repos import orders
-from tests.assistant.conftest import INJECTION, World
+from lingxi.home import HomeController
+from tests.assistant.conftest import (
+    INJECTION,
+    World,
+    home_controller,
+    lock_state,
+    offline_assistant,
+)
 from tests.assistant.fake_llm import FakeLLM, serve
-from tests.assistant.test_assistant import RecordingHome
 
 
 @pytest.fixture
@@ -26,15 +31,13 @@ def fake() -> Iterator[FakeLLM]:
 
 def _assistant(
     world: World, fake: FakeLLM, *, timeout_s: float = 5.0
-) -> tuple[Assistant, RecordingHome]:
+) -> tuple[Assistant, HomeController]:
     settings = Settings(
         environment="test",
         llm={"base_url": fake.url, "model": "qwen3-8b", "timeout_s": timeout_s},  # type: ignore[arg-type]
     )
-    engines = default_engines(world.db, real=False)
-    home = RecordingHome()
-    engines.home = home
-    return Assistant(world.db, settings=settings, engines=engines), home
+    home = home_controller(world.db)
+    return offline_assistant(world.db, home=home, settings=settings), home
 
 
 def test_the_request_offers_skills_as_tools_with_thinking_off(
@@ -132,9 +135,7 @@ def test_unreachable_server_falls_back(sqlite_world: World) -> None:
     settings = Settings(
         environment="test", llm={"base_url": "http://127.0.0.1:9/v1", "timeout_s": 0.5}
     )  # type: ignore[arg-type]
-    a = Assistant(
-        sqlite_world.db, settings=settings, engines=default_engines(sqlite_world.db, real=False)
-    )
+    a = offline_assistant(sqlite_world.db, settings=settings)
     r = a.handle("where is my order?", sqlite_world.mei)
     assert r.source == "router" and r.skill == "orders"
 
@@ -191,7 +192,7 @@ def test_injected_product_data_cannot_make_the_model_act(
     assert any(
         m["role"] == "system" and INJECTION in m["content"] for m in fake.requests[-1]["messages"]
     )
-    assert all("unlock" not in text for text, _, _ in home.calls)
+    assert lock_state(home, w.lei.household_id) == "locked"
     fake.push({"tool": "orders", "arguments": {"intent": "buy", "item": 1}})
     r = a.handle("nice", w.lei, r.conversation_id)
     assert r.needs_confirmation  # the person still has to say yes to pay
@@ -215,9 +216,10 @@ def test_risky_home_request_still_needs_yes(sqlite_world: World, fake: FakeLLM) 
     """With the LLM routing, unlocking still waits for an explicit yes."""
     w = sqlite_world
     a, home = _assistant(w, fake)
-    fake.push({"tool": "home", "arguments": {"intent": "command"}})
-    r = a.handle("please unlock the front door", w.mei)
-    assert r.needs_confirmation and home.calls == []
+    fake.push(*[{"tool": "home", "arguments": {"intent": "command"}}] * 2)
+    for member in (w.mei, w.lei):  # the owner is asked too
+        r = a.handle("please unlock the front door", member)
+        assert r.needs_confirmation and lock_state(home, member.household_id) == "locked"
 
 
 def test_parse_tool_call_units() -> None:

@@ -14,10 +14,9 @@ import uvicorn
 from lingxi.api import create_app
 from lingxi.assistant import Assistant
 from lingxi.assistant.llm import ReplyStreamer
-from lingxi.assistant.skills import default_engines
 from lingxi.config import Settings
 from lingxi.data.repos import identity
-from tests.assistant.conftest import World
+from tests.assistant.conftest import World, offline_assistant
 from tests.assistant.fake_llm import FakeLLM, serve
 from tests.assistant.test_sse_http import _events
 from tests.helpers import free_port
@@ -37,7 +36,7 @@ def _assistant(world: World, fake: FakeLLM) -> Assistant:
         environment="test",
         llm={"base_url": fake.url, "model": "qwen3-8b", "timeout_s": 10.0},  # type: ignore[arg-type]
     )
-    return Assistant(world.db, settings=settings, engines=default_engines(world.db, real=False))
+    return offline_assistant(world.db, settings=settings)
 
 
 def test_reply_streamer_passes_on_only_new_decoded_text() -> None:

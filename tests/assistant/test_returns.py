@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from lingxi.assistant import Assistant
-from lingxi.assistant.skills import default_engines
 from lingxi.data import utcnow
 from lingxi.data.repos import catalog, conversation as conv_repo, events, orders
 from lingxi.data.repos.identity import Member
-from tests.assistant.conftest import World
+from tests.assistant.conftest import World, offline_assistant
 
 
 def _assistant(world: World) -> Assistant:
-    engines = default_engines(world.db, real=False)
-    engines.home = None
-    return Assistant(world.db, engines=engines)
+    return offline_assistant(world.db)
 
 
 def _deliver(world: World) -> None:
@@ -171,6 +168,7 @@ def test_return_part_of_a_line(world: World) -> None:
     a = _assistant(world)
     r = a.handle("I'd like to return one of the cleansers", world.lei)
     assert r.needs_confirmation and "1 × KIEHL'S" in r.reply and "$24.00" in r.reply
+    assert r.actions[-1]["tool"] == "orders.request_return"  # a return, not a purchase
     r = a.handle("洗面奶我想退一瓶", world.lei)
     assert r.needs_confirmation and "1 × KIEHL'S" in r.reply
     r = a.handle("确认", world.lei, r.conversation_id)

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from lingxi.assistant.classifier import TRAIN_FILE, NaiveBayes
-from lingxi.assistant.router import Router, detect_language, is_no, is_yes
+from lingxi.assistant.language import is_no, is_yes
+from lingxi.assistant.router import Router
+from lingxi.text import detect_language
 
 DATA = Path(__file__).parent / "data"
 

@@ -12,11 +12,9 @@ import uvicorn
 
 from lingxi.api import create_app
 from lingxi.api.routes import assistant as assistant_routes
-from lingxi.assistant import Assistant
-from lingxi.assistant.skills import default_engines
 from lingxi.config import Settings
 from lingxi.data.repos import identity
-from tests.assistant.conftest import World
+from tests.assistant.conftest import World, offline_assistant
 from tests.helpers import free_port
 
 
@@ -24,9 +22,7 @@ from tests.helpers import free_port
 def base_url(sqlite_world: World, settings: Settings) -> Iterator[str]:
     """The app (offline assistant) served by uvicorn on a free port, in a thread."""
     app = create_app(settings, database=sqlite_world.db)
-    app.state.services["assistant"] = Assistant(
-        sqlite_world.db, engines=default_engines(sqlite_world.db, real=False)
-    )
+    app.state.services["assistant"] = offline_assistant(sqlite_world.db)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

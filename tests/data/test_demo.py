@@ -30,8 +30,11 @@ def test_demo_loads_and_is_idempotent(db: Database) -> None:
     again = load_demo(db)
     assert again["catalogue_inserted"] == 0 and again["households_created"] == 0
     assert _counts(db) == first
-    assert first["household"] == 3 and first["vehicle"] == 3 and first["entity"] >= 15
+    # Chen, Smith, the other Monaco customers and the deployment's own (the staff account).
+    assert first["household"] == 4 and first["vehicle"] == 3 and first["entity"] >= 15
     with db.session() as s:
+        ops = identity.authenticate(s, email="ops@demo.lingxi", password="lingxi-demo-ops")
+        assert ops.role == "staff" and ops.household_id == identity.deployment_household(s)
         mei = identity.authenticate(s, email="mei@demo.lingxi", password="lingxi-demo-mei")
         profile = identity.get_profile(s, customer_id=mei.customer_id)
         mine = orders.list_orders(s, household_id=mei.household_id)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from lingxi.api import create_app
+from lingxi.api.services import get_clock
 from lingxi.config import Settings
 from lingxi.data import Database
 from lingxi.data.models import Depot, Shipment, ShipmentKind, TrackingStatus, Vehicle
-from lingxi.data.repos import orders
+from lingxi.data.repos import fleet, orders
 from lingxi.data.repos.fleet import RouteView, StopView
 from lingxi.dispatch import (
     eta_for_shipment,
@@ -22,10 +24,12 @@ from lingxi.dispatch import (
 )
 from lingxi.dispatch.roadnet import RoadNetwork
 from lingxi.errors import InvalidInputError
-from tests.helpers import PASSWORD, Seeded, seed
+from tests.helpers import PASSWORD, Seeded, add_staff, seed
 
 pytestmark = pytest.mark.slow
 DAY = date(2026, 11, 26)
+NOW = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)
+"""The tests' clock: early on the planned day, before the vans' shift (08:00-18:00)."""
 
 
 @pytest.fixture(scope="module")
@@ -72,12 +76,15 @@ def test_plan_writes_routes_and_etas(db: Database, network: RoadNetwork) -> None
     assert doc["feasible"] and not doc["unassigned"]
     assert all(len(r["geometry"]) > 2 for r in doc["routes"])
     for sid in mine:
-        eta = eta_for_shipment(db, sid)
+        eta = eta_for_shipment(db, sid, now=NOW)
         assert eta["route"] is not None
         when = datetime.fromisoformat(eta["eta"])
         assert 8 <= when.hour < 18
         position = eta["vehicle_position"]
-        assert position["source"] == "plan"
+        if eta["route"]["stops_away"] >= 2:  # customers see the van only while it is near
+            assert position is None and eta["position_hidden"] == "not_near"
+            continue
+        assert position["source"] == "plan" and position["at"] == NOW.isoformat()
         assert 43.72 < position["lat"] < 43.76 and 7.40 < position["lon"] < 7.45
 
 
@@ -225,18 +232,43 @@ def test_traffic_report_moves_etas_and_adds_tracking(db: Database, network: Road
         assert "traffic report" in view.events[-1].note
 
 
+def test_traffic_after_a_plan_made_mid_shift_replans_it(db: Database, network: RoadNetwork) -> None:
+    """A plan made at 11:00 leaves then, not at the shift's 08:00 start: a traffic report a
+    minute later finds its stops ahead and re-plans them (it found every stop in the past)."""
+    _ids, mine, theirs = _setup(db)
+    made = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
+    plan_shipments(db, DAY, network=network, not_before=made)
+    start = made + timedelta(minutes=1)
+    result = report_traffic(
+        db,
+        day=DAY,
+        kind="zone",
+        area={"lat": 43.733, "lon": 7.42, "radius_m": 1500},
+        speed_factor=0.2,
+        starts_at=start,
+        ends_at=start + timedelta(hours=6),
+        network=network,
+    )
+    assert result.routes_replanned and result.eta_changes
+    assert all(new > start for _, new in result.eta_changes)
+
+
 def test_api_member_sees_only_own_shipment(
     db: Database, settings: Settings, network: RoadNetwork
 ) -> None:
-    """Owners may plan (demo operator action); members see their own ETA and route map only."""
+    """Staff plan the fleet; customers (an owner too) may not, and see their own ETA and route
+    map only."""
     _ids, mine, theirs = _setup(db)
-    with TestClient(create_app(settings, database=db)) as client:
+    add_staff(db)
+    with TestClient(_app(settings, db)) as client:
         alice = _login(client, "alice@example.org")
         bob = _login(client, "bob@example.org")
-        r = client.post("/api/dispatch/plan", json={"day": DAY.isoformat()}, headers=bob)
-        assert r.status_code == 403
+        staff = _login(client, "ops@example.org")
+        for customer in (alice, bob):
+            r = client.post("/api/dispatch/plan", json={"day": DAY.isoformat()}, headers=customer)
+            assert r.status_code == 403 and r.json()["error"]["details"]["act"] == "fleet"
         r = client.post(
-            "/api/dispatch/plan", json={"day": DAY.isoformat(), "time_limit_s": 1}, headers=alice
+            "/api/dispatch/plan", json={"day": DAY.isoformat(), "time_limit_s": 1}, headers=staff
         )
         assert r.status_code == 200, r.text
         r = client.get(f"/api/dispatch/shipments/{mine[0]}/eta", headers=alice)
@@ -248,19 +280,18 @@ def test_api_member_sees_only_own_shipment(
         r = client.get(f"/api/dispatch/shipments/{theirs[0]}/route.geojson", headers=bob)
         kinds = [f["geometry"]["type"] for f in r.json()["features"]]
         assert kinds == ["LineString", "Point"]
-        r = client.post(
-            "/api/dispatch/traffic",
-            json={
-                "kind": "zone",
-                "lat": 43.73,
-                "lon": 7.42,
-                "speed_factor": 0.5,
-                "starts_at": "2026-11-26T08:00:00Z",
-                "ends_at": "2026-11-26T09:00:00Z",
-                "day": DAY.isoformat(),
-            },
-            headers=alice,
-        )
+        report = {
+            "kind": "zone",
+            "lat": 43.73,
+            "lon": 7.42,
+            "speed_factor": 0.5,
+            "starts_at": "2026-11-26T08:00:00Z",
+            "ends_at": "2026-11-26T09:00:00Z",
+            "day": DAY.isoformat(),
+        }
+        r = client.post("/api/dispatch/traffic", json={**report, "radius_m": 500}, headers=alice)
+        assert r.status_code == 403
+        r = client.post("/api/dispatch/traffic", json=report, headers=staff)
         assert r.status_code == 422  # a zone needs its radius
         assert "radius_m" in r.text
 
@@ -269,15 +300,17 @@ def test_api_plans_and_replans_in_a_solver_process(db: Database, settings: Setti
     """Plan and traffic re-plan run in a worker process (so a search does not stall the other
     requests); what it writes is what the API reads, and its errors come back whole."""
     _ids, mine, _theirs = _setup(db)
-    with TestClient(create_app(settings, database=db)) as client:
+    add_staff(db)
+    with TestClient(_app(settings, db)) as client:
         alice = _login(client, "alice@example.org")
+        staff = _login(client, "ops@example.org")
         r = client.post(
-            "/api/dispatch/plan", json={"day": DAY.isoformat(), "time_limit_s": 1}, headers=alice
+            "/api/dispatch/plan", json={"day": DAY.isoformat(), "time_limit_s": 1}, headers=staff
         )
         assert r.status_code == 200, r.text
-        assert client.app.state.services["solver_workers"].started  # type: ignore[attr-defined]
+        assert client.app.state.container.solver_workers.started  # type: ignore[attr-defined]
         before = client.get(f"/api/dispatch/shipments/{mine[0]}/eta", headers=alice).json()
-        start = max(datetime.fromisoformat(before["eta"]) - timedelta(hours=3), datetime.now(UTC))
+        start = datetime.fromisoformat(before["eta"]) - timedelta(hours=3)
         report = {
             "kind": "zone",
             "lat": 43.733,
@@ -288,7 +321,7 @@ def test_api_plans_and_replans_in_a_solver_process(db: Database, settings: Setti
             "ends_at": (start + timedelta(hours=12)).isoformat(),
             "day": DAY.isoformat(),
         }
-        r = client.post("/api/dispatch/traffic", json=report, headers=alice)
+        r = client.post("/api/dispatch/traffic", json=report, headers=staff)
         assert r.status_code == 200, r.text
         after = client.get(f"/api/dispatch/shipments/{mine[0]}/eta", headers=alice).json()
         assert after["eta"] > before["eta"]
@@ -297,11 +330,62 @@ def test_api_plans_and_replans_in_a_solver_process(db: Database, settings: Setti
         r = client.post(
             "/api/dispatch/traffic",
             json={**report, "kind": "segment", "way_id": 1, "lat": None, "lon": None},
-            headers=alice,
+            headers=staff,
         )
         assert r.status_code == 422, r.text  # raised in the worker, answered as the error tree
         error = r.json()["error"]
         assert error["details"]["field"] == "area" and "way_id" in error["message"], r.text
+
+
+def test_api_traffic_outside_the_planned_day_is_refused(
+    db: Database, settings: Settings, network: RoadNetwork
+) -> None:
+    """A report whose span misses the planned day is a 422 naming the field and the value; it is
+    not saved and leaves the ETAs alone. A time without a zone offset is a 422 too."""
+    _ids, mine, _theirs = _setup(db)
+    plan_shipments(db, DAY, network=network)
+    before = eta_for_shipment(db, mine[0], now=NOW)["eta"]
+    add_staff(db)
+    report = {
+        "kind": "zone",
+        "lat": 43.733,
+        "lon": 7.42,
+        "radius_m": 1500,
+        "speed_factor": 0.2,
+        "starts_at": "2026-12-02T08:00:00Z",
+        "ends_at": "2026-12-02T12:00:00Z",
+        "day": DAY.isoformat(),
+    }
+    with TestClient(_app(settings, db)) as client:
+        staff = _login(client, "ops@example.org")
+        r = client.post("/api/dispatch/traffic", json=report, headers=staff)
+        assert r.status_code == 422, r.text
+        error = r.json()["error"]
+        assert error["details"]["field"] == "starts_at"
+        assert (
+            "2026-12-02T08:00:00+00:00" in error["message"] and DAY.isoformat() in error["message"]
+        )
+        r = client.post(
+            "/api/dispatch/traffic",
+            json={**report, "starts_at": "2026-11-26T08:00:00", "ends_at": "2026-11-26T12:00:00"},
+            headers=staff,
+        )
+        assert r.status_code == 422 and "starts_at" in r.text, r.text
+    with db.session() as s:
+        assert (
+            fleet.traffic_overlapping(
+                s, start=NOW - timedelta(days=30), end=NOW + timedelta(days=30)
+            )
+            == []
+        )
+    assert eta_for_shipment(db, mine[0], now=NOW)["eta"] == before
+
+
+def _app(settings: Settings, db: Database) -> FastAPI:
+    """The app over ``db`` with its clock pinned to :data:`NOW`."""
+    app = create_app(settings, database=db)
+    app.dependency_overrides[get_clock] = lambda: lambda: NOW
+    return app
 
 
 def _login(client: TestClient, email: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from lingxi.dispatch import (
     TimeWindow,
     solve,
 )
-from lingxi.dispatch.replan import replan, states_at
+from lingxi.dispatch.replan import replan, retime_in_flight, states_at
 from lingxi.dispatch.td import SpeedModel
 
 FAST = DispatchParams(time_limit=0.3, seed=3)
@@ -78,3 +78,31 @@ def test_traffic_replan_uses_slowdown() -> None:
     after = {s.stop: s.start for r in plan.routes for s in r.stops}
     assert after and all(after[i] >= before[i] - 1e-6 for i in after)
     assert sum(after[i] - before[i] for i in after) > 0
+
+
+def test_a_leg_under_way_is_retimed_by_the_traffic_ahead() -> None:
+    """A vehicle that has left for a stop still goes there first, but a slowdown on the way
+    makes it arrive, and be free, later; a stop not yet left for is not a leg under way."""
+    problem = _problem()
+    first = solve(replace(problem, stops=problem.stops[:16], distance=None, duration=None), FAST)
+    now = 30.0
+    states = states_at(problem, first, now)
+    in_flight = {
+        s.stop_id: s
+        for r in first.routes
+        for s, left in zip(
+            r.stops, [r.start_time] + [x.departure for x in r.stops[:-1]], strict=True
+        )
+        if left <= now < s.arrival
+    }
+    assert in_flight  # the example has legs under way at t=30
+    same = SpeedModel.static(problem.dur)
+    kept, starts = retime_in_flight(problem, first, states, now, same)
+    assert starts.keys() == in_flight.keys()
+    assert all(abs(starts[k] - in_flight[k].start) < 1e-6 for k in starts)  # no news, no change
+    assert kept == states
+    slow = same.with_slowdown(np.ones(problem.dur.shape), 0.5, 0.0, 300.0)
+    later, slow_starts = retime_in_flight(problem, first, states, now, slow)
+    assert all(slow_starts[k] > in_flight[k].start + 1e-6 for k in slow_starts)
+    assert all(b.available_at >= a.available_at for a, b in zip(states, later, strict=True))
+    assert any(b.available_at > a.available_at + 1e-6 for a, b in zip(states, later, strict=True))

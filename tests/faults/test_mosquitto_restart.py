@@ -36,7 +36,7 @@ def test_broker_restart_loses_and_doubles_no_command(private_mosquitto: PrivateM
     arrived twice."""
     settings = MQTTSettings(url=private_mosquitto.url)
     hub = SimulatedHub(settings=settings, household_id=9, entities=ENTITIES, states=STATES)
-    driver = MQTTDriver(settings=settings, timeout_s=2.0)
+    driver = MQTTDriver(settings=settings, role="bridge", timeout_s=2.0)
     ok: list[int] = []
     refused: list[int] = []
     unanswered: list[int] = []

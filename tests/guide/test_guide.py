@@ -104,13 +104,22 @@ def test_text_request_end_to_end(demo_guide: ShoppingGuide) -> None:
         assert "no alcohol in its INCI list" in item.reason
         assert "within your $30 budget" in item.reason
     doc = result.to_dict()
-    assert set(doc) == {"items", "relaxed", "message"}
+    assert set(doc) == {
+        "items",
+        "relaxed",
+        "message",
+        "ingredients_not_listed",
+        "currency",
+        "conversion",
+    }
     assert set(doc["items"][0]) == {
         "id",
         "name",
         "brand",
         "price",
+        "display_price",
         "category",
+        "category_flag",
         "skin_types",
         "score",
         "reason",

@@ -77,3 +77,38 @@ def test_empty_household_is_a_clear_error(cli_db: int) -> None:
     r = runner.invoke(app, ["parse", "lights on", "--json", "--household", "999"])
     assert r.exit_code == 2
     assert "demo" in json.loads(r.stdout)["error"]["message"]
+
+
+def test_state_json_is_home_assistant_entities(cli_db: int) -> None:
+    """`lingxi home state --json` prints {"entities": [...]} with HA's names and states."""
+    r = runner.invoke(app, ["state", "--json", "--household", str(cli_db)])
+    assert r.exit_code == 0, r.output
+    entities = {e["entity_id"]: e for e in json.loads(r.stdout)["entities"]}
+    assert set(next(iter(entities.values()))) == {
+        "entity_id",
+        "name",
+        "area",
+        "state",
+        "attributes",
+    }
+    assert entities["lock.front_door"]["state"] == "locked"
+    porch = entities["light.porch"]["attributes"]
+    assert porch["supported_color_modes"] == ["brightness"]
+    assert "current_position" in entities["cover.bedroom_blinds"]["attributes"]
+
+
+def test_do_json_acts_as_the_owner_and_yes_confirms(cli_db: int) -> None:
+    """A risky act asks for a yes (confirmation_required, exit 1); with --yes it is carried out,
+    as the owner would."""
+    r = runner.invoke(app, ["do", "unlock the front door", "--json", "--household", str(cli_db)])
+    asked = json.loads(r.stdout)
+    assert r.exit_code == 1 and asked["error"]["code"] == "confirmation_required", r.stdout
+    r = runner.invoke(
+        app, ["do", "unlock the front door", "--json", "--yes", "--household", str(cli_db)]
+    )
+    assert r.exit_code == 0, r.output
+    done = json.loads(r.stdout)
+    assert done["ok"] and done["changes"][0]["state"] == "unlocked"
+    r = runner.invoke(app, ["state", "--json", "--household", str(cli_db)])
+    states = {e["entity_id"]: e["state"] for e in json.loads(r.stdout)["entities"]}
+    assert states["lock.front_door"] == "unlocked"

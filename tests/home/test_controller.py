@@ -57,9 +57,13 @@ def test_unlock_needs_confirmation_for_an_adult(
 def test_locking_needs_no_confirmation(
     controller: HomeController, members: dict[str, Member]
 ) -> None:
-    """Locking is always safe."""
-    controller.handle("unlock the front door", members["owner"])
-    assert controller.handle("lock the front door", members["adult"]).ok
+    """Locking is always safe: no token, for a child too (unlocking asks even the owner)."""
+    with pytest.raises(ConfirmationRequiredError) as err:
+        controller.handle("unlock the front door", members["owner"])
+    controller.confirm(err.value.token, members["owner"])
+    assert _state(controller, "lock.front_door")[0] == "unlocked"
+    assert controller.handle("lock the front door", members["child"]).ok
+    assert _state(controller, "lock.front_door")[0] == "locked"
 
 
 def test_child_may_not_unlock(controller: HomeController, members: dict[str, Member]) -> None:
@@ -73,9 +77,10 @@ def test_another_members_token_is_refused(
 ) -> None:
     """A confirmation token belongs to the member who asked."""
     with pytest.raises(ConfirmationRequiredError) as err:
-        controller.handle("open the blinds", members["adult"])
+        controller.handle("unlock the front door", members["adult"])
     with pytest.raises(LookupError):
-        controller.confirm(err.value.token, members["child"])
+        controller.confirm(err.value.token, members["owner"])
+    assert _state(controller, "lock.front_door")[0] == "locked"
 
 
 def test_follow_up_reuses_the_last_target(

@@ -21,14 +21,9 @@ import pytest
 from lingxi.config import MQTTSettings
 from lingxi.data.repos.home import EntityRecord
 from lingxi.home.devices import DeviceCommand, DeviceState
+from lingxi.home.drivers._ha import wire_state
 from lingxi.home.drivers.base import DeviceUnavailableError
-from lingxi.home.drivers.mqtt import (
-    MQTTDriver,
-    SimulatedHub,
-    _wire_state,
-    fetch_retained,
-    publish_raw,
-)
+from lingxi.home.drivers.mqtt import MQTTDriver, SimulatedHub, fetch_retained, publish_raw
 
 pytestmark = pytest.mark.integration
 
@@ -90,7 +85,7 @@ def bus() -> Iterator[tuple[MQTTSettings, SimulatedHub, MQTTDriver]]:
     """A simulated hub and a driver on the shared broker, cleaned up afterwards."""
     settings = _settings()
     hub = SimulatedHub(settings=settings, household_id=7, entities=ENTITIES, states=STATES)
-    driver = MQTTDriver(settings=settings, timeout_s=2.0)
+    driver = MQTTDriver(settings=settings, role="bridge", timeout_s=2.0)
     driver.start(7, ENTITIES, STATES)
     yield settings, hub, driver
     driver.withdraw()
@@ -110,7 +105,7 @@ def test_discovery_configs_are_retained_with_json_lights(
     def announced() -> bool:
         # The driver publishes asynchronously; on a loaded machine the broker may lag.
         retained.update(fetch_retained(settings, f"{settings.discovery_prefix}/#"))
-        return key in retained
+        return len([t for t in retained if "/lingxi_7/" in t]) == len(ENTITIES)
 
     assert _wait(announced, timeout_s=10.0)
     light = json.loads(retained[key])
@@ -243,7 +238,7 @@ def test_reconnects_after_broker_restart(private_broker: tuple[int, object]) -> 
     port, (start, stop) = private_broker  # type: ignore[misc]
     settings = _settings(f"mqtt://127.0.0.1:{port}")
     hub = SimulatedHub(settings=settings, household_id=9, entities=ENTITIES, states=STATES)
-    driver = MQTTDriver(settings=settings, timeout_s=2.0)
+    driver = MQTTDriver(settings=settings, role="bridge", timeout_s=2.0)
     try:
         driver.start(9, ENTITIES, STATES)
         assert driver.send(DeviceCommand("light.kitchen", {"state": "ON"}, 9)).state == "on"
@@ -328,7 +323,10 @@ class _EchoingHub(SimulatedHub):
         entity_id = "{}.{}".format(*message.topic.split("/")[-3:-1])
         if entity_id in self._entities:
             topic = f"{self.base}/{self.household_id}/{entity_id.replace('.', '/')}/state"
-            client.publish(topic, json.dumps(_wire_state(self._states[entity_id])))
+            entity = self._entities[entity_id]
+            client.publish(
+                topic, json.dumps(wire_state(self._states[entity_id], entity.capabilities))
+            )
         super()._on_message(client, userdata, message)
 
 

@@ -122,6 +122,8 @@ def _start_hubs(env: dict[str, str]) -> dict[int, Any]:
     env["LINGXI_MQTT__URL"] = "mqtt://127.0.0.1:1883"
     env["LINGXI_MQTT__BASE_TOPIC"] = f"lingxiweb_{tag}"
     env["LINGXI_MQTT__DISCOVERY_PREFIX"] = f"haweb_{tag}"
+    # A busy 2-core runner (server, browser and simulated hub at once) can take seconds to answer.
+    env["LINGXI_MQTT__COMMAND_TIMEOUT_S"] = "10"
     settings = MQTTSettings(
         url=env["LINGXI_MQTT__URL"],
         base_topic=env["LINGXI_MQTT__BASE_TOPIC"],

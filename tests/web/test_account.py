@@ -26,7 +26,8 @@ def test_delete_the_profile(page: Any, server: Server) -> None:
     demo_sign_in(page, server, email)
     # Each run starts from a full profile (the other width's run may have deleted it).
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    api = httpx.Client(base_url=server.url, cookies=cookies)
+    csrf = {"Origin": server.url, "X-CSRF-Token": cookies["lingxi_csrf"]}  # as the page sends
+    api = httpx.Client(base_url=server.url, cookies=cookies, headers=csrf)
     api.post("/api/account/consents", json={"purpose": "profile", "granted": True})
     api.patch(
         "/api/account/profile",

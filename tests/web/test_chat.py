@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.conftest import Server, demo_sign_in, has_route, shot
+from tests.web.conftest import Server, demo_sign_in, has_route, open_app, shot
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,8 @@ def _cards(page: Any) -> list[dict[str, Any]]:
 
 
 def _price(text: str) -> float:
-    match = re.search(r"(\d+(?:\.\d+)?)", text.replace(",", ""))
+    """The US$ amount of a card's price ("$18.00", or "¥130（$18）" for Chinese shoppers)."""
+    match = re.search(r"\$(\d+(?:\.\d+)?)", text.replace(",", ""))
     assert match, text
     return float(match.group(1))
 
@@ -137,3 +138,52 @@ def test_compare_two_products_and_order_one_after_confirming(page: Any, server: 
     page.wait_for_selector(".order-detail .badge[data-status=confirmed]")
     assert cards[0]["name"] in page.inner_text(".order-detail")
     shot(page, "chat-ordered")
+
+
+def _send(page: Any, text: str) -> str:
+    before = page.locator(".msg-bot").count()
+    page.fill("#chat-input", text)
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(f".msg-bot >> nth={before}")
+    page.wait_for_selector(".chat[data-busy=false]", timeout=60_000)
+    reply: str = page.locator(".msg-bot").last.inner_text()
+    return reply
+
+
+def test_a_stale_confirm_under_an_order_never_confirms_a_newer_unlock(
+    page: Any, server: Server
+) -> None:
+    """Journey (the issue's stale Confirm): "buy the first one", "unlock the front door", then
+    a click on the old Confirm under the order: the reply says that request was replaced, the
+    door stays locked and nothing is bought; the newer request's own button would be needed."""
+    open_app(page, server)  # Lei (an adult: the controller asks her before unlocking)
+    page.fill("#signin-email", "lei@demo.lingxi")
+    page.fill("#signin-password", "lingxi-demo-lei")
+    page.click(".signin button[type=submit]")
+    page.wait_for_selector("#mainnav:not([hidden])")
+    page.wait_for_selector("#chat-input")
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+
+    def lock_and_orders() -> tuple[str, int]:
+        get = {"cookies": cookies, "timeout": 30}
+        lock = httpx.get(f"{server.url}/api/home/state?entity_id=lock.front_door", **get).json()
+        placed = httpx.get(f"{server.url}/api/orders", **get).json()
+        return str(lock["data"][0]["state"]), int(placed["count"])
+
+    before = lock_and_orders()
+    assert before[0] == "locked"
+    _ask(page, "a cleanser for oily skin")
+    assert "Order" in _send(page, "buy the first one")
+    assert page.locator(".msg-bot .actions button").count() == 1
+    _send(page, "unlock the front door")
+    confirms = page.locator(".msg-bot .actions button")
+    assert confirms.count() == 2
+    shot(page, "chat-two-pending")
+    confirms.first.click()  # the order's, now replaced
+    replies = page.locator(".msg-bot").count()
+    page.locator("dialog[open] .btn-primary").click()
+    page.wait_for_selector(f".msg-bot >> nth={replies}")
+    page.wait_for_selector(".chat[data-busy=false]", timeout=60_000)
+    assert "replaced" in page.locator(".msg-bot").last.inner_text()
+    assert lock_and_orders() == before
+    shot(page, "chat-stale-confirm")

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.integration
 
 def _api(page: Any, server: Server) -> httpx.Client:
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    return httpx.Client(base_url=server.url, cookies=cookies, timeout=30)
+    csrf = {"Origin": server.url, "X-CSRF-Token": cookies["lingxi_csrf"]}  # as the page sends
+    return httpx.Client(base_url=server.url, cookies=cookies, headers=csrf, timeout=30)
 
 
 @pytest.mark.parametrize("width", ["desktop"], indirect=True)
@@ -103,3 +104,30 @@ def test_confirm_an_order_and_follow_it_on_the_map(page: Any, server: Server) ->
         shot(page, "orders-eta-changed")
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize("width", ["desktop"], indirect=True)
+def test_double_click_on_confirm_pays_once(page: Any, server: Server) -> None:
+    """A double-click on the dialog's Confirm (and a second confirm from the same page, as a
+    retry would send): one shipment, no error shown, the order confirmed."""
+    demo_sign_in(page, server, "alex@demo.lingxi")
+    api = _api(page, server)
+    product_id = api.get("/api/orders").json()["data"][0]["lines"][0]["product_id"]
+    pending = api.post("/api/orders", json={"lines": [{"product_id": product_id}]}).json()
+    page.goto(f"{server.url}/#/orders/{pending['id']}")
+    page.click("button:has-text('Confirm and pay')")
+    page.locator("dialog[open] button:has-text('Confirm order')").dblclick()
+    page.wait_for_selector(".order-detail .badge[data-status=confirmed]")
+    # The page's own api() again with the same act's key, as a double submit would.
+    again = page.evaluate(
+        """async (id) => {
+            const { api } = await import('/static/js/api.js');
+            return api(`/api/orders/${id}/confirm`, { method: 'POST', idempotencyKey: `confirm-${id}` });
+        }""",
+        pending["id"],
+    )
+    assert again["status"] == "confirmed"
+    order = api.get(f"/api/orders/{pending['id']}").json()
+    assert order["status"] == "confirmed"
+    assert [s["kind"] for s in order["shipments"]] == ["delivery"]
+    assert page.locator("#toast").get_attribute("data-kind") != "error"

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from lingxi.data import Database
 from lingxi.data.repos import orders
-from tests.helpers import Seeded, sign_in
+from tests.helpers import Seeded, add_staff, sign_in
 
 
 def test_session_is_200_whether_or_not_signed_in(client: TestClient, seeded: Seeded) -> None:
@@ -35,10 +35,12 @@ def test_product_facts_give_ratings_for_cards(client: TestClient, seeded: Seeded
     assert client.get("/api/web/products", params={"ids": "1"}).status_code == 401
 
 
-def test_operations_board_is_for_owners_and_lists_unplanned_shipments(
+def test_operations_board_is_for_staff_and_lists_unplanned_shipments(
     client: TestClient, seeded: Seeded, db: Database
 ) -> None:
-    """An owner sees open shipments no route serves (with their place); others are refused."""
+    """Staff see open shipments no route serves (with their place); customers, owners too,
+    are refused."""
+    add_staff(db)
     with db.session() as s:
         order = orders.create_order(
             s,
@@ -48,15 +50,20 @@ def test_operations_board_is_for_owners_and_lists_unplanned_shipments(
             address_id=seeded.bob_address,
         )
         orders.confirm_order(s, household_id=seeded.household_b, order_id=order.id)
-    board = client.get("/api/web/ops", headers=sign_in(client, "alice@example.org"))
+    board = client.get("/api/web/ops", headers=sign_in(client, "ops@example.org"))
     assert board.status_code == 200, board.text
     doc = board.json()
     assert doc["routes"] == []
     assert [u["order_id"] for u in doc["unassigned"]] == [order.id]
     assert doc["unassigned"][0]["lat"] == pytest.approx(43.732)
-    refused = client.get("/api/web/ops", headers=sign_in(client, "bob@example.org"))
-    assert refused.status_code == 403
-    assert refused.json()["error"]["details"]["field"] == "role"
+    for owner in ("alice@example.org", "bob@example.org"):
+        refused = client.get("/api/web/ops", headers=sign_in(client, owner))
+        assert refused.status_code == 403
+        assert refused.json()["error"]["details"] == {
+            "field": "role",
+            "value": "owner" if owner.startswith("alice") else "adult",
+            "act": "fleet",
+        }
 
 
 @pytest.mark.slow

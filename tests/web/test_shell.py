@@ -10,7 +10,8 @@ from tests.web.conftest import Console, Server, demo_sign_in, open_app, shot, wa
 
 pytestmark = pytest.mark.integration
 
-VIEWS = ["chat", "orders", "home", "ops", "account"]
+VIEWS = ["chat", "orders", "home", "account"]
+"""A household member's views (the operations console is staff-only: tests/web/test_ops.py)."""
 
 
 def test_sign_in_page_marks_the_demo_login_as_local_demo(page: Any, server: Server) -> None:
@@ -41,8 +42,10 @@ def test_password_sign_in_and_a_wrong_password(page: Any, server: Server, consol
 
 
 def test_every_view_is_reachable_and_marked_current(page: Any, server: Server) -> None:
-    """Each navigation link opens its view, sets aria-current and focuses the view's heading."""
+    """Each navigation link opens its view, sets aria-current and focuses the view's heading;
+    a household member has no link to the operations console."""
     demo_sign_in(page, server, "alex@demo.lingxi")
+    assert page.locator("#mainnav a[data-view=ops]").is_hidden()
     for view in VIEWS:
         page.click(f"#mainnav a[data-view={view}]")
         page.wait_for_selector(f".view-{view} h1")

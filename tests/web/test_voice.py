@@ -92,6 +92,7 @@ def _switch(page: Any, server: Server, entity_id: str, intent: str) -> None:
         f"{server.url}/api/home/touch",
         json={"entity_id": entity_id, "intent": intent},
         cookies=cookies,
+        headers={"Origin": server.url, "X-CSRF-Token": cookies["lingxi_csrf"]},
         timeout=30,
     ).raise_for_status()
 

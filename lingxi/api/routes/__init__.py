@@ -2,18 +2,41 @@
 
 from fastapi import APIRouter
 
-from lingxi.api.routes import account, assistant, auth, dispatch, guide, health, home, orders, web
+from lingxi.api.routes import (
+    account,
+    assistant,
+    auth,
+    catalogue,
+    courier,
+    dispatch,
+    fleet,
+    guide,
+    health,
+    home,
+    integrations,
+    ops,
+    orders,
+    people,
+    web,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     auth.router,
+    people.router,
     account.router,
     orders.router,
     guide.router,
     dispatch.router,
+    ops.router,
+    fleet.router,
+    courier.router,
     home.router,
     assistant.router,
     web.router,
+    integrations.router,
+    catalogue.router,
+    catalogue.products_router,
 )
 
 __all__ = ["ROUTERS"]

@@ -12,15 +12,21 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from lingxi.api.deps import CurrentMember, service
 from lingxi.api.ratelimit import RATE_LIMITED, limit_chat
-from lingxi.assistant import Assistant, Reply
-from lingxi.assistant.assistant import MAX_MESSAGE_CHARS
-from lingxi.assistant.automations import AutomationWorker
-from lingxi.assistant.skills import default_engines
+from lingxi.api.services import Services, home_controller
+from lingxi.assistant import (
+    MAX_MESSAGE_CHARS,
+    Assistant,
+    AutomationWorker,
+    LazyGuide,
+    Reply,
+    default_engines,
+)
 from lingxi.errors import LingxiError, UnavailableError
+from lingxi.text import detect_language
 
 __all__ = ["router"]
 
@@ -44,27 +50,86 @@ class MessageCreate(BaseModel):
         str, StringConstraints(min_length=1, max_length=MAX_MESSAGE_CHARS, strip_whitespace=True)
     ]
     channel: Literal["text", "voice", "touch", "gesture"] = "text"
+    action_id: Annotated[int | None, Field(strict=True, ge=1, le=2**63 - 1)] = None
+    """With a yes or a no from a Confirm button: the action that button belongs to. An older
+    action's button never confirms a newer one; the reply says it expired or was replaced."""
 
 
-def _home_controller(state: Any) -> Any:
-    # One HomeController per app, shared with the home routes (same service name and recipe),
-    # so the assistant and the home dashboard see one set of device states.
-    services: dict[str, Any] = state.services
-    if "home_controller" not in services:
-        try:
-            from lingxi.home import HomeController, create_driver
-        except ImportError:
-            return None
-        settings = state.settings
-        driver = create_driver("mqtt", settings=settings.mqtt) if settings.mqtt.url else None
-        controller = HomeController(state.db, settings=settings.home, driver=driver)
-        state.on_shutdown.append(controller.close)
-        services["home_controller"] = controller
-    return services["home_controller"]
+class ConversationPublic(BaseModel):
+    """A conversation that was started."""
+
+    id: int
+    language: str
+
+
+class TurnPublic(BaseModel):
+    """One stored message of a conversation."""
+
+    id: int
+    role: Literal["user", "assistant"]
+    text: str
+    skill: str | None
+    created_at: str
+
+
+class TurnsPublic(BaseModel):
+    """A conversation's turns, oldest first."""
+
+    id: int
+    data: list[TurnPublic]
+    count: int
+
+
+class ActionPublic(BaseModel):
+    """A tool call the reply did or proposed."""
+
+    tool: str
+    arguments: dict[str, Any]
+    result: dict[str, Any]
+    confirmation: Literal["not_needed", "pending", "confirmed", "declined", "expired"]
+    action_id: int | None = None
+    """Set on a proposal (pending) and on the action a yes ran."""
+
+
+class ProductCard(BaseModel):
+    """A product shown with the reply: facts from the catalogue."""
+
+    id: int
+    name: str
+    brand: str
+    price: float
+    price_minor: int
+    currency: str
+    category: str
+    skin_types: list[str]
+    reason: str
+
+
+class ReplyPublic(BaseModel):
+    """The assistant's reply to one message."""
+
+    reply: str
+    skill: Literal["guide", "orders", "home", "account", "smalltalk"]
+    actions: list[ActionPublic]
+    needs_confirmation: bool
+    action_id: int | None
+    """The proposed action's id when the reply waits for a yes: send it with the yes."""
+    conversation_id: int
+    language: str
+    items: list[ProductCard]
 
 
 def _build(state: Any) -> Assistant:
-    engines = default_engines(state.db, state.settings, home_controller=_home_controller(state))
+    # The app's one guide index and delivery planner (api/services.py): chat and the API
+    # plan a paid order's delivery the same way, in the solver workers.
+    container: Services = state.container
+    engines = default_engines(
+        state.db,
+        state.settings,
+        home_controller=home_controller(state),
+        planner=container.delivery_planner,
+    )
+    engines.guide = LazyGuide(state.db, build=container.guide.get)
     # Cross-engine reactions (the porch light when the courier is near) run in the background
     # from the first use of the assistant on; the app's shutdown stops them.
     worker = AutomationWorker(state.db, engines.home)
@@ -87,20 +152,20 @@ def _assistant(request: Request) -> Assistant:
 @router.post("/conversations", status_code=201)
 def create_conversation(
     request: Request, member: CurrentMember, body: ConversationCreate | None = None
-) -> dict[str, Any]:
+) -> ConversationPublic:
     """Start a conversation for the signed-in member."""
     language = (body.language if body else None) or member.locale
     conversation_id = _assistant(request).start(member, language=language)
-    return {"id": conversation_id, "language": language}
+    return ConversationPublic(id=conversation_id, language=language)
 
 
 @router.get("/conversations/{conversation_id}")
 def get_conversation(
     request: Request, conversation_id: ConversationIdPath, member: CurrentMember
-) -> dict[str, Any]:
+) -> TurnsPublic:
     """The conversation's turns (only the member's own)."""
     turns = _assistant(request).history(member, conversation_id)
-    return {"id": conversation_id, "data": turns, "count": len(turns)}
+    return TurnsPublic.model_validate({"id": conversation_id, "data": turns, "count": len(turns)})
 
 
 @router.post(
@@ -113,10 +178,17 @@ def post_message(
     conversation_id: ConversationIdPath,
     body: MessageCreate,
     member: CurrentMember,
-) -> dict[str, Any]:
-    """Send a message; the reply with its skill, actions and whether it waits for a yes."""
-    reply = _assistant(request).handle(body.text, member, conversation_id, channel=body.channel)
-    return reply.to_dict()
+) -> ReplyPublic:
+    """Send a message; the reply with its skill, actions and whether it waits for a yes.
+
+    A yes (or a no) may carry the ``action_id`` of the reply that asked: one yes runs that
+    action exactly once, a second says it is already done, and an older action's id never
+    confirms a newer one.
+    """
+    reply = _assistant(request).handle(
+        body.text, member, conversation_id, channel=body.channel, action_id=body.action_id
+    )
+    return ReplyPublic.model_validate(reply.to_dict())
 
 
 def _sse(event: str, data: Any) -> str:
@@ -126,7 +198,7 @@ def _sse(event: str, data: Any) -> str:
 def _chunks(text: str) -> Iterator[str]:
     # Word by word for Latin text, a few characters at a time for Chinese.
     for piece in re.findall(r"\S+\s*|\s+", text):
-        if re.search(r"[\u3400-\u9fff]", piece) and len(piece) > 4:
+        if detect_language(piece) == "zh" and len(piece) > 4:
             for i in range(0, len(piece), 4):
                 yield piece[i : i + 4]
         else:
@@ -155,6 +227,7 @@ def _stream_live(
                 member,
                 conversation_id,
                 channel=body.channel,
+                action_id=body.action_id,
                 on_text=lambda text: pieces.put(("text", text)),
             )
             pieces.put(("reply", reply))
@@ -218,7 +291,9 @@ def stream_message(
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    reply = assistant.handle(body.text, member, conversation_id, channel=body.channel)
+    reply = assistant.handle(
+        body.text, member, conversation_id, channel=body.channel, action_id=body.action_id
+    )
     return StreamingResponse(
         _stream(reply),
         media_type="text/event-stream",

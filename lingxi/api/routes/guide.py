@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from lingxi.api.deps import CurrentMember, DatabaseDep, service
-from lingxi.guide import MAX_K, ShoppingGuide
+from lingxi.api.deps import CurrentMember, DatabaseDep
+from lingxi.api.schemas import Id
+from lingxi.api.schemas_guide import (
+    ComparisonPublic,
+    FeedbackPublic,
+    ParsedNeedPublic,
+    RecommendationsPublic,
+)
+from lingxi.api.services import GuideDep
+from lingxi.guide import MAX_K
 from lingxi.guide.constraints import MAX_TEXT_CHARS
 
 __all__ = ["router"]
@@ -46,57 +54,46 @@ class CompareBody(BaseModel):
 class FeedbackBody(BaseModel):
     """A view, cart, purchase or rating (1-5) of a product by the signed-in member."""
 
-    product_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    product_id: Id
     kind: Literal["view", "cart", "purchase", "rating"]
     value: Annotated[float, Field(ge=1, le=5)] | None = None
 
 
-def _guide(request: Request) -> ShoppingGuide:
-    guide: ShoppingGuide = service(
-        request,
-        "guide",
-        lambda state: ShoppingGuide.from_database(
-            state.db, vector_search=state.settings.guide.vector_search
-        ),
-    )
-    return guide
-
-
-@router.post("/parse")
-def parse(body: ParseBody, request: Request, member: CurrentMember) -> dict[str, Any]:
+@router.post("/parse", response_model=ParsedNeedPublic)
+def parse(body: ParseBody, member: CurrentMember, guide: GuideDep) -> dict[str, Any]:
     """The parsed need (the `lingxi guide parse --json` document)."""
-    return _guide(request).parse(body.text).to_dict()
+    return guide.parse(body.text).to_dict()
 
 
-@router.post("/recommend")
+@router.post("/recommend", response_model=RecommendationsPublic)
 def recommend(
-    body: RecommendBody, request: Request, member: CurrentMember, db: DatabaseDep
+    body: RecommendBody, member: CurrentMember, guide: GuideDep, db: DatabaseDep
 ) -> dict[str, Any]:
     """Products meeting every constraint, ranked for the signed-in member, with reasons."""
-    result = _guide(request).recommend_for(db, body.text, customer_id=member.customer_id, k=body.k)
+    result = guide.recommend_for(db, body.text, customer_id=member.customer_id, k=body.k)
     doc = result.to_dict()
     doc["dermatologist_note"] = result.dermatologist_note
     doc["personalised"] = result.personalised
     return doc
 
 
-@router.post("/compare")
-def compare(body: CompareBody, request: Request, member: CurrentMember) -> dict[str, Any]:
+@router.post("/compare", response_model=ComparisonPublic)
+def compare(body: CompareBody, member: CurrentMember, guide: GuideDep) -> dict[str, Any]:
     """Two products side by side, and which fits the need better."""
-    return _guide(request).compare(body.a, body.b, need=body.need or None).to_dict()
+    return guide.compare(body.a, body.b, need=body.need or None).to_dict()
 
 
 @router.post("/feedback", status_code=201)
 def feedback(
-    body: FeedbackBody, request: Request, member: CurrentMember, db: DatabaseDep
-) -> dict[str, Any]:
+    body: FeedbackBody, member: CurrentMember, guide: GuideDep, db: DatabaseDep
+) -> FeedbackPublic:
     """Record a view/cart/purchase/rating for the signed-in member; it shapes their next
     recommendations at once (if they consented to personalisation)."""
-    _guide(request).record_interaction(
+    guide.record_interaction(
         db,
         customer_id=member.customer_id,
         product_id=body.product_id,
         kind=body.kind,
         value=body.value,
     )
-    return {"recorded": True, "product_id": body.product_id, "kind": body.kind}
+    return FeedbackPublic(recorded=True, product_id=body.product_id, kind=body.kind)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 
 from lingxi.api.deps import DatabaseDep, SettingsDep
+from lingxi.api.schemas_web import HealthPublic, PartPublic, PartsPublic
 from lingxi.status import check_parts
 
 __all__ = ["router"]
@@ -15,7 +17,49 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api", tags=["health"])
 
 
-@router.get("/health")
-async def health(settings: SettingsDep, db: DatabaseDep) -> dict[str, Any]:
-    """Report the database, the device broker and the LLM server."""
-    return await asyncio.to_thread(check_parts, settings, db)
+class MQTTWorkerPublic(BaseModel):
+    """The server's MQTT worker as it really is (not just whether the broker's port answers)."""
+
+    role: str = Field(description="bridge (lingxi serve) or client.")
+    connected: bool
+    thread_alive: bool = Field(description="paho's network thread is running.")
+    last_message_age_s: float | None = Field(
+        description="Seconds since the last message from the broker; null: none yet."
+    )
+    dropped_states: int = Field(description="Malformed device states dropped since start.")
+    network_thread_errors: int = Field(description="Errors caught in the network thread.")
+
+
+class BrokerPartPublic(PartPublic):
+    """The broker, with the MQTT worker's state once the server has one."""
+
+    worker: MQTTWorkerPublic | None = None
+
+
+class HealthPartsPublic(PartsPublic):
+    """Each part by name."""
+
+    broker: BrokerPartPublic
+
+
+class HealthReportPublic(HealthPublic):
+    """``ok`` while the database is up (the broker and the LLM are optional)."""
+
+    parts: HealthPartsPublic
+
+
+def _mqtt_worker(request: Request) -> dict[str, Any] | None:
+    """The app's MQTT driver health, if the home controller was built over MQTT (no build here)."""
+    controller = request.app.state.services.get("home_controller")
+    health = getattr(getattr(controller, "driver", None), "health", None)
+    if not callable(health):
+        return None
+    report: dict[str, Any] = health()
+    return report
+
+
+@router.get("/health", response_model=HealthReportPublic)
+async def health(request: Request, settings: SettingsDep, db: DatabaseDep) -> dict[str, Any]:
+    """Report the database, the device broker (and the MQTT worker) and the LLM server."""
+    worker = _mqtt_worker(request)
+    return await asyncio.to_thread(check_parts, settings, db, mqtt_worker=worker)

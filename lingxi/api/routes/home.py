@@ -1,7 +1,9 @@
 """`/api/home`: commands (text, voice transcript, touch, gestures and camera frames), state, history, bindings, live stream.
 
-Every route acts on the signed-in member's household only. Risky actions (unlock, covers,
-heating) answer 409 ``confirmation_required`` with a token, which ``POST /confirm`` redeems.
+Every route acts on the signed-in member's household only. Whatever the source (text, voice,
+touch, gesture, undo), a risky act (unlock, open a garage or gate, heat above the limit)
+answers 409 ``confirmation_required`` with a single-use token, which ``POST /confirm``
+redeems once; a role that may never do it gets 403. No body field skips that.
 """
 
 from __future__ import annotations
@@ -13,12 +15,23 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path as PathParam, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from lingxi.api.deps import CurrentMember, DatabaseDep, service
+from lingxi.api.deps import CurrentMember, DatabaseDep
+from lingxi.api.routes._home_models import (
+    ActionPublic,
+    BindingPublic,
+    BindingsPublic,
+    CancelPublic,
+    HistoryPublic,
+    ParsePublic,
+    StatesPublic,
+)
+from lingxi.api.services import home_controller
 from lingxi.data.repos import home as repo
 from lingxi.errors import InvalidInputError, NotFoundError
-from lingxi.home import DEFAULT_GESTURE_BINDINGS, DeviceState, HomeController, create_driver
+from lingxi.home import DEFAULT_GESTURE_BINDINGS, DeviceState, HomeController
+from lingxi.home._payloads import clean_json, refuse_unsafe_text
 from lingxi.home.nlu import HOME_INTENTS, MAX_TEXT_CHARS
 
 __all__ = ["router"]
@@ -51,6 +64,8 @@ def _small_slots(value: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"slots may nest at most {MAX_SLOT_DEPTH} levels")
     if len(json.dumps(value)) > 2000:
         raise ValueError("slots may be at most 2000 characters of JSON")
+    # NUL and lone surrogates cannot be stored on PostgreSQL nor sent back in any answer.
+    refuse_unsafe_text(value, "slots")
     return value
 
 
@@ -79,12 +94,17 @@ class ConfirmBody(BaseModel):
 
 
 class TouchBody(BaseModel):
-    """A tile or slider of the web app: explicit target and action."""
+    """A tile or slider of the web app: explicit target and action.
+
+    There is no ``confirmed`` field (an unknown field is 422): a risky touch answers 409 with
+    a token, and only redeeming that token at ``POST /confirm`` carries it out.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     entity_id: EntityId
     intent: Annotated[str, Field(max_length=60)] = "HassTurnOn"
     slots: Slots = Field(default_factory=dict)
-    confirmed: bool = False
 
 
 class GestureBody(BaseModel):
@@ -115,33 +135,25 @@ class BindingBody(BaseModel):
 
 
 def _controller(request: Request) -> HomeController:
-    def build(state: Any) -> HomeController:
-        settings = state.settings
-        driver = create_driver("mqtt", settings=settings.mqtt) if settings.mqtt.url else None
-        controller = HomeController(state.db, settings=settings.home, driver=driver)
-        state.on_shutdown.append(controller.close)
-        return controller
-
-    controller: HomeController = service(request, "home_controller", build)
-    return controller
+    return home_controller(request.app.state)
 
 
 @router.post("/parse")
-def parse(body: ParseBody, request: Request, member: CurrentMember) -> dict[str, Any]:
+def parse(body: ParseBody, request: Request, member: CurrentMember) -> ParsePublic:
     """The intents and slots in a request (the `lingxi home parse --json` document)."""
     result = _controller(request).parse(body.text, member.household_id, context_area=body.area)
     doc = result.to_dict()
     doc["targets"] = [list(c.targets) for c in result.commands]
-    return doc
+    return ParsePublic.model_validate(doc)
 
 
 @router.post("/command")
-def command(body: CommandBody, request: Request, member: CurrentMember) -> dict[str, Any]:
+def command(body: CommandBody, request: Request, member: CurrentMember) -> ActionPublic:
     """Understand and carry out a request; 409 with a token when it needs a confirmation."""
     result = _controller(request).handle(
         body.text, member, channel=body.channel, context_area=body.area
     )
-    return result.to_dict()
+    return ActionPublic.model_validate(result.to_dict())
 
 
 @router.post("/audio")
@@ -150,7 +162,7 @@ async def audio(
     member: CurrentMember,
     language: Annotated[Literal["en", "zh-CN"], Query()] = "en",
     area: Annotated[str | None, Query(max_length=100)] = None,
-) -> dict[str, Any]:
+) -> ActionPublic:
     """A spoken request as a WAV body: transcribed, then carried out like text (channel voice)."""
     body = await request.body()
     settings = request.app.state.settings
@@ -163,7 +175,7 @@ async def audio(
         stt_url=settings.home.stt_url,
         stt_model=settings.home.stt_model,
     )
-    return result.to_dict()
+    return ActionPublic.model_validate(result.to_dict())
 
 
 @router.post(
@@ -180,38 +192,48 @@ async def speak_reply(body: SpeakBody, member: CurrentMember) -> Response:
 
 
 @router.post("/confirm")
-def confirm(body: ConfirmBody, request: Request, member: CurrentMember) -> dict[str, Any]:
-    """Carry out a request that waited for a yes."""
-    return _controller(request).confirm(body.token, member).to_dict()
+def confirm(body: ConfirmBody, request: Request, member: CurrentMember) -> ActionPublic:
+    """Carry out a request that waited for a yes, once: a second redeem of the same token is
+    409 ``already_confirmed``; an unknown, expired or cancelled token is 404."""
+    return ActionPublic.model_validate(_controller(request).confirm(body.token, member).to_dict())
+
+
+@router.post("/cancel")
+def cancel(body: ConfirmBody, request: Request, member: CurrentMember) -> CancelPublic:
+    """Drop a request that waited for a yes (the person said no)."""
+    return CancelPublic(cancelled=_controller(request).cancel(body.token, member))
 
 
 @router.post("/touch")
-def touch(body: TouchBody, request: Request, member: CurrentMember) -> dict[str, Any]:
+def touch(body: TouchBody, request: Request, member: CurrentMember) -> ActionPublic:
     """A tile or slider: ``intent`` is a Home Assistant intent, or ``select`` to point at it."""
     if body.intent != "select" and body.intent not in HOME_INTENTS:
         raise InvalidInputError.for_field("intent", "a home intent or 'select'", body.intent)
     result = _controller(request).touch(
-        body.entity_id, member, intent=body.intent, slots=body.slots, confirmed=body.confirmed
+        body.entity_id, member, intent=body.intent, slots=body.slots
     )
-    return result.to_dict()
+    return ActionPublic.model_validate(result.to_dict())
 
 
 @router.post("/gesture")
-def gesture(body: GestureBody, request: Request, member: CurrentMember) -> dict[str, Any]:
+def gesture(body: GestureBody, request: Request, member: CurrentMember) -> ActionPublic:
     """A gesture event by name, or landmarks/trajectory to classify first."""
     controller = _controller(request)
     if body.gesture is not None:
-        return controller.gesture(body.gesture, member, target=body.target).to_dict()
+        return ActionPublic.model_validate(
+            controller.gesture(body.gesture, member, target=body.target).to_dict()
+        )
     if body.landmarks is None and body.history is None:
         raise InvalidInputError.for_field("gesture", "a name, landmarks or a history", None)
-    return controller.gesture_from_landmarks(
+    result = controller.gesture_from_landmarks(
         member,
         landmarks=body.landmarks,
         history=body.history,
         width=body.width,
         height=body.height,
         target=body.target,
-    ).to_dict()
+    )
+    return ActionPublic.model_validate(result.to_dict())
 
 
 @router.post("/gesture/frame")
@@ -219,7 +241,7 @@ async def gesture_frame(
     request: Request,
     member: CurrentMember,
     target: Annotated[str | None, Query(max_length=200, pattern=r"^[a-z_]+\.[a-z0-9_]+$")] = None,
-) -> dict[str, Any]:
+) -> ActionPublic:
     """A camera frame as a JPEG/PNG body: hand landmarks (MediaPipe), the pose classifier, then
     the household's binding. A corrupt image is 422 naming ``image``; no hand is a reply."""
     from lingxi.home.vision import MAX_FRAME_BYTES
@@ -232,13 +254,14 @@ async def gesture_frame(
     body = await request.body()
     controller = _controller(request)
     result = await asyncio.to_thread(controller.gesture_from_frame, body, member, target=target)
-    return result.to_dict()
+    return ActionPublic.model_validate(result.to_dict())
 
 
 @router.post("/undo")
-def undo(request: Request, member: CurrentMember) -> dict[str, Any]:
-    """Put back the states from before the member's last action."""
-    return _controller(request).undo(member).to_dict()
+def undo(request: Request, member: CurrentMember) -> ActionPublic:
+    """Put back the states from before the member's last action, through the same policy: the
+    undo of "lock" is an unlock (409 with a token; 403 for a child)."""
+    return ActionPublic.model_validate(_controller(request).undo(member).to_dict())
 
 
 @router.get("/state")
@@ -246,10 +269,10 @@ def state(
     request: Request,
     member: CurrentMember,
     entity_id: Annotated[str | None, Query(max_length=200)] = None,
-) -> dict[str, Any]:
+) -> StatesPublic:
     """Current states of the household's entities."""
     rows = _controller(request).state(member.household_id, entity_id)
-    return {"data": rows, "count": len(rows)}
+    return StatesPublic.model_validate({"data": rows, "count": len(rows)})
 
 
 @router.get("/history")
@@ -258,24 +281,29 @@ def history(
     member: CurrentMember,
     entity_id: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-) -> dict[str, Any]:
+) -> HistoryPublic:
     """Recorded changes, newest first: what, who (actor), how (source) and when."""
     rows = _controller(request).history(member.household_id, entity_id=entity_id, limit=limit)
-    return {"data": rows, "count": len(rows)}
+    return HistoryPublic.model_validate({"data": rows, "count": len(rows)})
 
 
 @router.get("/gestures/bindings")
-def list_bindings(member: CurrentMember, db: DatabaseDep) -> dict[str, Any]:
+def list_bindings(member: CurrentMember, db: DatabaseDep) -> BindingsPublic:
     """The household's gesture bindings, and the defaults for gestures it has not bound."""
     with db.session() as s:
-        own = [b.to_dict() for b in repo.list_gesture_bindings(s, household_id=member.household_id)]
+        # Bindings stored before inputs were checked may hold a NUL or a lone surrogate: clean
+        # them here so one bad row never makes the listing fail for the whole household.
+        own = [
+            clean_json(b.to_dict())
+            for b in repo.list_gesture_bindings(s, household_id=member.household_id)
+        ]
     bound = {b["gesture"] for b in own}
     defaults = [
         {"gesture": g, "intent": i, "slots": sl}
         for g, (i, sl) in sorted(DEFAULT_GESTURE_BINDINGS.items())
         if g not in bound
     ]
-    return {"data": own, "count": len(own), "defaults": defaults}
+    return BindingsPublic.model_validate({"data": own, "count": len(own), "defaults": defaults})
 
 
 @router.put("/gestures/bindings/{gesture}")
@@ -284,7 +312,7 @@ def put_binding(
     body: BindingBody,
     member: CurrentMember,
     db: DatabaseDep,
-) -> dict[str, Any]:
+) -> BindingPublic:
     """Bind a gesture of the household to an intent with fixed slots."""
     if body.intent not in HOME_INTENTS:
         raise InvalidInputError.for_field(
@@ -300,7 +328,7 @@ def put_binding(
             intent=body.intent,
             slots=body.slots,
         )
-    return binding.to_dict()
+    return BindingPublic.model_validate(binding.to_dict())
 
 
 @router.delete("/gestures/bindings/{gesture}", status_code=204)

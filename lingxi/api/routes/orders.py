@@ -1,129 +1,236 @@
 """`/api/orders`: the household's orders, shipments (deliveries and return pickups) and tracking
-events."""
+events. Every rule is :mod:`lingxi.commerce`'s; these routes parse, call it and map."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
+from lingxi import commerce
 from lingxi.api.deps import CurrentMember, DatabaseDep
-from lingxi.data.repos import orders
-from lingxi.errors import ForbiddenError
+from lingxi.api.services import DeliveryPlannerDep
+from lingxi.commerce import MAX_LINES, MAX_QUANTITY, MAX_REASON_CHARS
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
 
 OrderIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="Order id")]
+Id = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
+Quantity = Annotated[StrictInt, Field(ge=1, le=MAX_QUANTITY)]
 
 
 class LineCreate(BaseModel):
     """A product and a quantity."""
 
-    product_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
-    quantity: Annotated[int, Field(ge=1, le=orders.MAX_QUANTITY)] = 1
+    product_id: Id
+    quantity: Quantity = 1
 
 
 class OrderCreate(BaseModel):
     """A new order for the signed-in member; it stays pending until confirmed."""
 
-    lines: Annotated[list[LineCreate], Field(min_length=1, max_length=orders.MAX_LINES)]
-    address_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    lines: Annotated[list[LineCreate], Field(min_length=1, max_length=MAX_LINES)]
+    address_id: Id | None = None
 
 
 class ReturnLineRequest(BaseModel):
     """An order line (its ``id`` in the order view) and how many units to send back."""
 
-    line_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
-    quantity: Annotated[int, Field(ge=1, le=orders.MAX_QUANTITY)] | None = None
+    line_id: Id
+    quantity: Quantity | None = None
     """``null``: every unit of the line not yet in a return."""
 
 
 class ReturnCreate(BaseModel):
     """A return of some or all of a delivered order's items; ``items`` null means all."""
 
-    items: (
-        Annotated[list[ReturnLineRequest], Field(min_length=1, max_length=orders.MAX_LINES)] | None
-    ) = None
-    reason: Annotated[str, Field(max_length=orders.MAX_REASON_CHARS)] = ""
+    items: Annotated[list[ReturnLineRequest], Field(min_length=1, max_length=MAX_LINES)] | None = (
+        None
+    )
+    reason: Annotated[str, Field(max_length=MAX_REASON_CHARS)] = ""
+
+
+class TrackingEventPublic(BaseModel):
+    """One tracking event of a shipment."""
+
+    status: str
+    occurred_at: str
+    place: str
+    lat: float | None
+    lon: float | None
+    note: str
+    eta: str | None
+
+
+class PointPublic(BaseModel):
+    """A place on the map (null when the address has no coordinates)."""
+
+    lat: float | None
+    lon: float | None
+
+
+class ReturnedLinePublic(BaseModel):
+    """One line of a return pickup."""
+
+    line_id: int
+    sku: str
+    name: str
+    quantity: int
+    refund_minor: int
+
+
+class WindowPublic(BaseModel):
+    """A delivery window: service starts between ``start`` and ``end``."""
+
+    start: str
+    end: str
+
+
+class ShipmentPublic(BaseModel):
+    """A delivery or a return pickup with its tracking history."""
+
+    id: int
+    order_id: int
+    kind: str
+    """``delivery`` or ``return``."""
+    carrier: str
+    tracking_number: str
+    status: str
+    eta: str | None
+    destination: PointPublic
+    events: list[TrackingEventPublic]
+    pickup: PointPublic | None = None
+    reason: str | None = None
+    refund_minor: int | None = None
+    refund: float | None = None
+    lines: list[ReturnedLinePublic] | None = None
+    window: WindowPublic | None = None
+    """The delivery window asked for (orders taken in from a shop); null: any time."""
+
+
+class OrderLinePublic(BaseModel):
+    """A line of an order, with its price at purchase time."""
+
+    id: int
+    product_id: int | None
+    sku: str
+    name: str
+    unit_price: float
+    unit_price_minor: int
+    quantity: int
+    returned_quantity: int
+    returnable_quantity: int
+
+
+class OrderPublic(BaseModel):
+    """An order with its lines and shipments."""
+
+    id: int
+    customer_id: int
+    status: str
+    total: float
+    total_minor: int
+    currency: str
+    created_at: str
+    lines: list[OrderLinePublic]
+    shipments: list[ShipmentPublic]
+    delivered_at: str | None
+    return_until: str | None
+    returnable: bool
+
+
+class PlannedOrderPublic(OrderPublic):
+    """An order just confirmed (or a return just booked) and the ETA its new plan gave."""
+
+    eta: str | None
+    """The new shipment's ETA (null: not planned yet, e.g. no fleet loaded)."""
+
+
+class OrdersPublic(BaseModel):
+    """The household's orders, newest first."""
+
+    data: list[OrderPublic]
+    count: int
+
+
+def _public(order: commerce.OrderView) -> OrderPublic:
+    return OrderPublic.model_validate(order.to_dict())
+
+
+def _planned(order: commerce.OrderView, eta: datetime | None) -> PlannedOrderPublic:
+    return PlannedOrderPublic.model_validate(
+        {**order.to_dict(), "eta": eta.isoformat() if eta else None}
+    )
 
 
 @router.get("")
-def list_orders(member: CurrentMember, db: DatabaseDep) -> dict[str, Any]:
+def list_orders(member: CurrentMember, db: DatabaseDep) -> OrdersPublic:
     """The household's orders, newest first."""
-    with db.session() as session:
-        data = [o.to_dict() for o in orders.list_orders(session, household_id=member.household_id)]
-    return {"data": data, "count": len(data)}
+    data = [_public(o) for o in commerce.list_orders(db, member)]
+    return OrdersPublic(data=data, count=len(data))
 
 
 @router.post("", status_code=201)
-def create_order(body: OrderCreate, member: CurrentMember, db: DatabaseDep) -> dict[str, Any]:
-    """Create a pending order (prices are snapshotted now)."""
-    if member.role == "child":
-        raise ForbiddenError("A child member cannot place orders.", field="role")
-    with db.session() as session:
-        order = orders.create_order(
-            session,
-            household_id=member.household_id,
-            customer_id=member.customer_id,
-            lines=[orders.LineRequest(line.product_id, line.quantity) for line in body.lines],
-            address_id=body.address_id,
-        )
-    return order.to_dict()
+def create_order(body: OrderCreate, member: CurrentMember, db: DatabaseDep) -> OrderPublic:
+    """Create a pending order (prices are snapshotted now); a child's account gets 403."""
+    order = commerce.create_order(
+        db,
+        member,
+        [commerce.LineRequest(line.product_id, line.quantity) for line in body.lines],
+        address_id=body.address_id,
+    )
+    return _public(order)
 
 
 @router.get("/{order_id}")
-def get_order(order_id: OrderIdPath, member: CurrentMember, db: DatabaseDep) -> dict[str, Any]:
+def get_order(order_id: OrderIdPath, member: CurrentMember, db: DatabaseDep) -> OrderPublic:
     """One order with its lines, shipments and tracking events."""
-    with db.session() as session:
-        return orders.get_order(
-            session, household_id=member.household_id, order_id=order_id
-        ).to_dict()
+    return _public(commerce.get_order(db, member, order_id))
 
 
 @router.post("/{order_id}/confirm")
-def confirm_order(order_id: OrderIdPath, member: CurrentMember, db: DatabaseDep) -> dict[str, Any]:
-    """Confirm (pay for) a pending order: creates its shipment."""
-    if member.role == "child":
-        raise ForbiddenError("A child member cannot confirm orders.", field="role")
-    with db.session() as session:
-        order = orders.confirm_order(session, household_id=member.household_id, order_id=order_id)
-    return order.to_dict()
+def confirm_order(
+    order_id: OrderIdPath, member: CurrentMember, db: DatabaseDep, planner: DeliveryPlannerDep
+) -> PlannedOrderPublic:
+    """Confirm (pay for) a pending order exactly once: its shipment, then its delivery plan.
+
+    A second confirm (or one racing a cancel that won) answers 409 and creates nothing.
+    """
+    placed = commerce.confirm_order(db, member, order_id, planner=planner)
+    return _planned(placed.order, placed.eta)
 
 
 @router.post("/{order_id}/cancel")
-def cancel_order(order_id: OrderIdPath, member: CurrentMember, db: DatabaseDep) -> dict[str, Any]:
-    """Cancel an order that has not left the depot."""
-    with db.session() as session:
-        order = orders.cancel_order(session, household_id=member.household_id, order_id=order_id)
-    return order.to_dict()
+def cancel_order(order_id: OrderIdPath, member: CurrentMember, db: DatabaseDep) -> OrderPublic:
+    """Cancel an order that has not left the depot; its shipments are voided."""
+    return _public(commerce.cancel_order(db, member, order_id))
 
 
 @router.post("/{order_id}/return", status_code=201)
 def request_return(
-    order_id: OrderIdPath, body: ReturnCreate, member: CurrentMember, db: DatabaseDep
-) -> dict[str, Any]:
+    order_id: OrderIdPath,
+    body: ReturnCreate,
+    member: CurrentMember,
+    db: DatabaseDep,
+    planner: DeliveryPlannerDep,
+) -> PlannedOrderPublic:
     """Request a return within 30 days of delivery: a pickup at the order's address.
 
     Returns the order, whose ``shipments`` now include the ``kind: "return"`` pickup (with its
     tracking number, refund and lines) and whose status is ``return_requested``.
     """
-    if member.role == "child":
-        raise ForbiddenError("A child member cannot return orders.", field="role")
-    with db.session() as session:
-        orders.request_return(
-            session,
-            household_id=member.household_id,
-            order_id=order_id,
-            items=(
-                None
-                if body.items is None
-                else [orders.ReturnItem(i.line_id, i.quantity) for i in body.items]
-            ),
-            reason=body.reason,
-        )
-        return orders.get_order(
-            session, household_id=member.household_id, order_id=order_id
-        ).to_dict()
+    booked = commerce.request_return(
+        db,
+        member,
+        order_id,
+        None
+        if body.items is None
+        else [commerce.ReturnItem(i.line_id, i.quantity) for i in body.items],
+        reason=body.reason,
+        planner=planner,
+    )
+    return _planned(booked.order, booked.eta)

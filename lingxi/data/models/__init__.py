@@ -1,5 +1,9 @@
 """All tables of the shared data layer, one module per context."""
 
+from lingxi.data.models.accounts import (
+    AccountToken as AccountToken,
+    AccountTokenKind as AccountTokenKind,
+)
 from lingxi.data.models.catalog import (
     Ingredient as Ingredient,
     Interaction as Interaction,
@@ -8,6 +12,10 @@ from lingxi.data.models.catalog import (
     ProductEmbedding as ProductEmbedding,
     ProductIngredient as ProductIngredient,
 )
+from lingxi.data.models.catalogue_version import (
+    CatalogueChange as CatalogueChange,
+    CatalogueVersion as CatalogueVersion,
+)
 from lingxi.data.models.conversation import (
     Conversation as Conversation,
     DomainEvent as DomainEvent,
@@ -15,11 +23,16 @@ from lingxi.data.models.conversation import (
     ToolCall as ToolCall,
     Turn as Turn,
 )
+from lingxi.data.models.courier import (
+    CourierPosition as CourierPosition,
+    CourierVehicle as CourierVehicle,
+)
 from lingxi.data.models.fleet import (
     Depot as Depot,
     Route as Route,
     RouteStatus as RouteStatus,
     RouteStop as RouteStop,
+    ServiceArea as ServiceArea,
     TrafficObservation as TrafficObservation,
     Vehicle as Vehicle,
 )
@@ -40,6 +53,16 @@ from lingxi.data.models.identity import (
     PreferenceProfile as PreferenceProfile,
     Role as Role,
 )
+from lingxi.data.models.intake import (
+    OrderIntake as OrderIntake,
+    WebhookEvent as WebhookEvent,
+)
+from lingxi.data.models.ops import (
+    DeliveryPromise as DeliveryPromise,
+    JobStatus as JobStatus,
+    OpsJob as OpsJob,
+    PlanRecord as PlanRecord,
+)
 from lingxi.data.models.orders import (
     Order as Order,
     OrderLine as OrderLine,
@@ -50,15 +73,23 @@ from lingxi.data.models.orders import (
     TrackingEvent as TrackingEvent,
     TrackingStatus as TrackingStatus,
 )
+from lingxi.data.models.requests import IdempotentRequest as IdempotentRequest
 
 __all__ = [
+    "AccountToken",
+    "AccountTokenKind",
     "Address",
     "Area",
     "AuthToken",
+    "CatalogueChange",
+    "CatalogueVersion",
     "Consent",
     "ConsentPurpose",
     "Conversation",
+    "CourierPosition",
+    "CourierVehicle",
     "Customer",
+    "DeliveryPromise",
     "Depot",
     "Device",
     "DomainEvent",
@@ -66,12 +97,17 @@ __all__ = [
     "EntityState",
     "GestureBinding",
     "Household",
+    "IdempotentRequest",
     "Ingredient",
     "Interaction",
     "InteractionKind",
+    "JobStatus",
+    "OpsJob",
     "Order",
+    "OrderIntake",
     "OrderLine",
     "OrderStatus",
+    "PlanRecord",
     "PreferenceProfile",
     "ProcessedEvent",
     "Product",
@@ -82,6 +118,7 @@ __all__ = [
     "Route",
     "RouteStatus",
     "RouteStop",
+    "ServiceArea",
     "Shipment",
     "ShipmentKind",
     "ToolCall",
@@ -90,4 +127,5 @@ __all__ = [
     "TrafficObservation",
     "Turn",
     "Vehicle",
+    "WebhookEvent",
 ]

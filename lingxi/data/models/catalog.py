@@ -39,6 +39,10 @@ class Product(TimestampMixin, Base):
     skin_normal: Mapped[bool] = mapped_column(default=False)
     skin_oily: Mapped[bool] = mapped_column(default=False)
     skin_sensitive: Mapped[bool] = mapped_column(default=False)
+    image_ref: Mapped[str | None] = mapped_column(String(1000), default=None)
+    """A path under the configured images folder, or an http(s) URL (recorded, never fetched)."""
+    stock: Mapped[int | None] = mapped_column(default=None)
+    """Units in stock, when the operator's catalogue says."""
 
     ingredients: Mapped[list[ProductIngredient]] = relationship(
         back_populates="product",

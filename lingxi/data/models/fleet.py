@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lingxi.data.base import Base, TimestampMixin
 
+DEFAULT_CITY = "monaco"
+"""The city of depots and areas made before cities could be imported (the shipped demo)."""
+
 
 class RouteStatus(StrEnum):
     """A route's life: planned, under way, finished."""
@@ -32,6 +35,10 @@ class Depot(TimestampMixin, Base):
     lon: Mapped[float]
     opens_s: Mapped[int] = mapped_column(default=6 * 3600)
     closes_s: Mapped[int] = mapped_column(default=22 * 3600)
+    city: Mapped[str] = mapped_column(
+        String(64), default=DEFAULT_CITY, server_default=DEFAULT_CITY, index=True
+    )
+    """The city (``lingxi city list``) whose road network it plans on."""
 
 
 class Vehicle(TimestampMixin, Base):
@@ -45,6 +52,10 @@ class Vehicle(TimestampMixin, Base):
     capacity: Mapped[int]
     shift_start_s: Mapped[int] = mapped_column(default=8 * 3600)
     shift_end_s: Mapped[int] = mapped_column(default=18 * 3600)
+    end_depot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("depot.id", ondelete="CASCADE"), default=None
+    )
+    """Where its shift ends; ``None`` = back at the depot it starts from (``depot_id``)."""
     lat: Mapped[float | None] = mapped_column(default=None)
     """Last known position; ``None`` means at the depot."""
     lon: Mapped[float | None] = mapped_column(default=None)
@@ -106,3 +117,24 @@ class TrafficObservation(TimestampMixin, Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(100), default="api")
+
+
+class ServiceArea(TimestampMixin, Base):
+    """Where a city (or one depot of it) delivers: a polygon of ``[lon, lat]`` points.
+
+    Once a city has areas, shipments outside all of them are not planned; a depot's own areas
+    make its district, served by its vehicles only.
+    """
+
+    __tablename__ = "service_area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    city: Mapped[str] = mapped_column(String(64), index=True)
+    depot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("depot.id", ondelete="CASCADE"), default=None
+    )
+    kind: Mapped[str] = mapped_column(String(10), default="polygon")
+    """``bbox`` or ``polygon`` (a bbox is kept as its four corners)."""
+    polygon: Mapped[list[Any]] = mapped_column(default=list)
+    """``[[lon, lat], ...]``, not closed (the last point joins the first)."""

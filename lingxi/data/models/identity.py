@@ -13,7 +13,10 @@ from lingxi.data.base import Base, TimestampMixin
 
 
 class Role(StrEnum):
-    """What a household member may do."""
+    """What a member may do: four household roles, then two of the deployment.
+
+    ``lingxi.policy`` holds the table of which role may do which act.
+    """
 
     OWNER = "owner"
     """Everything, including unlocking and paying without a second person."""
@@ -21,6 +24,11 @@ class Role(StrEnum):
     CHILD = "child"
     """No orders, no locks, no heating."""
     GUEST = "guest"
+    STAFF = "staff"
+    """A deployment operator: the operations board, planning the fleet, traffic reports.
+    Belongs to the deployment's own household, never to a customer's."""
+    COURIER = "courier"
+    """A driver of the deployment's fleet (no customer data beyond the stops it serves)."""
 
 
 class ConsentPurpose(StrEnum):

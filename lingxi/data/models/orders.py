@@ -114,6 +114,9 @@ class Shipment(TimestampMixin, Base):
     """Why the customer sends it back (returns only)."""
     refund_minor: Mapped[int | None] = mapped_column(default=None)
     """What the customer gets back for a return, in minor units."""
+    window_start: Mapped[datetime | None] = mapped_column(default=None)
+    """The delivery window the customer asked for (orders taken in from a shop); null: any."""
+    window_end: Mapped[datetime | None] = mapped_column(default=None)
 
     order: Mapped[Order] = relationship(back_populates="shipments")
     events: Mapped[list[TrackingEvent]] = relationship(

@@ -59,6 +59,9 @@ class ProductRecord:
     ingredients_raw: str
     skin_types: frozenset[str] = frozenset()
     currency: str = "USD"
+    image: str | None = None
+    """A path under the images folder or an http(s) URL."""
+    stock: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,8 @@ class ProductView:
     skin_types: tuple[str, ...]
     ingredients: tuple[str, ...] = field(default=())
     ingredients_raw: str = ""
+    image: str | None = None
+    stock: int | None = None
 
     @property
     def price(self) -> float:
@@ -240,6 +245,8 @@ def _view(p: Product, names: dict[int, str] | None = None) -> ProductView:
         skin_types=tuple(p.skin_types),
         ingredients=ingredients,
         ingredients_raw=p.ingredients_raw,
+        image=p.image_ref,
+        stock=p.stock,
     )
 
 
@@ -250,6 +257,11 @@ def list_products(session: Session) -> list[ProductView]:
         select(Product).options(selectinload(Product.ingredients)).order_by(Product.id)
     )
     return [_view(p, names) for p in products]
+
+
+def list_brands(session: Session) -> list[str]:
+    """The catalogue's brand names, sorted (what the need parser recognises as brands)."""
+    return list(session.scalars(select(Product.brand).distinct().order_by(Product.brand)))
 
 
 def count_products(session: Session) -> int:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lingxi.data.models import Conversation, Household, ToolCall, Turn
@@ -18,11 +18,15 @@ __all__ = [
     "ToolCallView",
     "TurnView",
     "add_turn",
+    "claim_tool_call",
     "create_conversation",
     "erase_customer_history",
+    "expire_pending_calls",
     "finish_tool_call",
     "get_conversation",
+    "get_tool_call",
     "household_settings",
+    "latest_proposal",
     "list_tool_calls",
     "list_turns",
     "record_tool_call",
@@ -202,6 +206,90 @@ def finish_tool_call(
     session.flush()
 
 
+def _tool_call_view(t: ToolCall) -> ToolCallView:
+    return ToolCallView(
+        t.id,
+        t.conversation_id,
+        t.customer_id,
+        t.tool,
+        dict(t.arguments),
+        dict(t.result),
+        t.confirmation,
+        t.channel,
+        t.created_at,
+    )
+
+
+def claim_tool_call(
+    session: Session,
+    *,
+    tool_call_id: int,
+    customer_id: int,
+    from_: tuple[str, ...] = ("pending",),
+    to: str = "confirmed",
+) -> bool:
+    """Move the member's call from one of ``from_`` to ``to``, atomically.
+
+    One conditional UPDATE: of two "yes" at once (or a "yes" and a "no"), exactly one wins.
+    """
+    if to not in CONFIRMATIONS:
+        raise InvalidInputError.for_field("confirmation", f"one of {CONFIRMATIONS}", to)
+    done = session.execute(
+        update(ToolCall)
+        .where(
+            ToolCall.id == tool_call_id,
+            ToolCall.customer_id == customer_id,
+            ToolCall.confirmation.in_(from_),
+        )
+        .values(confirmation=to)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def expire_pending_calls(session: Session, *, customer_id: int, conversation_id: int | None) -> int:
+    """Mark the conversation's pending calls expired (one UPDATE); returns how many were."""
+    done = session.execute(
+        update(ToolCall)
+        .where(
+            ToolCall.customer_id == customer_id,
+            ToolCall.conversation_id == conversation_id
+            if conversation_id is not None
+            else ToolCall.conversation_id.is_(None),
+            ToolCall.confirmation == "pending",
+        )
+        .values(confirmation="expired")
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
+
+
+def latest_proposal(
+    session: Session, *, customer_id: int, conversation_id: int
+) -> ToolCallView | None:
+    """The conversation's newest call that asked for a confirmation, in whatever state."""
+    row = session.scalar(
+        select(ToolCall)
+        .where(
+            ToolCall.customer_id == customer_id,
+            ToolCall.conversation_id == conversation_id,
+            ToolCall.confirmation != "not_needed",
+        )
+        .order_by(ToolCall.id.desc())
+        .limit(1)
+    )
+    return _tool_call_view(row) if row is not None else None
+
+
+def get_tool_call(session: Session, *, tool_call_id: int, customer_id: int) -> ToolCallView:
+    """One of the member's audited calls."""
+    t = session.get(ToolCall, tool_call_id)
+    if t is None or t.customer_id != customer_id:
+        raise NotFoundError(f"No action with id {tool_call_id}.", field="action_id")
+    session.refresh(t)
+    return _tool_call_view(t)
+
+
 def list_tool_calls(
     session: Session,
     *,
@@ -219,20 +307,7 @@ def list_tool_calls(
         query = query.where(ToolCall.conversation_id == conversation_id)
     if tool is not None:
         query = query.where(ToolCall.tool == tool)
-    return [
-        ToolCallView(
-            t.id,
-            t.conversation_id,
-            t.customer_id,
-            t.tool,
-            dict(t.arguments),
-            dict(t.result),
-            t.confirmation,
-            t.channel,
-            t.created_at,
-        )
-        for t in session.scalars(query)
-    ]
+    return [_tool_call_view(t) for t in session.scalars(query)]
 
 
 REDACTED_TOOLS = ("account.remember", "account.show", "account.export", "account.forget")

@@ -3,6 +3,10 @@
 Loading twice neither duplicates nor loses anything: products are upserted by SKU,
 households, depots, vehicles, areas and entities are matched by their natural keys,
 and orders are only created together with their household.
+
+The demo accounts' passwords are published (``households.yaml``): production refuses to load
+them and refuses to serve while one of them can sign in (:func:`demo_accounts_that_sign_in`,
+:func:`disable_demo_accounts`).
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lingxi.data.base import utcnow
 from lingxi.data.database import Database
 from lingxi.data.models import (
     Area,
+    AuthToken,
+    Customer,
     Depot,
     Device,
     Entity,
@@ -29,11 +35,22 @@ from lingxi.data.models import (
     Role,
     Vehicle,
 )
-from lingxi.data.repos import catalog, identity, orders
+from lingxi.data.repos import catalog, courier, identity, orders
+from lingxi.errors import ConflictError
 
-__all__ = ["DEMO_STEPS", "demo_file", "load_demo"]
+__all__ = [
+    "DEMO_DOMAIN",
+    "DEMO_STEPS",
+    "demo_accounts_that_sign_in",
+    "demo_file",
+    "disable_demo_accounts",
+    "ensure_no_demo_sign_in",
+    "load_demo",
+]
 
 DEMO_STEPS = ("catalogue", "fleet", "households", "homes")
+DEMO_DOMAIN = "@demo.lingxi"
+"""Every demo account's e-mail ends so (its password is published)."""
 
 
 def demo_file(name: str) -> Path:
@@ -157,6 +174,18 @@ def _load_households(session: Session, spec: dict[str, Any]) -> dict[str, int]:
         for o in h.get("orders", []):
             customer_id, address_id = members[o["member"]]
             _place_order(session, household_id, customer_id, address_id, o)
+    for m in spec.get("staff", []):
+        if identity.find_customer_by_email(session, email=m["email"]) is None:
+            staff_id = identity.create_customer(
+                session,
+                household_id=identity.deployment_household(session),
+                email=m["email"],
+                display_name=m["display_name"],
+                password=m["password"],
+                role=m["role"],
+            )
+            if m.get("vehicle"):
+                courier.assign_vehicle(session, customer_id=staff_id, vehicle_name=m["vehicle"])
     # Other customers' parcels, so the day's delivery plan has real routes.
     if session.scalar(select(Household.id).where(Household.name == "Monaco customers")) is None:
         household_id = identity.create_household(session, name="Monaco customers")
@@ -272,3 +301,54 @@ def load_demo(db: Database, *, on_step: Callable[[str], None] | None = None) -> 
     with db.session() as session:
         report["products"] = catalog.count_products(session)
     return report
+
+
+def demo_accounts_that_sign_in(session: Session) -> list[str]:
+    """E-mails of demo accounts that still have a (published) password, sorted."""
+    return sorted(
+        session.scalars(
+            select(Customer.email).where(
+                Customer.email.endswith(DEMO_DOMAIN), Customer.password_hash.is_not(None)
+            )
+        )
+    )
+
+
+def disable_demo_accounts(session: Session) -> list[str]:
+    """Remove the demo accounts' passwords and end their sessions; the e-mails disabled.
+
+    The data stays (orders, homes); nobody can sign in as a demo member any more.
+    """
+    emails = demo_accounts_that_sign_in(session)
+    demo_ids = select(Customer.id).where(Customer.email.endswith(DEMO_DOMAIN))
+    session.execute(
+        update(Customer).where(Customer.id.in_(demo_ids)).values(password_hash=None),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(AuthToken)
+        .where(AuthToken.customer_id.in_(demo_ids), AuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    return emails
+
+
+def ensure_no_demo_sign_in(session: Session) -> None:
+    """Raise while a demo account can sign in (checked before serving in production).
+
+    Raises
+    ------
+    ConflictError
+        Some ``*@demo.lingxi`` account still has its published password.
+    """
+    emails = demo_accounts_that_sign_in(session)
+    if emails:
+        shown = ", ".join(emails[:3]) + (f" and {len(emails) - 3} more" if len(emails) > 3 else "")
+        raise ConflictError(
+            f"Refusing to serve in production: the demo accounts {shown} can sign in with their "
+            "published passwords. Run `lingxi demo disable`, or use a database without the demo "
+            "data.",
+            field="email",
+            accounts=emails,
+        )

@@ -14,6 +14,8 @@ from lingxi.data.models import (
     Route,
     RouteStatus,
     RouteStop,
+    Shipment,
+    TrackingStatus,
     TrafficObservation,
     Vehicle,
 )
@@ -31,7 +33,9 @@ __all__ = [
     "current_routes",
     "get_fleet",
     "route_for_shipment",
+    "routes_with_open_stops",
     "save_routes",
+    "supersede_routes",
     "traffic_overlapping",
 ]
 
@@ -46,6 +50,7 @@ class DepotView:
     lon: float
     opens_s: int
     closes_s: int
+    city: str = "monaco"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,13 @@ class VehicleView:
     shift_end_s: int
     lat: float | None
     lon: float | None
+    end_depot_id: int | None = None
+    """Where the shift ends; ``None`` = back at ``depot_id``."""
+
+    @property
+    def end_depot(self) -> int:
+        """The depot the vehicle ends its shift at."""
+        return self.depot_id if self.end_depot_id is None else self.end_depot_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +166,20 @@ class TrafficView:
 def get_fleet(session: Session) -> tuple[list[DepotView], list[VehicleView]]:
     """All depots and vehicles, by id."""
     depots = [
-        DepotView(d.id, d.name, d.lat, d.lon, d.opens_s, d.closes_s)
+        DepotView(d.id, d.name, d.lat, d.lon, d.opens_s, d.closes_s, d.city)
         for d in session.scalars(select(Depot).order_by(Depot.id))
     ]
     vehicles = [
         VehicleView(
-            v.id, v.depot_id, v.name, v.capacity, v.shift_start_s, v.shift_end_s, v.lat, v.lon
+            v.id,
+            v.depot_id,
+            v.name,
+            v.capacity,
+            v.shift_start_s,
+            v.shift_end_s,
+            v.lat,
+            v.lon,
+            v.end_depot_id,
         )
         for v in session.scalars(select(Vehicle).order_by(Vehicle.id))
     ]
@@ -210,6 +230,9 @@ def save_routes(session: Session, *, plan_date: date, routes: list[RouteSpec]) -
                 Route.status != RouteStatus.SUPERSEDED.value,
             )
         ).all()
+        # A route the courier has started stays under way in its new version (a traffic
+        # re-plan re-sequences it; it does not send the van back to "planned").
+        under_way = any(old.status == RouteStatus.ACTIVE.value for old in live)
         for old in live:
             old.status = RouteStatus.SUPERSEDED.value
         version = (
@@ -224,7 +247,7 @@ def save_routes(session: Session, *, plan_date: date, routes: list[RouteSpec]) -
             vehicle_id=spec.vehicle_id,
             plan_date=plan_date,
             version=version,
-            status=RouteStatus.PLANNED.value,
+            status=RouteStatus.ACTIVE.value if under_way else RouteStatus.PLANNED.value,
             distance_m=spec.distance_m,
             duration_s=spec.duration_s,
             geometry=spec.geometry,
@@ -321,3 +344,50 @@ def traffic_overlapping(session: Session, *, start: datetime, end: datetime) -> 
         TrafficView(o.id, o.kind, dict(o.area), o.speed_factor, o.starts_at, o.ends_at, o.source)
         for o in rows
     ]
+
+
+_OPEN = (
+    TrackingStatus.CREATED.value,
+    TrackingStatus.PICKED_UP.value,
+    TrackingStatus.IN_TRANSIT.value,
+    TrackingStatus.OUT_FOR_DELIVERY.value,
+)
+
+
+def routes_with_open_stops(session: Session) -> list[tuple[RouteView, dict[int, str]]]:
+    """Every live route that still has a stop to serve, with those shipments' statuses."""
+    rows = session.execute(
+        select(Route.id, RouteStop.shipment_id, Shipment.status)
+        .join(RouteStop, RouteStop.route_id == Route.id)
+        .join(Shipment, Shipment.id == RouteStop.shipment_id)
+        .where(Route.status != RouteStatus.SUPERSEDED.value, Shipment.status.in_(_OPEN))
+    ).all()
+    open_by_route: dict[int, dict[int, str]] = {}
+    for route_id, shipment_id, status in rows:
+        if shipment_id is not None:
+            open_by_route.setdefault(route_id, {})[shipment_id] = status
+    if not open_by_route:
+        return []
+    routes = session.execute(
+        select(Route, Vehicle.name)
+        .join(Vehicle, Vehicle.id == Route.vehicle_id)
+        .options(selectinload(Route.stops))
+        .where(Route.id.in_(list(open_by_route)))
+        .order_by(Route.id)
+    ).all()
+    return [(_route_view(r, name), open_by_route[r.id]) for r, name in routes]
+
+
+def supersede_routes(session: Session, *, plan_date: date, vehicle_ids: list[int]) -> None:
+    """Supersede the live routes of these vehicles on that day (a new plan left them idle)."""
+    if not vehicle_ids:
+        return
+    for old in session.scalars(
+        select(Route).where(
+            Route.vehicle_id.in_(vehicle_ids),
+            Route.plan_date == plan_date,
+            Route.status != RouteStatus.SUPERSEDED.value,
+        )
+    ):
+        old.status = RouteStatus.SUPERSEDED.value
+    session.flush()

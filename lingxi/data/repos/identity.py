@@ -31,9 +31,11 @@ __all__ = [
     "Member",
     "ProfileView",
     "authenticate",
+    "check_password",
     "create_customer",
     "create_household",
     "delete_profile",
+    "deployment_household",
     "export_customer",
     "get_member",
     "get_profile",
@@ -92,10 +94,15 @@ class ProfileView:
         }
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of ``password``."""
+def check_password(password: str) -> None:
+    """Refuse a password that breaks the length rule (InvalidInputError; the value is hidden)."""
     if not 8 <= len(password) <= 256:
         raise InvalidInputError.for_field("password", "8 to 256 characters long", "<hidden>")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    check_password(password)
     return _hasher.hash(password)
 
 
@@ -118,10 +125,24 @@ def create_customer(
     email: str,
     display_name: str,
     password: str | None = None,
-    role: Role = Role.ADULT,
+    role: Role | str = Role.ADULT,
     locale: str = "en",
 ) -> int:
-    """Add a member to a household; returns the customer id."""
+    """Add a member to a household; returns the customer id.
+
+    ``role`` is any :class:`Role`; the deployment's roles (staff, courier) belong in
+    :func:`deployment_household`, the household roles in a customer's.
+    """
+    role = as_enum(Role, "role", role)
+    deployment = role in DEPLOYMENT_ROLES
+    household = session.get(Household, household_id)
+    if household is not None and deployment != (household.name == DEPLOYMENT_HOUSEHOLD):
+        where = "the deployment's household" if deployment else "a customer's household"
+        raise InvalidInputError(
+            f"The role {role.value!r} belongs in {where}, not in household {household_id}.",
+            field="role",
+            value=role.value,
+        )
     email = email.strip().lower()
     if "@" not in email or len(email) > 320:
         raise InvalidInputError.for_field("email", "an e-mail address", email)
@@ -138,6 +159,19 @@ def create_customer(
     session.add(customer)
     session.flush()
     return customer.id
+
+
+DEPLOYMENT_HOUSEHOLD = "Lingxi deployment"
+"""The household of the deployment's own people (staff, couriers); it has no parcels."""
+DEPLOYMENT_ROLES = frozenset({Role.STAFF, Role.COURIER})
+
+
+def deployment_household(session: Session) -> int:
+    """The id of the deployment's household (created on first use)."""
+    found = session.scalar(select(Household.id).where(Household.name == DEPLOYMENT_HOUSEHOLD))
+    if found is not None:
+        return found
+    return create_household(session, name=DEPLOYMENT_HOUSEHOLD, settings={"deployment": True})
 
 
 def get_member(session: Session, *, customer_id: int) -> Member:

@@ -1,17 +1,26 @@
-"""The MQTT driver, with Home Assistant discovery; and a simulated device hub for tests and demos.
+"""The MQTT driver, with Home Assistant discovery.
 
-The only module that imports paho-mqtt. Topics, for household ``H`` and entity ``domain.obj``:
+Topics, for household ``H`` and entity ``domain.obj`` (``<base>`` is ``mqtt.base_topic``,
+``lingxi`` by default):
 
-* ``<discovery_prefix>/<component>/lingxi_H/obj/config``: retained discovery config, re-sent on
-  every (re)connect and whenever ``<discovery_prefix>/status`` says ``online``;
-* ``<base>/H/domain/obj/set``: commands, JSON, never retained;
+* ``<discovery_prefix>/<component>/lingxi_H/obj/config``: retained discovery config;
+* ``<base>/H/domain/obj/set``: commands, JSON, never retained; each carries
+  ``"lingxi": {"command_id", "deadline"}`` and an MQTT 5 message expiry, so a command Lingxi
+  gave up on is withdrawn rather than carried out late;
 * ``<base>/H/domain/obj/state``: the device's state, JSON, retained by the device;
-* ``<base>/bridge/availability``: Lingxi's availability (last will ``offline``) and
-  ``<base>/H/hub/availability``: the device hub's.
+* ``<base>/bridge/availability``: Lingxi's availability and ``<base>/H/hub/availability``:
+  the device hub's. Home Assistant shows an entity only while both say ``online``.
 
-Lights use ``schema: json`` with ``supported_color_modes``; the other components map the same
-JSON command and state topics with Home Assistant's ``*_template`` options. Home Assistant's
-MQTT integration has no ``media_player`` component, so speakers get topics but no discovery.
+Two roles. The **bridge** (``lingxi serve``; each of its processes) owns
+``<base>/bridge/availability`` (``online``, last will ``offline``; a bridge that sees another
+one's ``offline`` while it serves says ``online`` again), announces every household's entities
+and answers Home Assistant's ``<discovery_prefix>/status``. A
+**client** (a CLI command: ``lingxi home do``, ``lingxi chat``) only sends commands and reads
+states: it never touches the bridge's availability or the discovery configs, so its exit
+leaves Home Assistant as it was.
+
+Discovery configs and the state format are in :mod:`lingxi.home.drivers._ha`; the simulated
+device hub is :mod:`lingxi.home.drivers.simhub`.
 """
 
 from __future__ import annotations
@@ -20,211 +29,60 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
-from urllib.parse import urlparse
-
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
 
 from lingxi.config import MQTTSettings
 from lingxi.data.repos.home import EntityRecord
-from lingxi.errors import InvalidInputError, NotFoundError
+from lingxi.errors import NotFoundError
 from lingxi.home.devices import DeviceState, apply_command
+from lingxi.home.drivers._client import (
+    PUBLISH_OK,
+    Client,
+    Message,
+    PahoClient,
+    expiring,
+    fetch_retained,
+    new_client_id,
+    publish_raw,
+)
+from lingxi.home.drivers._ha import MalformedStateError, discovery_config, read_answer, topics
 from lingxi.home.drivers.base import DeviceUnavailableError, StateListener
+from lingxi.home.drivers.simhub import COMMAND_META, SimulatedHub
 
 __all__ = ["MQTTDriver", "SimulatedHub", "discovery_config", "fetch_retained", "publish_raw"]
 
 logger = logging.getLogger(__name__)
 
-_COMPONENTS = {
-    "light": "light",
-    "switch": "switch",
-    "fan": "fan",
-    "climate": "climate",
-    "cover": "cover",
-    "lock": "lock",
-    "vacuum": "vacuum",
-    "sensor": "sensor",
-}
+Role = Literal["bridge", "client"]
 
-
-def _broker(url: str) -> tuple[str, int]:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
-        raise InvalidInputError.for_field("mqtt.url", "of the form mqtt://host:port", url)
-    return parsed.hostname, parsed.port or 1883
-
-
-def _topics(base: str, household_id: int, entity_id: str) -> tuple[str, str]:
-    domain, _, obj = entity_id.partition(".")
-    root = f"{base}/{household_id}/{domain}/{obj}"
-    return f"{root}/set", f"{root}/state"
-
-
-def discovery_config(
-    entity: EntityRecord, *, household_id: int, base: str, discovery_prefix: str
-) -> tuple[str, dict[str, Any]] | None:
-    """The retained discovery topic and config of ``entity``, or None (no HA component)."""
-    component = _COMPONENTS.get(entity.domain)
-    if component is None:
-        return None
-    node = f"lingxi_{household_id}"
-    obj = entity.entity_id.partition(".")[2]
-    command_topic, state_topic = _topics(base, household_id, entity.entity_id)
-    caps = entity.capabilities
-    config: dict[str, Any] = {
-        "name": None,
-        "unique_id": f"{node}_{entity.entity_id.replace('.', '_')}",
-        "object_id": obj,
-        "device": {
-            "identifiers": [f"{node}_{entity.entity_id}"],
-            "name": entity.name,
-            "manufacturer": "Lingxi",
-            "suggested_area": (entity.area_id or "").replace("_", " ").title() or None,
-        },
-        "availability": [
-            {"topic": f"{base}/bridge/availability"},
-            {"topic": f"{base}/{household_id}/hub/availability"},
-        ],
-        "availability_mode": "all",
-        "state_topic": state_topic,
-    }
-    if component != "sensor":
-        config["command_topic"] = command_topic
-    json_state = "{{ value_json.state }}"
-    if component == "light":
-        modes = [
-            m for m in caps.get("color_modes") or [] if m in ("rgb", "color_temp", "brightness")
-        ]
-        if not modes:
-            modes = ["brightness"] if caps.get("brightness") else ["onoff"]
-        if len(modes) > 1 and "brightness" in modes:
-            modes.remove("brightness")  # HA refuses brightness mixed with colour modes
-        config.update(
-            {
-                "schema": "json",
-                "brightness": bool(caps.get("brightness")),
-                "supported_color_modes": modes,
-            }
-        )
-    elif component == "switch":
-        config.update(
-            {
-                "payload_on": '{"state": "ON"}',
-                "payload_off": '{"state": "OFF"}',
-                "value_template": json_state,
-                "state_on": "on",
-                "state_off": "off",
-            }
-        )
-    elif component == "fan":
-        config.update(
-            {
-                "payload_on": '{"state": "ON"}',
-                "payload_off": '{"state": "OFF"}',
-                "state_value_template": json_state,
-                "percentage_command_topic": command_topic,
-                "percentage_command_template": '{"percentage": {{ value }} }',
-                "percentage_state_topic": state_topic,
-                "percentage_value_template": "{{ value_json.percentage | default(0) }}",
-            }
-        )
-    elif component == "climate":
-        del config["command_topic"], config["state_topic"]
-        config.update(
-            {
-                "modes": list(caps.get("hvac_modes") or ["off", "auto"]),
-                "min_temp": caps.get("min_temp", 7),
-                "max_temp": caps.get("max_temp", 35),
-                "mode_command_topic": command_topic,
-                "mode_command_template": '{"mode": "{{ value }}"}',
-                "mode_state_topic": state_topic,
-                "mode_state_template": json_state,
-                "temperature_command_topic": command_topic,
-                "temperature_command_template": '{"temperature": {{ value }} }',
-                "temperature_state_topic": state_topic,
-                "temperature_state_template": "{{ value_json.temperature }}",
-                "current_temperature_topic": state_topic,
-                "current_temperature_template": "{{ value_json.current_temperature }}",
-            }
-        )
-    elif component == "cover":
-        config.update(
-            {
-                "payload_open": '{"state": "OPEN"}',
-                "payload_close": '{"state": "CLOSE"}',
-                "payload_stop": None,
-                "value_template": json_state,
-                "state_open": "open",
-                "state_closed": "closed",
-                "set_position_topic": command_topic,
-                "set_position_template": '{"position": {{ position }} }',
-                "position_topic": state_topic,
-                "position_template": "{{ value_json.position }}",
-                "device_class": entity.device_class,
-            }
-        )
-    elif component == "lock":
-        config.update(
-            {
-                "payload_lock": '{"state": "LOCK"}',
-                "payload_unlock": '{"state": "UNLOCK"}',
-                "value_template": json_state,
-                "state_locked": "locked",
-                "state_unlocked": "unlocked",
-            }
-        )
-    elif component == "vacuum":
-        config.update(
-            {
-                "payload_start": '{"command": "start"}',
-                "payload_return_to_base": '{"command": "return_to_base"}',
-                "payload_stop": '{"command": "stop"}',
-                "supported_features": ["start", "stop", "return_home", "status"],
-            }
-        )
-    elif component == "sensor":
-        config.update(
-            {
-                "value_template": json_state,
-                "unit_of_measurement": caps.get("unit"),
-                "device_class": entity.device_class,
-            }
-        )
-    topic = f"{discovery_prefix}/{component}/{node}/{obj}/config"
-    return topic, config
-
-
-def _wire_state(state: DeviceState) -> dict[str, Any]:
-    """A state as a device publishes it (lights in HA's JSON schema)."""
-    attrs = dict(state.attributes)
-    if state.entity_id.startswith("light."):
-        out: dict[str, Any] = {
-            "state": state.state.upper(),
-            "brightness": attrs.get("brightness", 0),
-        }
-        if attrs.get("rgb_color"):
-            r, g, b = attrs["rgb_color"]
-            out["color_mode"] = "rgb"
-            out["color"] = {"r": r, "g": g, "b": b}
-        elif attrs.get("brightness") is not None:
-            out["color_mode"] = "brightness"
-        return out
-    return {"state": state.state, **attrs}
+DELIVERY_SHARE = 0.6
+"""A command must reach its device within this share of the command timeout (its deadline);
+the rest is left for the device's answer."""
 
 
 class _Waiter:
     """A command waiting for its answer: the state before it and the state it should bring."""
 
-    def __init__(self, before: DeviceState | None, expected: DeviceState | None) -> None:
+    def __init__(
+        self, command_id: str, before: DeviceState | None, expected: DeviceState | None
+    ) -> None:
         self.done = threading.Event()
+        self.command_id = command_id
         self._before = before
         self._changes = before is not None and expected is not None and not _same(before, expected)
 
-    def is_stale(self, state: DeviceState) -> bool:
-        """The old state again, while the command should have changed it: not the answer."""
-        return self._changes and self._before is not None and _same(self._before, state)
+    def is_answer(self, state: DeviceState, answers: str | None, *, hub_names: bool) -> bool:
+        """A device that names the command it answers is believed, and once a household's
+        hub has named one (``hub_names``) a state naming none is not an answer; otherwise the
+        old state again, while the command should have changed it, is not the answer."""
+        if answers is not None:
+            return answers == self.command_id
+        if hub_names:
+            return False
+        stale = self._changes and self._before is not None and _same(self._before, state)
+        return not stale
 
 
 def _same(old: DeviceState, new: DeviceState) -> bool:
@@ -234,69 +92,24 @@ def _same(old: DeviceState, new: DeviceState) -> bool:
     )
 
 
-def _read_state(entity_id: str, payload: bytes, household_id: int = 0) -> DeviceState:
-    """A device's state message -> DeviceState; raises ValueError on a malformed payload."""
-    data = json.loads(payload.decode("utf-8"))
-    if not isinstance(data, dict) or not isinstance(data.get("state"), str):
-        raise ValueError("state payload must be a JSON object with a string 'state'")
-    state = data.pop("state").lower()
-    if entity_id.startswith("light."):
-        color = data.pop("color", None)
-        if isinstance(color, dict) and {"r", "g", "b"} <= color.keys():
-            data["rgb_color"] = [int(color["r"]), int(color["g"]), int(color["b"])]
-    if len(state) > 100:
-        raise ValueError("state is longer than 100 characters")
-    return DeviceState(entity_id, state, data, household_id)
-
-
-class _Client:
-    """A paho client that connects in the background and reconnects by itself."""
-
-    def __init__(self, settings: MQTTSettings, client_id: str, *, will: tuple[str, str]) -> None:
-        if not settings.url:
-            raise InvalidInputError.for_field("mqtt.url", "set to use the MQTT driver", None)
-        self.host, self.port = _broker(settings.url)
-        self.connected = threading.Event()
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311
-        )
-        if settings.username:
-            password = settings.password.get_secret_value() if settings.password else None
-            self.client.username_pw_set(settings.username, password)
-        self.client.will_set(will[0], will[1], qos=1, retain=True)
-        self.client.reconnect_delay_set(min_delay=1, max_delay=5)
-
-    def start(self, timeout_s: float) -> None:
-        try:
-            self.client.connect(self.host, self.port, keepalive=15)
-        except OSError as err:
-            raise DeviceUnavailableError(
-                f"The MQTT broker at {self.host}:{self.port} is not reachable: {err}"
-            ) from err
-        self.client.loop_start()
-        if not self.connected.wait(timeout_s):
-            self.client.loop_stop()
-            raise DeviceUnavailableError(
-                f"The MQTT broker at {self.host}:{self.port} did not answer."
-            )
-
-    def stop(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
-
 class MQTTDriver:
     """Devices on an MQTT broker, announced to Home Assistant by discovery.
 
     Parameters
     ----------
     settings
-        Broker URL, credentials, discovery prefix and base topic.
+        Broker URL, credentials, discovery prefix, base topic and command timeout.
+    role
+        ``bridge`` for the one server process that owns Lingxi's availability and the
+        discovery configs (``lingxi serve``); ``client`` (the default) for everything else.
     timeout_s
-        How long :meth:`send` waits for the device to report its new state.
+        How long :meth:`send` waits for the device's new state; default
+        ``settings.command_timeout_s``.
     optimistic
         Return the expected state when a device does not report one in time (for devices
         without a state topic); otherwise such a device is unavailable.
+    clock, wall_clock
+        Monotonic seconds (message ages) and Unix seconds (command deadlines); tests pin them.
     """
 
     name = "mqtt"
@@ -305,13 +118,19 @@ class MQTTDriver:
         self,
         *,
         settings: MQTTSettings,
-        timeout_s: float = 2.0,
+        role: Role = "client",
+        timeout_s: float | None = None,
         optimistic: bool = False,
         client_id: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
-        self.timeout_s = timeout_s
+        self.role: Role = role
+        self.timeout_s = float(timeout_s if timeout_s is not None else settings.command_timeout_s)
         self.optimistic = optimistic
+        self.clock = clock
+        self.wall_clock = wall_clock
         self.base = settings.base_topic
         self._availability = f"{self.base}/bridge/availability"
         self._entities: dict[tuple[int, str], EntityRecord] = {}
@@ -320,74 +139,118 @@ class MQTTDriver:
         self._waiters: dict[tuple[int, str], _Waiter] = {}
         self._listeners: list[StateListener] = []
         self._lock = threading.Lock()
+        self._last_message_at: float | None = None
+        self._closing = False
+        self._naming: set[int] = set()
+        """Households whose hub names the command each state answers."""
         self.discovery_count = 0
-        """How many times the discovery configs were (re-)announced."""
-        self._mqtt = _Client(
+        """How many times the discovery configs were (re-)announced (the bridge only)."""
+        self.dropped = 0
+        """State messages dropped as malformed."""
+        self.network_thread_errors = 0
+        """Unexpected errors caught in the network thread's callbacks."""
+        self._mqtt = Client(
             settings,
-            client_id or f"lingxi-{int(time.time() * 1000) % 10**9}",
-            will=(self._availability, "offline"),
+            client_id or new_client_id("bridge" if role == "bridge" else "cli"),
+            will=(self._availability, "offline") if role == "bridge" else None,
         )
         self._mqtt.client.on_connect = self._on_connect
         self._mqtt.client.on_disconnect = self._on_disconnect
         self._mqtt.client.on_message = self._on_message
-        self._mqtt.start(timeout_s=max(timeout_s, 3.0))
+        self._mqtt.start(timeout_s=max(self.timeout_s, 3.0))
 
-    # paho callbacks run on the network thread -----------------------------------------
+    @property
+    def is_bridge(self) -> bool:
+        """True for the process that owns the availability topic and discovery."""
+        return self.role == "bridge"
+
+    # paho callbacks run on the network thread: none may raise ---------------------------
 
     def _on_connect(
-        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
+        self, client: PahoClient, userdata: Any, flags: Any, reason: Any, props: Any
     ) -> None:
         if getattr(reason, "is_failure", False):
             logger.warning("MQTT connection refused: %s", reason)
             return
-        client.publish(self._availability, "online", qos=1, retain=True)
-        client.subscribe(f"{self.settings.discovery_prefix}/status", qos=1)
-        with self._lock:
-            topics = list(self._by_state_topic)
-        for topic in topics:
-            client.subscribe(topic, qos=1)
-        self._announce()
+        try:
+            if self.is_bridge:
+                client.publish(self._availability, "online", qos=1, retain=True)
+                client.subscribe(f"{self.settings.discovery_prefix}/status", qos=1)
+                client.subscribe(self._availability, qos=1)
+            with self._lock:
+                state_topics = list(self._by_state_topic)
+            for topic in state_topics:
+                client.subscribe(topic, qos=1)
+            self._announce()
+        except Exception:
+            self.network_thread_errors += 1
+            logger.exception("MQTT on_connect failed")
         self._mqtt.connected.set()
-        logger.info("MQTT connected to %s:%s", self._mqtt.host, self._mqtt.port)
+        logger.info("MQTT connected to %s:%s as %s", self._mqtt.host, self._mqtt.port, self.role)
 
     def _on_disconnect(
-        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
+        self, client: PahoClient, userdata: Any, flags: Any, reason: Any, props: Any
     ) -> None:
         self._mqtt.connected.clear()
         if getattr(reason, "is_failure", True):
             logger.warning("MQTT connection lost (%s); reconnecting", reason)
 
-    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        if message.topic == f"{self.settings.discovery_prefix}/status":
-            if message.payload.strip().lower() == b"online":
+    def _on_message(self, client: PahoClient, userdata: Any, message: Message) -> None:
+        try:
+            self._last_message_at = self.clock()
+            self._receive(message.topic, bytes(message.payload), bool(message.retain))
+        except Exception:  # the network thread must survive any message
+            self.network_thread_errors += 1
+            logger.exception("MQTT message on %r could not be handled", message.topic)
+
+    def _receive(self, topic: str, payload: bytes, retained: bool) -> None:
+        if topic == self._availability:
+            if self.is_bridge and not self._closing and payload != b"online":
+                # Another server process (a replica) went away and its will said offline:
+                # this one still serves, so Lingxi is online.
+                self._mqtt.client.publish(self._availability, "online", qos=1, retain=True)
+            return
+        if topic == f"{self.settings.discovery_prefix}/status":
+            if self.is_bridge and payload.strip().lower() == b"online":
                 self._announce()  # Home Assistant restarted: tell it about us again
             return
         with self._lock:
-            key = self._by_state_topic.get(message.topic)
+            key = self._by_state_topic.get(topic)
         if key is None:
             return
         household_id, entity_id = key
+        if not payload:
+            return  # a retained state being cleared
         try:
-            state = _read_state(entity_id, bytes(message.payload), household_id)
-        except (ValueError, UnicodeDecodeError) as err:
-            logger.warning("Ignored a malformed state from %s: %s", entity_id, err)
+            state, answers = read_answer(entity_id, payload, household_id)
+        except MalformedStateError as err:
+            self.dropped += 1
+            logger.warning(
+                "Dropped a malformed state of %s (household %s): %s", entity_id, household_id, err
+            )
             return
         with self._lock:
             known = self._states.get(key)
             self._states[key] = state
             waiter = self._waiters.get(key)
             # A retained state replayed on (re)subscribe that matches what we knew is no news.
-            replay = bool(message.retain) and known is not None and _same(known, state)
+            replay = retained and known is not None and _same(known, state)
             listeners = [] if replay else list(self._listeners)
         # A retained message is an old state replayed on subscribe, not the answer to a command;
         # nor is the pre-command state re-published live (a hub re-announcing after a broker
         # restart) when the command was meant to change it.
-        if waiter is not None and not message.retain and not waiter.is_stale(state):
+        if answers is not None:
+            self._naming.add(household_id)
+        if (
+            waiter is not None
+            and not retained
+            and waiter.is_answer(state, answers, hub_names=household_id in self._naming)
+        ):
             waiter.done.set()
         for listener in listeners:
             try:
                 listener(state)
-            except Exception:  # the network thread must survive a listener
+            except Exception:
                 logger.exception("state listener failed")
 
     def _discovery(self) -> list[tuple[str, dict[str, Any]]]:
@@ -406,6 +269,8 @@ class MQTTDriver:
         return [item for item in found if item is not None]
 
     def _announce(self) -> None:
+        if not self.is_bridge:
+            return
         for topic, config in self._discovery():
             self._mqtt.client.publish(topic, json.dumps(config), qos=1, retain=True)
         self.discovery_count += 1
@@ -418,24 +283,23 @@ class MQTTDriver:
         entities: Sequence[EntityRecord],
         states: Mapping[str, DeviceState],
     ) -> None:
-        """Announce the entities and listen to their state topics."""
+        """Listen to the entities' state topics; the bridge also announces them."""
         with self._lock:
             for e in entities:
                 key = (household_id, e.entity_id)
                 self._entities[key] = e
-                _, state_topic = _topics(self.base, household_id, e.entity_id)
-                self._by_state_topic[state_topic] = key
+                self._by_state_topic[topics(self.base, household_id, e.entity_id)[1]] = key
                 if key not in self._states and e.entity_id in states:
                     known = states[e.entity_id]
                     self._states[key] = DeviceState(
                         e.entity_id, known.state, dict(known.attributes), household_id
                     )
         for e in entities:
-            self._mqtt.client.subscribe(_topics(self.base, household_id, e.entity_id)[1], qos=1)
+            self._mqtt.client.subscribe(topics(self.base, household_id, e.entity_id)[1], qos=1)
         self._announce()
 
     def send(self, command: Any) -> DeviceState:
-        """Publish the command (not retained) and wait for the device's new state."""
+        """Publish the command (not retained, expiring) and wait for the device's new state."""
         with self._lock:
             key = (command.household_id, command.entity_id)
             entity = self._entities.get(key)
@@ -443,23 +307,31 @@ class MQTTDriver:
             raise NotFoundError(f"No device for {command.entity_id!r}.", field="entity_id")
         if not self._mqtt.connected.is_set():
             raise DeviceUnavailableError("The MQTT broker is not connected; nothing was sent.")
-        command_topic, _ = _topics(self.base, command.household_id, command.entity_id)
+        command_topic, _ = topics(self.base, command.household_id, command.entity_id)
         with self._lock:
             before = self._states.get(key)
-            waiter = _Waiter(
-                before,
+            expected = (
                 None
                 if before is None
-                else apply_command(before, command.payload, capabilities=entity.capabilities),
+                else apply_command(before, command.payload, capabilities=entity.capabilities)
             )
+            waiter = _Waiter(uuid.uuid4().hex, before, expected)
             self._waiters[key] = waiter
+        window = self.timeout_s * DELIVERY_SHARE
+        body = {
+            **command.payload,
+            COMMAND_META: {
+                "command_id": waiter.command_id,
+                "deadline": round(self.wall_clock() + window, 3),
+            },
+        }
         try:
             info = self._mqtt.client.publish(
-                command_topic, json.dumps(command.payload), qos=1, retain=False
+                command_topic, json.dumps(body), qos=1, retain=False, properties=expiring(window)
             )
-            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            if info.rc != PUBLISH_OK:
                 raise DeviceUnavailableError(
-                    f"Publishing to {command_topic} failed (rc={info.rc})."
+                    f"Publishing to {command_topic} failed (rc={info.rc}); nothing was sent."
                 )
             if waiter.done.wait(self.timeout_s):
                 with self._lock:
@@ -470,7 +342,8 @@ class MQTTDriver:
                 )
                 return apply_command(current, command.payload, capabilities=entity.capabilities)
             raise DeviceUnavailableError(
-                f"{entity.name} did not report a new state within {self.timeout_s:g} s."
+                f"{entity.name} did not report a new state within {self.timeout_s:g} s; "
+                "the command was withdrawn."
             )
         finally:
             with self._lock:
@@ -490,165 +363,30 @@ class MQTTDriver:
         """True while the broker connection is up."""
         return self._mqtt.connected.is_set()
 
+    def health(self) -> dict[str, Any]:
+        """The worker's real state: connected, network thread alive, last message age."""
+        last = self._last_message_at
+        return {
+            "role": self.role,
+            "connected": self.connected,
+            "thread_alive": self._mqtt.thread_alive,
+            "last_message_age_s": None if last is None else round(self.clock() - last, 1),
+            "dropped_states": self.dropped,
+            "network_thread_errors": self.network_thread_errors,
+        }
+
     def withdraw(self) -> None:
         """Remove the entities from Home Assistant (empty retained discovery configs)."""
+        if not self.is_bridge:
+            return
         for topic, _config in self._discovery():
             self._mqtt.client.publish(topic, b"", qos=1, retain=True).wait_for_publish(1.0)
 
     def close(self) -> None:
-        """Say offline (retained) and disconnect."""
-        if self._mqtt.connected.is_set():
+        """Disconnect; the bridge says ``offline`` (retained) first."""
+        self._closing = True
+        if self.is_bridge and self._mqtt.connected.is_set():
             self._mqtt.client.publish(
                 self._availability, "offline", qos=1, retain=True
             ).wait_for_publish(1.0)
         self._mqtt.stop()
-
-
-class SimulatedHub:
-    """A hub of simulated devices that answers on the MQTT topics like real ones would.
-
-    It listens on every command topic of the household, applies the command with the same
-    device model as the in-memory driver, and publishes the new state (retained). Malformed
-    commands are logged and ignored.
-    """
-
-    def __init__(
-        self,
-        *,
-        settings: MQTTSettings,
-        household_id: int,
-        entities: Sequence[EntityRecord],
-        states: Mapping[str, DeviceState] | None = None,
-        client_id: str | None = None,
-    ) -> None:
-        self.settings = settings
-        self.household_id = household_id
-        self.base = settings.base_topic
-        self.availability = f"{self.base}/{household_id}/hub/availability"
-        self._entities = {e.entity_id: e for e in entities}
-        self._states: dict[str, DeviceState] = {
-            e.entity_id: (states or {}).get(e.entity_id) or DeviceState(e.entity_id, "off")
-            for e in entities
-        }
-        self.received: list[tuple[str, bytes, bool]] = []
-        """Every command message seen: (topic, payload, retained)."""
-        self.malformed = 0
-        self._mqtt = _Client(
-            settings,
-            client_id or f"lingxi-sim-{household_id}-{int(time.time() * 1000) % 10**9}",
-            will=(self.availability, "offline"),
-        )
-        self._mqtt.client.on_connect = self._on_connect
-        self._mqtt.client.on_message = self._on_message
-        self._mqtt.start(timeout_s=3.0)
-
-    def _on_connect(
-        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
-    ) -> None:
-        client.subscribe(f"{self.base}/{self.household_id}/+/+/set", qos=1)
-        client.publish(self.availability, "online", qos=1, retain=True)
-        for state in list(self._states.values()):
-            self._publish(state)
-        self._mqtt.connected.set()
-
-    def _publish(self, state: DeviceState) -> None:
-        _, topic = _topics(self.base, self.household_id, state.entity_id)
-        self._mqtt.client.publish(topic, json.dumps(_wire_state(state)), qos=1, retain=True)
-
-    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self.received.append((message.topic, bytes(message.payload), bool(message.retain)))
-        parts = message.topic.split("/")
-        entity_id = f"{parts[-3]}.{parts[-2]}"
-        entity = self._entities.get(entity_id)
-        if entity is None:
-            return
-        try:
-            payload = json.loads(message.payload.decode("utf-8"))
-            if not isinstance(payload, dict):
-                raise ValueError("command must be a JSON object")
-            new = apply_command(self._states[entity_id], payload, capabilities=entity.capabilities)
-        except (ValueError, TypeError, UnicodeDecodeError) as err:
-            self.malformed += 1
-            logger.warning("Simulated %s ignored a malformed command: %s", entity_id, err)
-            return
-        self._states[entity_id] = new
-        self._publish(new)
-
-    def state(self, entity_id: str) -> DeviceState:
-        """The simulated device's state."""
-        return self._states[entity_id]
-
-    def set_state(self, state: DeviceState) -> None:
-        """Change a device as if by hand (a wall switch) and report it."""
-        self._states[state.entity_id] = state
-        self._publish(state)
-
-    def close(self, *, clear_retained: bool = False) -> None:
-        """Disconnect (cleanly: the last will is not sent, so publish offline first)."""
-        if clear_retained:
-            for entity_id in self._states:
-                topic = _topics(self.base, self.household_id, entity_id)[1]
-                self._mqtt.client.publish(topic, b"", qos=1, retain=True).wait_for_publish(1.0)
-            self._mqtt.client.publish(self.availability, b"", qos=1, retain=True).wait_for_publish(
-                1.0
-            )
-        else:
-            self._mqtt.client.publish(
-                self.availability, "offline", qos=1, retain=True
-            ).wait_for_publish(1.0)
-        self._mqtt.stop()
-
-    def kill(self) -> None:
-        """Drop the connection without a clean disconnect, so the broker sends the last will."""
-        self._mqtt.client.loop_stop()
-        sock = self._mqtt.client.socket()
-        if sock is not None:
-            sock.close()
-
-
-def fetch_retained(
-    settings: MQTTSettings, topic_filter: str, *, wait_s: float = 0.5
-) -> dict[str, bytes]:
-    """The retained messages under ``topic_filter`` (a diagnostic, e.g. for ``lingxi doctor``)."""
-    levels = topic_filter.split("/")
-    if not topic_filter or any(
-        ("#" in lv and (lv != "#" or i != len(levels) - 1)) or ("+" in lv and lv != "+")
-        for i, lv in enumerate(levels)
-    ):
-        raise InvalidInputError.for_field("topic_filter", "a valid MQTT topic filter", topic_filter)
-    got: dict[str, bytes] = {}
-    client = _Client(
-        settings, f"lingxi-peek-{time.monotonic_ns() % 10**9}", will=("lingxi/peek", "")
-    )
-
-    def on_connect(c: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        c.subscribe(topic_filter, qos=1)
-        client.connected.set()
-
-    def on_message(c: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        if message.retain and message.payload:
-            got[message.topic] = bytes(message.payload)
-
-    client.client.on_connect = on_connect
-    client.client.on_message = on_message
-    client.start(timeout_s=3.0)
-    time.sleep(wait_s)
-    client.stop()
-    return got
-
-
-def publish_raw(
-    settings: MQTTSettings, topic: str, payload: bytes, *, retain: bool = False
-) -> None:
-    """Publish one raw message (diagnostics and tests: e.g. a malformed device payload)."""
-    client = _Client(
-        settings, f"lingxi-pub-{time.monotonic_ns() % 10**9}", will=("lingxi/peek", "")
-    )
-
-    def on_connect(c: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        client.connected.set()
-
-    client.client.on_connect = on_connect
-    client.start(timeout_s=3.0)
-    client.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(2.0)
-    client.stop()

@@ -1,4 +1,5 @@
-// The one place that talks HTTP: JSON requests, error mapping, route discovery and SSE streams.
+// The one place that talks HTTP: JSON requests, error mapping and SSE streams (the endpoints
+// themselves are fixed, in engines.js).
 
 /** An error answer from the API: `{"error": {"code", "message", "details"}}`. */
 export class ApiError extends Error {
@@ -21,8 +22,26 @@ async function errorFrom(resp) {
   return new ApiError(resp.status, err.code || "http_error", err.message || resp.statusText, err.details);
 }
 
-/** Call the API; resolves to the parsed JSON body (or null for 204). */
-export async function api(path, { method = "GET", body, query, signal } = {}) {
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** The session's CSRF token, from the readable `lingxi_csrf` cookie set at sign-in. */
+export function csrfToken() {
+  const found = document.cookie.split("; ").find((c) => c.startsWith("lingxi_csrf="));
+  return found ? decodeURIComponent(found.slice("lingxi_csrf=".length)) : "";
+}
+
+/** `headers` plus `X-CSRF-Token` on a state change: the server refuses those without it. */
+function withCsrf(method, headers) {
+  const token = csrfToken();
+  if (UNSAFE.has(method.toUpperCase()) && token) headers["X-CSRF-Token"] = token;
+  return headers;
+}
+
+/**
+ * Call the API; resolves to the parsed JSON body (or null for 204). `idempotencyKey` names one
+ * act (e.g. `confirm-42`): a repeat with the same key gets the first answer, not a second act.
+ */
+export async function api(path, { method = "GET", body, query, signal, idempotencyKey } = {}) {
   let url = path;
   if (query) {
     const qs = new URLSearchParams();
@@ -30,7 +49,8 @@ export async function api(path, { method = "GET", body, query, signal } = {}) {
     const s = qs.toString();
     if (s) url += `?${s}`;
   }
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" }, signal };
+  const init = { method, credentials: "same-origin", headers: withCsrf(method, { Accept: "application/json" }), signal };
+  if (idempotencyKey) init.headers["Idempotency-Key"] = idempotencyKey;
   if (body !== undefined) {
     if (body instanceof Blob || body instanceof FormData) init.body = body;
     else {
@@ -51,32 +71,7 @@ export async function api(path, { method = "GET", body, query, signal } = {}) {
   return type.includes("json") ? resp.json() : resp.text();
 }
 
-let routesPromise = null;
-
-/** The set of "METHOD /path" operations the server offers (from /openapi.json, fetched once). */
-export function routes() {
-  if (!routesPromise) {
-    routesPromise = fetch("/openapi.json", { credentials: "same-origin" })
-      .then((r) => (r.ok ? r.json() : { paths: {} }))
-      .then((spec) => {
-        const ops = new Set();
-        for (const [path, item] of Object.entries(spec.paths || {})) {
-          for (const method of Object.keys(item)) ops.add(`${method.toUpperCase()} ${path}`);
-        }
-        return ops;
-      })
-      .catch(() => new Set());
-  }
-  return routesPromise;
-}
-
-/** The first of `candidates` ("METHOD /path") the server offers, or null. */
-export async function findRoute(...candidates) {
-  const ops = await routes();
-  return candidates.find((c) => ops.has(c)) || null;
-}
-
-/** Fill `{name}` placeholders of an OpenAPI path. */
+/** The path of a "METHOD /path" endpoint, its `{name}` placeholders filled from `params`. */
 export function fillPath(op, params) {
   const path = op.slice(op.indexOf(" ") + 1);
   return path.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(params[name]));
@@ -128,7 +123,7 @@ export async function postStream(path, body, onEvent, { signal } = {}) {
   const resp = await fetch(path, {
     method: "POST",
     credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "text/event-stream, application/json" },
+    headers: withCsrf("POST", { "Content-Type": "application/json", Accept: "text/event-stream, application/json" }),
     body: JSON.stringify(body),
     signal,
   });

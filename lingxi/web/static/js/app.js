@@ -9,9 +9,19 @@ const VIEWS = {
   orders: () => import("./views/orders.js"),
   home: () => import("./views/home.js"),
   ops: () => import("./views/ops.js"),
+  courier: () => import("./views/courier.js"),
+  fleet: () => import("./views/fleet.js"),
+  catalogue: () => import("./views/catalogue.js"),
   account: () => import("./views/account.js"),
   signin: () => import("./views/signin.js"),
+  join: () => import("./views/join.js"),
+  reset: () => import("./views/join.js"),
+  signup: () => import("./views/join.js"),
 };
+// Views reachable without a session (their token, or a new account, is the credential).
+const PUBLIC_VIEWS = new Set(["join", "reset", "signup"]);
+// Views of the deployment's staff: their links are hidden from everyone else.
+const STAFF_VIEWS = new Set(["ops", "fleet", "catalogue"]);
 
 const state = { member: null, cleanup: null, renderId: 0 };
 
@@ -33,6 +43,8 @@ function setNav(view) {
   nav.hidden = !signedIn;
   document.getElementById("signout").hidden = !signedIn;
   for (const a of nav.querySelectorAll("a")) {
+    // The operator console (operations, fleet) is for the deployment's staff: no one else sees it.
+    if (STAFF_VIEWS.has(a.dataset.view)) a.hidden = !(state.member && state.member.role === "staff");
     if (a.dataset.view === view) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
@@ -49,7 +61,8 @@ async function route({ focus = true } = {}) {
     }
     state.cleanup = null;
   }
-  const { view, params } = state.member ? parseHash() : { view: "signin", params: [] };
+  const wanted = parseHash();
+  const { view, params } = PUBLIC_VIEWS.has(wanted.view) || state.member ? wanted : { view: "signin", params: [] };
   setNav(state.member ? view : null);
   document.body.dataset.view = view;
   let mod;
@@ -62,7 +75,7 @@ async function route({ focus = true } = {}) {
   if (id !== state.renderId) return;
   const container = h("div", { class: `view view-${view}` });
   replace(main, container);
-  const ctx = { member: state.member, params, navigate, signedIn, signedOut };
+  const ctx = { member: state.member, view, params, navigate, signedIn, signedOut };
   const cleanup = await mod.render(container, ctx);
   if (id !== state.renderId) {
     if (typeof cleanup === "function") cleanup();
@@ -81,7 +94,7 @@ async function signedIn(member) {
   state.member = member;
   if (!localStorage.getItem("lingxi.lang") && member.locale) setLang(member.locale.startsWith("zh") ? "zh" : "en", { remember: false });
   toast(t("signin.welcome", { name: member.display_name }));
-  if (!location.hash || location.hash === "#/" || location.hash.startsWith("#/signin")) navigate("chat");
+  if (!location.hash || location.hash === "#/" || location.hash.startsWith("#/signin")) navigate(member.role === "courier" ? "courier" : "chat");
   else route();
 }
 

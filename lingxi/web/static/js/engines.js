@@ -1,91 +1,116 @@
-// What the engines' routes offer on this server, discovered from /openapi.json, and their shapes.
+// The API's endpoints the web app calls, fixed and known (each is a documented operation
+// with a typed answer; tests/web/test_endpoints.py checks every one), and the delivery view
+// built from their shapes.
 
-import { api, fillPath, routes } from "./api.js";
+import { api, fillPath } from "./api.js";
 import { linesFromGeoJSON } from "./map.js";
 
-/** The first offered operation whose "METHOD /path" matches `re`, or null. */
-export async function discover(re) {
-  const ops = await routes();
-  for (const op of ops) if (re.test(op)) return op;
-  return null;
-}
+/** "METHOD /path" of every operation the views call; `{name}` placeholders go through fillPath. */
+export const ENDPOINTS = Object.freeze({
+  // assistant (the stream sends the reply as Server-Sent Events, or one JSON answer)
+  conversations: "POST /api/assistant/conversations",
+  messageStream: "POST /api/assistant/conversations/{conversation_id}/messages/stream",
+  // shopping guide
+  recommend: "POST /api/guide/recommend",
+  compare: "POST /api/guide/compare",
+  productFacts: "GET /api/web/products",
+  // home
+  homeState: "GET /api/home/state",
+  homeTouch: "POST /api/home/touch",
+  homeGesture: "POST /api/home/gesture",
+  homeHistory: "GET /api/home/history",
+  homeStream: "GET /api/home/stream",
+  gestureBindings: "GET /api/home/gestures/bindings",
+  voice: "POST /api/home/audio",
+  // dispatch: a member's own shipment, and the staff's fleet views
+  shipmentEta: "GET /api/dispatch/shipments/{shipment_id}/eta",
+  shipmentRoute: "GET /api/dispatch/shipments/{shipment_id}/route.geojson",
+  cityMap: "GET /api/web/city.geojson",
+  // the operator console (staff only)
+  opsBoard: "GET /api/ops/board",
+  opsPlan: "POST /api/ops/plan",
+  opsTraffic: "POST /api/ops/traffic",
+  opsJob: "GET /api/ops/jobs/{job_id}",
+  opsHistory: "GET /api/ops/history",
+  opsHomes: "GET /api/ops/homes",
+  // the operator's city and fleet (staff)
+  fleetCities: "GET /api/fleet/cities",
+  fleetCityUse: "PUT /api/fleet/city",
+  fleet: "GET /api/fleet",
+  fleetDepots: "POST /api/fleet/depots",
+  fleetDepot: "DELETE /api/fleet/depots/{ref}",
+  fleetVehicles: "POST /api/fleet/vehicles",
+  fleetVehicle: "DELETE /api/fleet/vehicles/{ref}",
+  fleetAreas: "POST /api/fleet/areas",
+  fleetArea: "DELETE /api/fleet/areas/{ref}",
+  // catalogue (staff)
+  catalogueSearch: "GET /api/catalogue/products",
+  catalogueProduct: "PATCH /api/catalogue/products/{sku}",
+  catalogueImport: "POST /api/catalogue/import",
+  catalogueVersions: "GET /api/catalogue/versions",
+  catalogueRollback: "POST /api/catalogue/versions/{version}/rollback",
+  // the courier's phone: the day's stops, closing one, the device's position
+  courierStops: "GET /api/courier/stops",
+  courierStart: "POST /api/courier/start",
+  courierDelivered: "POST /api/courier/stops/{shipment_id}/delivered",
+  courierFailed: "POST /api/courier/stops/{shipment_id}/failed",
+  courierPosition: "POST /api/courier/position",
+});
 
 let networkPromise = null;
 
-/** The road network as polylines, or [] when the dispatch engine does not offer it yet. */
+/** The city's roads as polylines (a FeatureCollection of MultiLineStrings), or [] when down. */
 export function roadNetwork() {
   if (!networkPromise) {
-    networkPromise = (async () => {
-      // The dispatch engine's own city network endpoint if it has one, else the web app's copy.
-      const op =
-        (await discover(/^GET \/api\/dispatch\/(network|roads|city)[\w.]*$/)) ||
-        (await discover(/^GET \/api\/web\/city\.geojson$/));
-      if (!op) return [];
-      return linesFromGeoJSON(await api(op.slice(4)));
-    })().catch((err) => {
-      console.warn("road network unavailable", err);
-      networkPromise = null;
-      return [];
-    });
+    networkPromise = api(fillPath(ENDPOINTS.cityMap, {}))
+      .then(linesFromGeoJSON)
+      .catch((err) => {
+        console.warn("road network unavailable", err);
+        networkPromise = null;
+        return [];
+      });
   }
   return networkPromise;
 }
 
-/** [lon, lat] from {lat, lon}, {latitude, longitude}, [lon, lat] or null. */
-export function toLonLat(p) {
-  if (!p) return null;
-  if (Array.isArray(p) && p.length >= 2 && Number.isFinite(p[0])) return [Number(p[0]), Number(p[1])];
-  const lat = p.lat ?? p.latitude, lon = p.lon ?? p.lng ?? p.longitude;
-  return Number.isFinite(lat) && Number.isFinite(lon) ? [lon, lat] : null;
+/** Forget the roads read so far (another city was made active): the next map reads them anew. */
+export function resetRoadNetwork() {
+  networkPromise = null;
 }
 
-/** Polyline coordinates from a GeoJSON geometry or a list of points. */
-export function toCoords(x) {
-  if (!x) return null;
-  if (x.type) {
-    const lines = linesFromGeoJSON(x);
-    return lines.length ? lines.flatMap((l) => l.coords) : null;
-  }
-  if (Array.isArray(x)) {
-    const pts = x.map(toLonLat).filter(Boolean);
-    return pts.length >= 2 ? pts : null;
-  }
-  return null;
+/** [lon, lat] from a `{lat, lon}` point (the API's one shape for a place), or null. */
+export function toLonLat(p) {
+  return p && Number.isFinite(p.lat) && Number.isFinite(p.lon) ? [p.lon, p.lat] : null;
 }
 
 /**
  * Where a shipment is: the courier's position, the route to the door, the depot and the ETA,
- * from the dispatch engine when it offers a per-shipment route, else from the tracking events.
+ * from its ETA (ShipmentEtaPublic) and, once it is on a planned route, the route's line.
  */
 export async function delivery(shipment, order, { roads = true } = {}) {
   const info = { roads: [], route: null, vehicle: null, depot: null, plan: null, eta: shipment.eta, fitTo: null };
-  const withPos = (shipment.events || []).filter((e) => Number.isFinite(e.lat) && Number.isFinite(e.lon));
-  if (withPos.length) {
-    const last = withPos.sort((a, b) => a.occurred_at.localeCompare(b.occurred_at)).at(-1);
-    info.vehicle = [last.lon, last.lat];
-  }
-  const [etaOp, routeOp] = await Promise.all([
-    discover(/^GET \/api\/dispatch\/shipments\/\{shipment_id\}\/eta$/),
-    discover(/^GET \/api\/dispatch\/shipments\/\{shipment_id\}\/route\.geojson$/),
-  ]);
-  if (etaOp) {
-    try {
-      const live = await api(fillPath(etaOp, { shipment_id: shipment.id }));
-      info.eta = live.eta || info.eta;
-      info.plan = live.route || null;
-      info.vehicle = toLonLat(live.position || live.vehicle_position) || info.vehicle;
-    } catch (err) {
-      console.warn("live ETA unavailable", err);
-    }
+  const hasPos = (e) => Number.isFinite(e.lat) && Number.isFinite(e.lon);
+  const events = [...(shipment.events || [])].sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
+  const withPos = events.filter(hasPos);
+  if (withPos.length) info.vehicle = [withPos.at(-1).lon, withPos.at(-1).lat];
+  // A position the courier reported in the newest event beats one interpolated from the plan.
+  const reported = events.length && hasPos(events.at(-1));
+  try {
+    const live = await api(fillPath(ENDPOINTS.shipmentEta, { shipment_id: shipment.id }));
+    info.eta = live.eta || info.eta;
+    info.plan = live.route;
+    if (!reported) info.vehicle = toLonLat(live.vehicle_position) || info.vehicle;
+  } catch (err) {
+    console.warn("live ETA unavailable", err);
   }
   // Only ask for the line when the shipment is on a planned route (else it is a 404).
-  if (routeOp && info.plan) {
+  if (info.plan) {
     try {
-      const geo = await api(fillPath(routeOp, { shipment_id: shipment.id }));
-      const line = (geo.features || []).find((f) => f.geometry && f.geometry.type === "LineString");
+      const geo = await api(fillPath(ENDPOINTS.shipmentRoute, { shipment_id: shipment.id }));
+      const line = geo.features.find((f) => f.geometry.type === "LineString");
       if (line) {
         info.route = line.geometry.coordinates;
-        if (!info.depot) info.depot = info.route[0];
+        info.depot = info.route[0];
       }
     } catch (err) {
       console.warn("route line unavailable", err);

@@ -63,7 +63,7 @@ function svgEl(tag, attrs) {
 
 /**
  * Draw a map. `roads`: polylines from the road network; `routes`: [{coords, color, label}];
- * `markers`: [{lon, lat, kind, label, color}]. Returns {svg, moveVehicle(id, lon, lat)}.
+ * `markers`: [{lon, lat, kind, label, color, source}] (a vehicle's source: reported or planned). Returns {svg, moveVehicle(id, lon, lat)}.
  */
 export function drawMap({ roads = [], routes = [], markers = [], title = "", fitTo = null, pickRoads = false }) {
   const fitPoints = fitTo
@@ -123,8 +123,11 @@ export function drawMap({ roads = [], routes = [], markers = [], title = "", fit
     const color = m.color || { vehicle: "#2563eb", destination: "#b42318", depot: "#1c2421", stop: "#0f766e" }[m.kind] || "#0f766e";
     if (m.kind === "vehicle") {
       g.setAttribute("class", "marker marker-vehicle vehicle");
-      g.append(svgEl("circle", { r: 13, fill: color, stroke: "#fff", "stroke-width": 3 }));
-      g.append(svgEl("path", { d: "M-6 -3h7v6h-7zM1 -1h3l2 2v2h-5z", fill: "#fff" }));
+      // A position the plan puts the vehicle at (not one it reported) is drawn hollow.
+      const planned = m.source === "planned";
+      if (m.source) g.setAttribute("data-source", m.source);
+      g.append(svgEl("circle", { r: 13, fill: planned ? "#fff" : color, stroke: planned ? color : "#fff", "stroke-width": 3 }));
+      g.append(svgEl("path", { d: "M-6 -3h7v6h-7zM1 -1h3l2 2v2h-5z", fill: planned ? color : "#fff" }));
       if (!known) g.setAttribute("visibility", "hidden");
       vehicles.set(m.id || "vehicle", g);
     } else if (m.kind === "destination") {

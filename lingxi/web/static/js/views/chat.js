@@ -3,7 +3,7 @@
 
 import { api, fillPath, postStream } from "../api.js";
 import { add, confirmDialog, formatMoney, h, icon, replace, toast } from "../dom.js";
-import { discover } from "../engines.js";
+import { ENDPOINTS } from "../engines.js";
 import { lang, t } from "../i18n.js";
 import { MicError, recordUtterance } from "../voice.js";
 
@@ -23,16 +23,14 @@ const chat = { messages: [], conversationId: null, baseQuery: "", chips: new Set
 
 /** Which backend answers: the assistant (preferred) or the shopping guide directly. */
 async function backends() {
-  const [stream, plain, conversations, recommend, compare, voice, facts] = await Promise.all([
-    discover(/^POST \/api\/assistant\/[\w/{}_-]*messages\/stream$/),
-    discover(/^POST \/api\/assistant\/[\w/{}_-]*messages$/),
-    discover(/^POST \/api\/assistant\/conversations$/),
-    discover(/^(POST|GET) \/api\/guide\/recommend$/),
-    discover(/^(POST|GET) \/api\/guide\/compare$/),
-    discover(/^POST \/api\/(assistant|home)\/[\w/{}_-]*(voice|audio|speech)[\w/{}_-]*$/),
-    discover(/^GET \/api\/web\/products$/),
-  ]);
-  return { message: stream || plain, conversations, recommend, compare, voice, facts };
+  return {
+    message: ENDPOINTS.messageStream,
+    conversations: ENDPOINTS.conversations,
+    recommend: ENDPOINTS.recommend,
+    compare: ENDPOINTS.compare,
+    voice: ENDPOINTS.voice,
+    facts: ENDPOINTS.productFacts,
+  };
 }
 
 function queryText() {
@@ -59,7 +57,7 @@ function productCard(p, index, ctx, redraw) {
       "dl",
       { class: "product-facts" },
       h("dt", { text: t("product.price") }),
-      h("dd", { class: "product-price", text: formatMoney(p.price, p.currency || "USD", lang()) }),
+      h("dd", { class: "product-price", text: p.display_price || formatMoney(p.price, p.currency || "USD", lang()) }),
       h("dt", { text: t("product.rating") }),
       h("dd", {}, stars(p.rating)),
       h("dt", { text: t("product.skin") }),
@@ -164,7 +162,9 @@ async function confirmAction(m, ctx, redraw) {
   const ok = await confirmDialog({ title: t("chat.confirmTitle"), body: m.text, confirmLabel: t("chat.confirm"), cancelLabel: t("cancel") });
   m.needsConfirmation = false;
   redraw();
-  if (ok && sendImpl) sendImpl(lang() === "zh" ? "确认" : "yes", { refine: false });
+  // The yes names this message's own action: if a newer request replaced it, the assistant
+  // answers that this one expired instead of confirming whatever is pending now.
+  if (ok && sendImpl) sendImpl(lang() === "zh" ? "确认" : "yes", { refine: false, actionId: m.actionId ?? null });
 }
 
 export async function render(container, ctx) {
@@ -265,15 +265,16 @@ export async function render(container, ctx) {
     return fillPath(be.message, { conversation_id: chat.conversationId, id: chat.conversationId });
   }
 
-  async function askAssistant(text, bot, compareItems) {
+  async function askAssistant(text, bot, compareItems, actionId) {
     const path = await conversationPath();
-    const body = { text, message: text, language: lang(), channel: "text" };
-    if (chat.conversationId) body.conversation_id = chat.conversationId;
+    const body = { text, channel: "text" };
+    if (actionId) body.action_id = actionId;
     // Events: "meta" (cards, actions, needs_confirmation), "delta" (a piece of text), "done".
     await postStream(path, body, ({ event, data }) => {
       if (event === "meta" || (event === "done" && data && "items" in data)) {
         bot.items = data.items || bot.items || [];
         bot.needsConfirmation = Boolean(data.needs_confirmation);
+        bot.actionId = data.action_id ?? null;
         bot.actions = data.actions || bot.actions;
         if (data.conversation_id) chat.conversationId = data.conversation_id;
         if (event === "done") bot.text = data.reply ?? bot.text;
@@ -314,12 +315,12 @@ export async function render(container, ctx) {
     }
   }
 
-  async function send(text, { refine = false, compareItems = null, voice = false } = {}) {
+  async function send(text, { refine = false, compareItems = null, voice = false, actionId = null } = {}) {
     text = (text || "").trim();
     if (!text) return;
     if (chat.busy) {
       // One request at a time: the latest tap or message waits for the current reply.
-      chat.queued = [text, { refine, compareItems, voice }];
+      chat.queued = [text, { refine, compareItems, voice, actionId }];
       return;
     }
     if (!refine && !compareItems && !["yes", "确认"].includes(text)) {
@@ -331,7 +332,7 @@ export async function render(container, ctx) {
     chat.messages.push({ role: "user", text, voice }, bot);
     redraw();
     try {
-      if (be.message) await askAssistant(text, bot, compareItems);
+      if (be.message) await askAssistant(text, bot, compareItems, actionId);
       else if (be.recommend) await askGuide(text, bot);
       else bot.text = t("chat.unavailable");
       await enrich(bot);

@@ -3,22 +3,21 @@
 
 import { api, ApiError, fillPath, readEventStream } from "../api.js";
 import { add, confirmDialog, formatTime, h, icon, replace, toast } from "../dom.js";
-import { discover } from "../engines.js";
+import { ENDPOINTS } from "../engines.js";
 import { lang, t, tOr } from "../i18n.js";
 
 const ON_STATES = new Set(["on", "open", "unlocked", "playing", "cleaning", "heat", "cool", "auto", "heat_cool", "dry", "fan_only"]);
 
 async function backends() {
-  const [state, areas, touch, gesture, history, stream, bindings] = await Promise.all([
-    discover(/^GET \/api\/home\/(entities|state|states|devices)$/),
-    discover(/^GET \/api\/home\/areas$/),
-    discover(/^POST \/api\/home\/[\w/{}_-]*touch[\w/{}_-]*$/),
-    discover(/^POST \/api\/home\/(gesture|gestures\/[\w{}_-]+|commands\/gesture)$/),
-    discover(/^GET \/api\/home\/history$/),
-    discover(/^GET \/api\/home\/[\w/-]*(stream|events|live)[\w/-]*$/),
-    discover(/^GET \/api\/home\/(gestures\/bindings|gestures|bindings)$/),
-  ]);
-  return { state, areas, touch, gesture, history, stream, bindings };
+  return {
+    state: ENDPOINTS.homeState,
+    areas: null, // the state answer names each entity's area
+    touch: ENDPOINTS.homeTouch,
+    gesture: ENDPOINTS.homeGesture,
+    history: ENDPOINTS.homeHistory,
+    stream: ENDPOINTS.homeStream,
+    bindings: ENDPOINTS.gestureBindings,
+  };
 }
 
 function isOn(e) {
@@ -80,10 +79,12 @@ export async function render(container, ctx) {
   let areas = [];
   const tiles = new Map();
 
-  const sendTouch = async (e, intent, slots, confirmed = false) => {
+  // A risky touch (unlock, garage, heating above the limit) answers 409 with a token; the
+  // only way to carry it out is redeeming that token at /api/home/confirm.
+  const sendTouch = async (e, intent, slots) => {
     const path = fillPath(be.touch, { entity_id: e.entity_id });
     try {
-      const result = await api(path, { method: "POST", body: { entity_id: e.entity_id, intent, slots, confirmed } });
+      const result = await api(path, { method: "POST", body: { entity_id: e.entity_id, intent, slots } });
       applyChanges(result.changes || []);
       if (result.question && result.reason === "needs_confirmation") {
         drawTile(e);
@@ -92,8 +93,8 @@ export async function render(container, ctx) {
       refreshHistory();
     } catch (err) {
       if (err instanceof ApiError && err.status === 409 && (err.code === "confirmation_required" || err.details?.token)) {
-        const ok = await confirmDialog({ title: t("home.unlockTitle"), body: err.message || t("home.unlockBody", { name: e.name }), confirmLabel: t("home.confirm"), cancelLabel: t("cancel"), danger: true });
-        if (ok) await sendTouchConfirmed(e, intent, slots, err.details?.token);
+        const ok = await confirmDialog({ title: e.domain === "lock" ? t("home.unlockTitle") : e.name, body: err.message || t("home.unlockBody", { name: e.name }), confirmLabel: t("home.confirm"), cancelLabel: t("cancel"), danger: true });
+        if (ok && err.details?.token) await sendTouchConfirmed(err.details.token);
         else drawTile(e);
         return;
       }
@@ -101,12 +102,9 @@ export async function render(container, ctx) {
       drawTile(e);
     }
   };
-  const sendTouchConfirmed = async (e, intent, slots, token) => {
-    const path = fillPath(be.touch, { entity_id: e.entity_id });
+  const sendTouchConfirmed = async (token) => {
     try {
-      const result = token
-        ? await api("/api/home/confirm", { method: "POST", body: { token } })
-        : await api(path, { method: "POST", body: { entity_id: e.entity_id, intent, slots, confirmed: true } });
+      const result = await api("/api/home/confirm", { method: "POST", body: { token } });
       applyChanges(result.changes || []);
       refreshHistory();
     } catch (err) {
@@ -150,14 +148,8 @@ export async function render(container, ctx) {
             "aria-label": `${e.name}: ${stateLabel(e)}`,
             onclick: async () => {
               const { intent, slots } = toggleIntent(e);
-              let confirmed = false;
-              if (e.domain === "lock" && intent === "HassTurnOff") {
-                // Unlocking is risky: ask here, then send it already confirmed.
-                confirmed = await confirmDialog({ title: t("home.unlockTitle"), body: t("home.unlockBody", { name: e.name }), confirmLabel: t("home.confirm"), cancelLabel: t("cancel"), danger: true });
-                if (!confirmed) return;
-              }
               tile.classList.add("busy");
-              sendTouch(e, intent, slots, confirmed).finally(() => tile.classList.remove("busy"));
+              sendTouch(e, intent, slots).finally(() => tile.classList.remove("busy"));
             },
           },
           icon(e.domain, "tile-icon"),

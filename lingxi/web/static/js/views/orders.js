@@ -46,7 +46,14 @@ function timeline(shipment) {
 }
 
 function etaText(eta) {
-  return eta ? formatTime(eta, lang(), { weekday: "short", hour: "2-digit", minute: "2-digit" }) : t("orders.etaUnknown");
+  if (!eta) return t("orders.etaUnknown");
+  // A passed ETA is never shown as upcoming: the parcel is late and its ETA is re-estimated.
+  if (Date.parse(eta) < Date.now()) return t("orders.etaLate");
+  return formatTime(eta, lang(), { weekday: "short", hour: "2-digit", minute: "2-digit" });
+}
+
+function etaLine(eta) {
+  return eta && Date.parse(eta) < Date.now() ? etaText(eta) : `${t("orders.eta")}: ${etaText(eta)}`;
 }
 
 function orderCard(order) {
@@ -68,7 +75,7 @@ function orderCard(order) {
       t("orders.placed", { when: formatTime(order.created_at, lang(), { dateStyle: "medium" }) }),
     ),
     shipment && LIVE_STATUSES.has(shipment.status)
-      ? h("p", {}, h("strong", { text: `${t("orders.eta")}: ` }), etaText(shipment.eta))
+      ? h("p", {}, etaLine(shipment.eta))
       : null,
   );
 }
@@ -114,7 +121,8 @@ async function renderDetail(container, id, ctx) {
     );
     replace(trackBox, s ? timeline(s) : h("p", { class: "muted", text: t("orders.noEvents") }));
     if (s) {
-      etaBox.textContent = s.status === "delivered" ? t("status.delivered") : `${t("orders.eta")}: ${etaText(s.eta)}`;
+      etaBox.textContent = s.status === "delivered" ? t("status.delivered") : etaLine(s.eta);
+      etaBox.dataset.late = String(Boolean(s.eta && Date.parse(s.eta) < Date.now()));
       updated.textContent = t("orders.updated", { when: formatTime(new Date().toISOString(), lang(), { timeStyle: "medium" }) });
     }
   };
@@ -135,7 +143,9 @@ async function renderDetail(container, id, ctx) {
               cancelLabel: t("cancel"),
             });
             if (!ok) return;
-            order = await api(`/api/orders/${order.id}/confirm`, { method: "POST" });
+            // One key per order: a double-click (or a retry after a lost answer) replays the
+            // first answer instead of paying twice.
+            order = await api(`/api/orders/${order.id}/confirm`, { method: "POST", idempotencyKey: `confirm-${order.id}` });
             toast(t("orders.confirmed", { id: order.id }));
             ctx.navigate(`orders/${order.id}`);
           },
@@ -157,7 +167,7 @@ async function renderDetail(container, id, ctx) {
               danger: true,
             });
             if (!ok) return;
-            order = await api(`/api/orders/${order.id}/cancel`, { method: "POST" });
+            order = await api(`/api/orders/${order.id}/cancel`, { method: "POST", idempotencyKey: `cancel-${order.id}` });
             toast(t("orders.cancelled", { id: order.id }));
             fillSummary();
           },

@@ -55,18 +55,26 @@ export async function render(container, ctx) {
         }
       },
     });
+  // The sign-up link only where the deployment allows sign-up (off in production by default).
+  const signupLink = h("p", { class: "muted", hidden: true }, h("a", { href: "#/signup", text: t("access.toSignup") }));
+  api("/api/auth/signup")
+    .then((options) => {
+      signupLink.hidden = !options.open;
+    })
+    .catch(() => {});
   add(container, 
     h(
       "section",
       { class: "signin", "aria-labelledby": "signin-title" },
       h("div", { class: "signin-hero" }, icon("logo", "hero-logo"), h("h1", { id: "signin-title", text: t("signin.title") }), h("p", { class: "lead", text: t("signin.lead") })),
       form,
+      signupLink,
       h(
         "section",
         { class: "card demo-box", "aria-labelledby": "demo-title" },
         h("h2", { id: "demo-title" }, h("span", { class: "badge badge-warn", text: t("signin.demoTitle") })),
         h("p", { class: "muted", text: t("signin.demoNote") }),
-        h("div", { class: "demo-buttons" }, demo("mei@demo.lingxi", t("signin.demoMei")), demo("alex@demo.lingxi", t("signin.demoAlex"))),
+        h("div", { class: "demo-buttons" }, demo("mei@demo.lingxi", t("signin.demoMei")), demo("alex@demo.lingxi", t("signin.demoAlex")), demo("ops@demo.lingxi", t("signin.demoOps")), demo("courier@demo.lingxi", t("signin.demoCourier"))),
       ),
     ),
   );

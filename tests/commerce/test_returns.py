@@ -1,4 +1,4 @@
-"""Returns: a pickup shipment back to the depot, with the rules a shop enforces."""
+"""Returns through lingxi.commerce: a pickup back to the depot, with the rules a shop enforces."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from lingxi import commerce
 from lingxi.data import Database, utcnow
-from lingxi.data.repos import events, orders
+from lingxi.data.repos import events, identity, orders
 from lingxi.errors import ConflictError, InvalidInputError, NotFoundError
 from tests.helpers import Seeded, seed
 
@@ -38,6 +39,23 @@ def _delivered(db: Database, *, days_ago: float = 2.0) -> tuple[Seeded, orders.O
     return ids, order
 
 
+def _member(db: Database, customer_id: int) -> identity.Member:
+    with db.session() as s:
+        return identity.get_member(s, customer_id=customer_id)
+
+
+def _return(
+    db: Database,
+    customer_id: int,
+    order_id: int,
+    items: list[orders.ReturnItem] | None = None,
+    reason: str = "",
+) -> orders.ShipmentView:
+    """A return requested by ``customer_id``, through commerce (the path of chat and API)."""
+    member = _member(db, customer_id)
+    return commerce.request_return(db, member, order_id, items, reason=reason).shipment
+
+
 def _topics(db: Database) -> list[str]:
     with db.session() as s:
         return [e.topic for e in events.pending(s, consumer="test", limit=1000)]
@@ -47,14 +65,9 @@ def test_return_creates_pickup_shipment_and_one_event(db: Database) -> None:
     """A return is a 'return' shipment with lines, refund, a 'created' event and one outbox event."""
     ids, order = _delivered(db)
     cleanser = order.lines[0]
-    with db.session() as s:
-        ret = orders.request_return(
-            s,
-            household_id=ids.household_a,
-            order_id=order.id,
-            items=[orders.ReturnItem(int(cleanser["id"]), 1)],
-            reason="broke me out",
-        )
+    ret = _return(
+        db, ids.alice, order.id, [orders.ReturnItem(int(cleanser["id"]), 1)], "broke me out"
+    )
     assert ret.kind == "return" and ret.status == "created"
     assert ret.tracking_number.startswith("LR") and ret.refund_minor == 1800
     assert [e.status for e in ret.events] == ["created"]
@@ -82,43 +95,32 @@ def test_same_items_cannot_be_returned_twice(db: Database) -> None:
     """What is already in a return is refused; the rest can still go back; then nothing can."""
     ids, order = _delivered(db)
     first = int(order.lines[0]["id"])
-    with db.session() as s:
-        orders.request_return(
-            s, household_id=ids.household_a, order_id=order.id, items=[orders.ReturnItem(first)]
-        )
-    with db.session() as s, pytest.raises(ConflictError, match="already being returned") as err:
-        orders.request_return(
-            s, household_id=ids.household_a, order_id=order.id, items=[orders.ReturnItem(first)]
-        )
+    _return(db, ids.alice, order.id, [orders.ReturnItem(first)])
+    with pytest.raises(ConflictError, match="already being returned") as err:
+        _return(db, ids.alice, order.id, [orders.ReturnItem(first)])
     assert err.value.details["field"] == "line_id"
-    with db.session() as s:
-        rest = orders.request_return(s, household_id=ids.household_a, order_id=order.id)
+    rest = _return(db, ids.alice, order.id)
     assert [line["name"] for line in rest.return_lines] == ["ACME Matte Gel"]
     assert rest.refund_minor == 3200
-    with db.session() as s, pytest.raises(ConflictError, match="Every item"):
-        orders.request_return(s, household_id=ids.household_a, order_id=order.id)
+    with pytest.raises(ConflictError, match="Every item"):
+        _return(db, ids.alice, order.id)
     assert _topics(db).count("return.requested") == 2
 
 
 def test_return_window_and_status_rules(db: Database) -> None:
     """Late, undelivered and cancelled orders are refused, naming the field and the value."""
     ids, order = _delivered(db, days_ago=31)
-    with db.session() as s, pytest.raises(ConflictError, match="within 30 days") as err:
-        orders.request_return(s, household_id=ids.household_a, order_id=order.id)
+    with pytest.raises(ConflictError, match="within 30 days") as err:
+        _return(db, ids.alice, order.id)
     assert err.value.details["field"] == "delivered_at"
-    with db.session() as s:
-        fresh = orders.create_order(
-            s,
-            household_id=ids.household_a,
-            customer_id=ids.alice,
-            lines=[orders.LineRequest(ids.products[0])],
-        )
-        with pytest.raises(ConflictError, match="only a delivered order") as err:
-            orders.request_return(s, household_id=ids.household_a, order_id=fresh.id)
-        assert err.value.details == {"field": "status", "value": "pending"}
-        orders.cancel_order(s, household_id=ids.household_a, order_id=fresh.id)
-        with pytest.raises(ConflictError, match="cancelled"):
-            orders.request_return(s, household_id=ids.household_a, order_id=fresh.id)
+    alice = _member(db, ids.alice)
+    fresh = commerce.create_order(db, alice, [orders.LineRequest(ids.products[0])])
+    with pytest.raises(ConflictError, match="only a delivered order") as err:
+        _return(db, ids.alice, fresh.id)
+    assert err.value.details == {"field": "status", "value": "pending"}
+    commerce.cancel_order(db, alice, fresh.id)
+    with pytest.raises(ConflictError, match="cancelled"):
+        _return(db, ids.alice, fresh.id)
     assert "return.requested" not in _topics(db)
 
 
@@ -134,13 +136,13 @@ def test_bad_items_and_other_household(db: Database) -> None:
         ([], InvalidInputError, "items"),
     ]
     for items, error, field in cases:
-        with db.session() as s, pytest.raises(error) as err:
-            orders.request_return(s, household_id=ids.household_a, order_id=order.id, items=items)
+        with pytest.raises(error) as err:
+            _return(db, ids.alice, order.id, items)
         assert err.value.details["field"] == field  # type: ignore[attr-defined]
-    with db.session() as s, pytest.raises(InvalidInputError, match="reason"):
-        orders.request_return(s, household_id=ids.household_a, order_id=order.id, reason="x" * 501)
-    with db.session() as s, pytest.raises(NotFoundError, match=f"No order with id {order.id}"):
-        orders.request_return(s, household_id=ids.household_b, order_id=order.id)
+    with pytest.raises(InvalidInputError, match="reason"):
+        _return(db, ids.alice, order.id, None, "x" * 501)
+    with pytest.raises(NotFoundError, match=f"No order with id {order.id}"):
+        _return(db, ids.bob, order.id)
     with db.session() as s:
         assert orders.get_order(s, household_id=ids.household_a, order_id=order.id).returns == ()
     assert "return.requested" not in _topics(db)
@@ -150,7 +152,7 @@ def test_pickup_back_at_depot_marks_order_returned(db: Database) -> None:
     """Tracking the pickup to the depot makes the order 'returned' only when every unit is back."""
     ids, order = _delivered(db)
     with db.session() as s:
-        ret = orders.request_return(s, household_id=ids.household_a, order_id=order.id)
+        ret = _return(db, ids.alice, order.id)
         orders.add_tracking_event(s, shipment_id=ret.id, status="picked_up")
         mid = orders.get_order(s, household_id=ids.household_a, order_id=order.id)
         assert mid.status == "return_requested"  # a picked-up return does not make it 'shipped'
@@ -172,8 +174,7 @@ def test_two_simultaneous_requests_book_one_return(db: Database) -> None:
     def request() -> None:
         barrier.wait()
         try:
-            with db.session() as s:
-                orders.request_return(s, household_id=ids.household_a, order_id=order.id)
+            _return(db, ids.alice, order.id)
             outcomes.append("booked")
         except LingxiError as err:
             outcomes.append(type(err).__name__)

@@ -1,0 +1,112 @@
+"""Response models of `/api/home`: what every answer holds, so /openapi.json describes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+__all__ = [
+    "ActionPublic",
+    "BindingPublic",
+    "BindingsPublic",
+    "CancelPublic",
+    "CommandPublic",
+    "EntityStatePublic",
+    "HistoryPublic",
+    "ParsePublic",
+    "StateChangePublic",
+    "StatesPublic",
+]
+
+
+class CommandPublic(BaseModel):
+    """One recognised command: a Home Assistant intent name and its slots."""
+
+    intent: str
+    slots: dict[str, Any]
+
+
+class ParsePublic(BaseModel):
+    """The `lingxi home parse --json` document plus the resolved targets per command."""
+
+    commands: list[CommandPublic]
+    reason: str | None
+    """Why nothing matched (no_intent, no_target, ambiguous_target, ...); null on a match."""
+    question: str | None = None
+    candidates: list[str] | None = None
+    targets: list[list[str]]
+
+
+class ActionPublic(BaseModel):
+    """What a command, touch, gesture, undo or confirmation did."""
+
+    ok: bool
+    reply: str
+    commands: list[dict[str, Any]]
+    changes: list[dict[str, Any]]
+    """``{"entity_id", "state", "attributes"}`` of each entity after the action."""
+    reason: str | None
+    question: str | None
+    candidates: list[str]
+
+
+class CancelPublic(BaseModel):
+    """Whether a pending confirmation was withdrawn."""
+
+    cancelled: bool
+
+
+class EntityStatePublic(BaseModel):
+    """An entity of the home and its current state."""
+
+    entity_id: str
+    name: str
+    area: str | None
+    domain: str
+    device_class: str | None
+    state: str
+    attributes: dict[str, Any]
+    capabilities: dict[str, Any]
+
+
+class StatesPublic(BaseModel):
+    """The household's entities."""
+
+    data: list[EntityStatePublic]
+    count: int
+
+
+class StateChangePublic(BaseModel):
+    """One recorded change: what, who (actor), how (source) and when."""
+
+    id: int
+    entity_id: str
+    state: str
+    attributes: dict[str, Any]
+    changed_at: str
+    source: str
+    actor_customer_id: int | None
+
+
+class HistoryPublic(BaseModel):
+    """Recorded changes, newest first."""
+
+    data: list[StateChangePublic]
+    count: int
+
+
+class BindingPublic(BaseModel):
+    """A gesture bound to an intent with fixed slots."""
+
+    gesture: str
+    intent: str
+    slots: dict[str, Any]
+
+
+class BindingsPublic(BaseModel):
+    """The household's own bindings and the defaults of the gestures it has not bound."""
+
+    data: list[BindingPublic]
+    count: int
+    defaults: list[BindingPublic]

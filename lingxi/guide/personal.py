@@ -1,0 +1,77 @@
+"""What the guide may know about the person served, and the item-item model over histories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from lingxi.guide.catalogue import CatalogueIndex
+from lingxi.guide.recommender import SLISTRecommender
+
+__all__ = ["HistoryEvent", "PersonContext", "Personal", "fit_personal"]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """One past interaction of the person being served."""
+
+    product_id: int
+    kind: str
+    value: float | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonContext:
+    """What the guide may use about the person, already filtered by their consents."""
+
+    customer_id: int | None = None
+    skin_types: tuple[str, ...] = ()
+    concerns: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    avoid_ingredients: tuple[str, ...] = ()
+    history: tuple[HistoryEvent, ...] = field(default=())
+
+    @property
+    def has_profile(self) -> bool:
+        """True when a stated profile is available."""
+        return bool(self.skin_types or self.concerns or self.brands or self.avoid_ingredients)
+
+
+@dataclass(frozen=True, slots=True)
+class Personal:
+    """The item-item model over the catalogue rows that have interactions."""
+
+    model: SLISTRecommender
+    column: npt.NDArray[np.int64]
+    """Catalogue row -> model item index, or -1 for rows the model does not know."""
+
+
+def fit_personal(
+    index: CatalogueIndex, sequences: Sequence[Sequence[int]], *, max_items: int = 5000
+) -> tuple[Personal | None, npt.NDArray[np.float32]]:
+    rows = [[index.position[p] for p in seq if p in index.position] for seq in sequences]
+    rows = [r for r in rows if r]
+    counts = np.zeros(len(index), dtype=np.float32)
+    for r in rows:
+        np.add.at(counts, np.asarray(r), 1.0)
+    popularity = counts.copy()
+    if popularity.max() > 0:
+        popularity = (np.log1p(popularity) / np.log1p(popularity.max())).astype(np.float32)
+    if not rows:
+        return None, popularity
+    # Only items with interactions get a column (the most popular ``max_items``), so a large
+    # catalogue does not need an n x n matrix.
+    active = np.flatnonzero(counts)
+    if active.size > max_items:
+        active = active[np.argsort(-counts[active], kind="stable")[:max_items]]
+    column = np.full(len(index), -1, dtype=np.int64)
+    column[active] = np.arange(active.size)
+    seqs = [[int(column[x]) for x in r if column[x] >= 0] for r in rows]
+    model = SLISTRecommender(alpha=0.2, l2=10.0, profile_decay=4.0)
+    model.fit([q for q in seqs if q], n_items=int(active.size))
+    return Personal(model, column), popularity
