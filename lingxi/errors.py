@@ -43,7 +43,9 @@ def show_value(value: object) -> str:
     """A short, safe representation of a user-supplied value for an error message."""
     text = repr(value)
     if len(text) > _MAX_VALUE_REPR:
-        text = text[: _MAX_VALUE_REPR - 3] + "..."
+        # Keep both ends: a long path still names its file, a long text its start.
+        head = (_MAX_VALUE_REPR - 3) // 2
+        text = text[:head] + "..." + text[len(text) - (_MAX_VALUE_REPR - 3 - head) :]
     return text
 
 

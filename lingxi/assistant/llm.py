@@ -51,6 +51,7 @@ INTENTS: dict[Skill, tuple[str, ...]] = {
         "export",
         "consent_grant",
         "consent_revoke",
+        "undo_remember",
     ),
     "smalltalk": ("greet", "thanks", "help", "bye", "chitchat"),
 }

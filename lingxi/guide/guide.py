@@ -18,7 +18,7 @@ from lingxi.errors import InvalidInputError, NotFoundError
 from lingxi.guide import replies
 from lingxi.guide.catalogue import CatalogueIndex, facts_from_record, satisfies
 from lingxi.guide.constraints import ParseParams, parse_need
-from lingxi.guide.personal import HistoryEvent, Personal, PersonContext, fit_personal
+from lingxi.guide.personal import HistoryEvent, OrderedItem, Personal, PersonContext, fit_personal
 from lingxi.guide.retrieval import (
     EMBEDDING_MODEL,
     HybridRetriever,
@@ -45,8 +45,6 @@ MAX_K = 100
 """The most items one recommendation returns."""
 
 _KIND_WEIGHT = {"view": 1.0, "cart": 2.0, "purchase": 3.0, "rating": 0.0}
-_ZH_VERB = {"view": "看过", "cart": "加入购物车", "purchase": "买过", "rating": "评价过"}
-_EN_VERB = {"view": "viewed", "cart": "put in your cart", "purchase": "bought", "rating": "rated"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,10 +424,10 @@ class ShoppingGuide:
     def person(self, db: Database, *, customer_id: int) -> PersonContext:
         """What may be used about ``customer_id``: the stated profile only under the PROFILE
         consent, the interaction history only under PERSONALISATION; nothing otherwise."""
-        from lingxi.data.repos import guide as guide_repo, identity
+        from lingxi.data.repos import guide as guide_repo, identity, orders as orders_repo
 
         with db.session() as s:
-            identity.get_member(s, customer_id=customer_id)  # NotFoundError for unknown ids
+            member = identity.get_member(s, customer_id=customer_id)  # NotFoundError if unknown
             context = PersonContext(customer_id=customer_id)
             if identity.has_consent(s, customer_id=customer_id, purpose="profile"):
                 prof = identity.get_profile(s, customer_id=customer_id)
@@ -445,6 +443,19 @@ class ShoppingGuide:
                 history = tuple(
                     HistoryEvent(pid, kind, value, at) for pid, kind, value, at in events
                 )
+                mine = (
+                    orders_repo.list_orders(
+                        s, household_id=member.household_id, customer_id=customer_id
+                    )
+                    if member.household_id is not None
+                    else []
+                )
+                ordered = tuple(
+                    OrderedItem(int(line["product_id"]), o.id, o.created_at)
+                    for o in mine
+                    if o.status != "cancelled"
+                    for line in o.lines
+                )
                 context = PersonContext(
                     customer_id=customer_id,
                     skin_types=context.skin_types,
@@ -452,6 +463,7 @@ class ShoppingGuide:
                     brands=context.brands,
                     avoid_ingredients=context.avoid_ingredients,
                     history=history,
+                    ordered=ordered,
                 )
         return context
 
@@ -598,28 +610,28 @@ class ShoppingGuide:
         )
 
     def _history_link(self, prod: ProductFacts, person: PersonContext, *, zh: bool) -> str | None:
-        best: tuple[float, HistoryEvent] | None = None
+        """The ordered product most like ``prod``, named with its order's number and date."""
+        best: tuple[float, OrderedItem] | None = None
         target = self.index.position[prod.id]
-        for ev in person.history:
-            row = self.index.position.get(ev.product_id)
-            if row is None or ev.product_id == prod.id:
+        for item in person.ordered:
+            row = self.index.position.get(item.product_id)
+            if row is None or item.product_id == prod.id:
                 continue
             sim = float(self.retriever.embeddings[row] @ self.retriever.embeddings[target])
             if self.recommender is not None:
                 sim += float(
                     self._collab([row], np.ones(1, dtype=np.float32), np.array([target]))[0]
                 )
-            w = _KIND_WEIGHT.get(ev.kind, 1.0) or 1.0
-            if best is None or sim * w > best[0]:
-                best = (sim * w, ev)
+            if best is None or sim > best[0]:
+                best = (sim, item)
         if best is None:
             return None
-        ev = best[1]
-        other = self.index.products[self.index.position[ev.product_id]]
+        item = best[1]
+        other = self.index.products[self.index.position[item.product_id]]
+        day = item.ordered_at
         if zh:
-            when = f"{ev.occurred_at.month}月" if ev.occurred_at else ""
-            return f"和你{when}{_ZH_VERB.get(ev.kind, '看过')}的 {other.brand} {other.name} 很搭"
-        when = f" in {ev.occurred_at:%B}" if ev.occurred_at else ""
+            return f"和你{day.month}月{day.day}日订单 #{item.order_id} 里的 {other.brand} {other.name} 很搭"
         return (
-            f"goes with the {other.brand} {other.name} you {_EN_VERB.get(ev.kind, 'viewed')}{when}"
+            f"goes with the {other.brand} {other.name} of your order #{item.order_id}"
+            f" ({day.day} {day:%B})"
         )

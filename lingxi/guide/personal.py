@@ -26,6 +26,15 @@ class HistoryEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderedItem:
+    """A product in one of the person's orders, as their Orders page lists it."""
+
+    product_id: int
+    order_id: int
+    ordered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PersonContext:
     """What the guide may use about the person, already filtered by their consents."""
 
@@ -35,6 +44,10 @@ class PersonContext:
     brands: tuple[str, ...] = ()
     avoid_ingredients: tuple[str, ...] = ()
     history: tuple[HistoryEvent, ...] = field(default=())
+    """Every interaction (views, carts, purchases, ratings): it shapes the ranking."""
+    ordered: tuple[OrderedItem, ...] = field(default=())
+    """The products of the person's own orders (not cancelled): the only history a reason may
+    cite, since it is the only history the person can check."""
 
     @property
     def has_profile(self) -> bool:

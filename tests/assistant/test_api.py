@@ -120,3 +120,44 @@ def test_the_app_assistant_shares_the_home_controller(world: World, settings: Se
         assistant = app.state.services["assistant"]
         controller = app.state.services["home_controller"]
         assert assistant.engines.home is controller
+
+
+@pytest.mark.parametrize(
+    ("lang", "stated", "undo"),
+    [
+        ("en", "I have dry skin now", "undo that change"),
+        ("zh", "我是干皮", "撤销这次修改"),
+    ],
+)
+def test_a_noted_preference_is_said_and_can_be_undone(
+    client: TestClient, world: World, lang: str, stated: str, undo: str
+) -> None:
+    """Chat changes the stored skin type only saying so, with the words that put it back; those
+    words restore what was stored before, once."""
+    lei = world.lei.customer_id
+    with world.db.session() as s:
+        identity.grant_consent(s, customer_id=lei, purpose="profile")
+        identity.update_profile(s, customer_id=lei, skin_types=["oily"])
+    h = _headers(world, lei)
+    cid = client.post("/api/assistant/conversations", headers=h, json={"language": lang}).json()[
+        "id"
+    ]
+
+    def say(text: str) -> str:
+        r = client.post(
+            f"/api/assistant/conversations/{cid}/messages", headers=h, json={"text": text}
+        )
+        assert r.status_code == 200, r.text
+        return str(r.json()["reply"])
+
+    noted = say(stated)
+    assert undo in noted, noted
+    with world.db.session() as s:
+        assert identity.get_profile(s, customer_id=lei).skin_types == ["dry"]
+    back = say(undo)
+    with world.db.session() as s:
+        assert identity.get_profile(s, customer_id=lei).skin_types == ["oily"], back
+    again = say(undo)
+    assert again != back
+    with world.db.session() as s:
+        assert identity.get_profile(s, customer_id=lei).skin_types == ["oily"]

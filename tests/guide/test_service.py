@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lingxi.data import Database
 from lingxi.data.models import ProductEmbedding
-from lingxi.data.repos import catalog, identity
+from lingxi.data.repos import catalog, identity, orders
 from lingxi.data.repos.demo import demo_file
 from lingxi.errors import InvalidInputError, NotFoundError
 from lingxi.guide import ShoppingGuide, guide as guide_module
@@ -79,9 +79,35 @@ def test_feedback_changes_next_recommendations_at_once(stocked: tuple[Database, 
     guide.record_interaction(db, customer_id=ann, product_id=target.id, kind="purchase")
     after = guide.recommend_for(db, "treatment", customer_id=ann, k=10)
     assert [i.id for i in after.items] != before
-    assert any("you bought" in i.reason for i in after.items)
     ben_view = [i.id for i in guide.recommend_for(db, "treatment", customer_id=ben, k=10).items]
     assert ben_view == before
+
+
+def test_reasons_cite_only_orders_the_person_can_see(stocked: tuple[Database, int, int]) -> None:
+    """A purchase recorded without an order (a history import) lifts items but is never cited;
+    once the person has ordered the product, the reason names that order's number and date."""
+    db, ann, _ = stocked
+    with db.session() as s:
+        identity.grant_consent(s, customer_id=ann, purpose="personalisation")
+        household = identity.get_member(s, customer_id=ann).household_id
+    guide = ShoppingGuide.from_database(db)
+    target = next(p for p in guide.index.products if p.category == "Eye cream")
+    guide.record_interaction(db, customer_id=ann, product_id=target.id, kind="purchase")
+    lifted = guide.recommend_for(db, "treatment", customer_id=ann, k=10)
+    assert lifted.personalised
+    assert not any(target.name in i.reason or "order #" in i.reason for i in lifted.items)
+    with db.session() as s:
+        order = orders.create_order(
+            s,
+            household_id=household,
+            customer_id=ann,
+            lines=[orders.LineRequest(target.id, 1)],
+        )
+    cited = guide.recommend_for(db, "treatment", customer_id=ann, k=10)
+    linked = [i.reason for i in cited.items if f"order #{order.id}" in i.reason]
+    assert linked and all(target.name in r for r in linked), [i.reason for i in cited.items]
+    zh = guide.recommend_for(db, "推荐一款精华", customer_id=ann, k=10)
+    assert any(f"订单 #{order.id}" in i.reason for i in zh.items), [i.reason for i in zh.items]
 
 
 def test_unknown_customer_and_bad_feedback(stocked: tuple[Database, int, int]) -> None:

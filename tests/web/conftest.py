@@ -1,5 +1,9 @@
 """Browser fixtures: a real `lingxi serve` on a temporary SQLite database with the demo data, and
-Debian's Chromium driven by Playwright. Every page records console errors; a test fails on any."""
+Debian's Chromium driven by Playwright. Every page records console errors; a test fails on any.
+
+The server, the `lingxi` commands run beside it and every page run at :data:`PINNED` (time goes on
+from there), so a journey sees the same shifts, ETAs and weekdays at any hour of any day.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +37,27 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WIDTHS = {"phone": (375, 812), "desktop": (1280, 900)}
+PINNED = datetime(2030, 6, 5, 9, 30, tzinfo=UTC)
+"""A Wednesday, 09:30 UTC: inside the demo fleet's shifts, with the day's deliveries ahead."""
+PINNED_CLOCK = Path(__file__).with_name("pinned_clock")
+"""Holds the ``sitecustomize`` that moves each server-side process's clock to :data:`PINNED`."""
+RESTAMP = """
+(() => {
+  const geo = navigator.geolocation;
+  if (!geo) return;
+  const stamp = (ok) => (pos) => ok({ coords: pos.coords, timestamp: Date.now() });
+  const watch = geo.watchPosition.bind(geo);
+  const current = geo.getCurrentPosition.bind(geo);
+  geo.watchPosition = (ok, err, opts) => watch(stamp(ok), err, opts);
+  geo.getCurrentPosition = (ok, err, opts) => current(stamp(ok), err, opts);
+})();
+"""
+
+"""Chromium stamps a geolocation fix with the machine's real time: an init script that gives the
+page the fix stamped by its own (pinned) clock, as a device whose clock agrees with the
+server's would send it."""
+_server_offset: list[timedelta] = []
+"""The running shared server's clock offset, for the pages :func:`new_page` opens."""
 
 
 def _lingxi() -> str:
@@ -45,8 +71,21 @@ class Server:
     url: str
     env: dict[str, str]
     log: Path
+    offset: timedelta = timedelta(0)
+    """The server's clock minus the real one."""
     hubs: dict[int, Any] = field(default_factory=dict)
     """Simulated MQTT device hubs by household id (empty when no broker is reachable)."""
+
+    def now(self) -> datetime:
+        """The server's "now" (:data:`PINNED` when it started, moving on with real time)."""
+        return datetime.now(UTC) + self.offset
+
+    def clock(self) -> Any:
+        """A context in which this process reads the server's clock, for a test's own writes to
+        the server's database (a tracking event stamped in another year would be no news)."""
+        import time_machine
+
+        return time_machine.travel(self.now(), tick=True)
 
     def cli(self, *args: str) -> str:
         """Run a `lingxi` command against the same database; its stdout."""
@@ -65,10 +104,19 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`lingxi serve` on a free port over a migrated SQLite database holding the demo data."""
     tmp = tmp_path_factory.mktemp("web")
-    env = {**os.environ, "LINGXI_DB__URL": f"sqlite:///{tmp / 'lingxi.db'}"}
+    offset = PINNED - datetime.now(UTC)
+    env = {
+        **os.environ,
+        "LINGXI_DB__URL": f"sqlite:///{tmp / 'lingxi.db'}",
+        "LINGXI_TEST_CLOCK_OFFSET_S": str(offset.total_seconds()),
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(PINNED_CLOCK), os.environ.get("PYTHONPATH", "")) if p
+        ),
+    }
     for args in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([_lingxi(), *args], env=env, capture_output=True, timeout=300, check=True)
-    hubs = _start_hubs(env) if _broker_up() else {}
+    hubs = _start_hubs(env, offset) if _broker_up() else {}
+    _server_offset[:] = [offset]
     port = free_port()
     log = tmp / "serve.log"
     with log.open("w") as out:
@@ -90,7 +138,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"lingxi serve did not start:\n{log.read_text()}")
             time.sleep(0.25)
-        yield Server(url=url, env=env, log=log, hubs=hubs)
+        yield Server(url=url, env=env, log=log, offset=offset, hubs=hubs)
     finally:
         proc.terminate()
         try:
@@ -109,9 +157,10 @@ def _broker_up() -> bool:
         return False
 
 
-def _start_hubs(env: dict[str, str]) -> dict[int, Any]:
+def _start_hubs(env: dict[str, str], offset: timedelta) -> dict[int, Any]:
     """Point the server at the real Mosquitto (topics of its own) and start a simulated device
-    hub per demo household that answers commands like real devices."""
+    hub per demo household that answers commands like real devices (on the server's clock, since
+    a command carries its deadline in the server's Unix seconds)."""
     from lingxi.config import MQTTSettings
     from lingxi.data import Database
     from lingxi.data.repos import home as home_repo
@@ -140,7 +189,11 @@ def _start_hubs(env: dict[str, str]) -> dict[int, Any]:
                     for e, r in home_repo.current_states(s, household_id=household_id).items()
                 }
                 hubs[household_id] = SimulatedHub(
-                    settings=settings, household_id=household_id, entities=entities, states=states
+                    settings=settings,
+                    household_id=household_id,
+                    entities=entities,
+                    states=states,
+                    wall_clock=lambda: time.time() + offset.total_seconds(),
                 )
     finally:
         db.dispose()
@@ -176,9 +229,12 @@ class Console:
 
 
 def new_page(browser: Any, width: str, console: Console, locale: str = "en-GB") -> Any:
-    """A page in a fresh context (own cookies) at one of :data:`WIDTHS`."""
+    """A page in a fresh context (own cookies) at one of :data:`WIDTHS`, whose clock reads the
+    shared server's "now"."""
     w, hgt = WIDTHS[width]
     context = browser.new_context(viewport={"width": w, "height": hgt}, locale=locale)
+    if _server_offset:
+        context.clock.install(time=datetime.now(UTC) + _server_offset[0])
     return watch(context.new_page(), console)
 
 
@@ -242,6 +298,17 @@ def demo_sign_in(
     page.click(f"button[data-demo='{email}']")
     page.wait_for_selector("#mainnav:not([hidden])")
     page.wait_for_selector("#main .view h1")
+
+
+def keep_document(page: Any) -> None:
+    """Mark the page's current document, so :func:`same_document` can tell a reload happened
+    (Playwright's installed clock hides the Navigation Timing entries)."""
+    page.evaluate("window.__lingxiDocument = true")
+
+
+def same_document(page: Any) -> bool:
+    """Whether the page still shows the document :func:`keep_document` marked (no reload)."""
+    return bool(page.evaluate("window.__lingxiDocument === true"))
 
 
 def has_route(server: Server, pattern: str) -> bool:

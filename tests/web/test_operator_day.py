@@ -38,7 +38,7 @@ from lingxi.data import Database
 from lingxi.data.models import Address, Customer, Order, Shipment
 from tests.conftest import PG_ADMIN_URL, SHARED_DATA
 from tests.helpers import free_port
-from tests.web.conftest import Console, _lingxi, shot, wait_until, watch
+from tests.web.conftest import RESTAMP, Console, _lingxi, shot, wait_until, watch
 
 pytestmark = pytest.mark.integration
 
@@ -51,19 +51,6 @@ PINNED = datetime(2030, 6, 4, 8, 30, tzinfo=UTC)
 DEPOT = (37.8075, -122.2995)
 STAFF = ("desk@oakland.example", "oakland-desk-pass-1")
 PASSWORD = "parcel-tracking-pass"
-
-# Chromium stamps fixes with the real time: give the page the fix stamped by its own clock.
-RESTAMP = """
-(() => {
-  const geo = navigator.geolocation;
-  if (!geo) return;
-  const stamp = (ok) => (pos) => ok({ coords: pos.coords, timestamp: Date.now() });
-  const watch = geo.watchPosition.bind(geo);
-  const current = geo.getCurrentPosition.bind(geo);
-  geo.watchPosition = (ok, err, opts) => watch(stamp(ok), err, opts);
-  geo.getCurrentPosition = (ok, err, opts) => current(stamp(ok), err, opts);
-})();
-"""
 
 
 @dataclass

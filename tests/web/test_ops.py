@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import Console, Server, demo_sign_in, new_page, shot, wait_until
+from tests.web.conftest import (
+    Console,
+    Server,
+    demo_sign_in,
+    keep_document,
+    new_page,
+    same_document,
+    shot,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -58,6 +67,8 @@ def test_staff_plan_the_day_as_a_job_and_report_traffic(
             break
         page.wait_for_timeout(100)
     assert page.get_attribute(".job-progress", "data-status") == "done"
+    # The status can turn "done" between the loop's two reads: read the bar once more after it.
+    seen.add(page.evaluate("document.querySelector('[data-testid=job-progress]').value"))
     assert max(seen) == 1 and len(seen) >= 2, seen
     assert plans == [1]
     wait_until(
@@ -77,6 +88,7 @@ def test_staff_plan_the_day_as_a_job_and_report_traffic(
     customer.goto(f"{server.url}/#/orders/1")
     customer.wait_for_selector("[data-testid=delivery-map] path.route", timeout=30_000)
     eta_before = customer.inner_text("[data-testid=eta]")
+    keep_document(customer)
     assert "Arrives" in eta_before and "not known" not in eta_before
 
     page.select_option("#traffic-target", MEI_HOME)
@@ -109,7 +121,7 @@ def test_staff_plan_the_day_as_a_job_and_report_traffic(
         f"document.querySelector('[data-testid=eta]').textContent !== {eta_before!r}",
         timeout_s=30,
     )
-    assert customer.evaluate("performance.getEntriesByType('navigation').length") == 1
+    assert same_document(customer)
     shot(customer, "ops-customer-eta-changed")
     customer.context.close()
 

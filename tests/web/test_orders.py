@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -10,7 +10,14 @@ import pytest
 
 from lingxi.data import Database
 from lingxi.data.repos import orders
-from tests.web.conftest import Server, demo_sign_in, shot, wait_until
+from tests.web.conftest import (
+    Server,
+    demo_sign_in,
+    keep_document,
+    same_document,
+    shot,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -57,14 +64,15 @@ def test_confirm_an_order_and_follow_it_on_the_map(page: Any, server: Server) ->
     dialog.locator("button:has-text('Confirm order')").click()
     page.wait_for_selector(".order-detail .badge[data-status=confirmed]")
     assert api.get(f"/api/orders/{pending['id']}").json()["status"] == "confirmed"
+    keep_document(page)
     shot(page, "orders-confirmed")
 
     # The courier sets out (as dispatch would record it): a position and an ETA.
     shipment_id = api.get(f"/api/orders/{pending['id']}").json()["shipments"][0]["id"]
     db = Database.from_url(server.env["LINGXI_DB__URL"])
-    eta = datetime.now(UTC) + timedelta(minutes=25)
+    eta = server.now() + timedelta(minutes=25)
     try:
-        with db.session() as s:
+        with server.clock(), db.session() as s:
             orders.add_tracking_event(
                 s,
                 shipment_id=shipment_id,
@@ -82,7 +90,7 @@ def test_confirm_an_order_and_follow_it_on_the_map(page: Any, server: Server) ->
 
         # Traffic: the courier moves on and the ETA slips; the page follows without a reload.
         later = eta + timedelta(minutes=17)
-        with db.session() as s:
+        with server.clock(), db.session() as s:
             orders.add_tracking_event(
                 s,
                 shipment_id=shipment_id,
@@ -100,7 +108,7 @@ def test_confirm_an_order_and_follow_it_on_the_map(page: Any, server: Server) ->
         wait_until(
             page, f"document.querySelector('[data-testid=eta]').textContent !== {first_eta!r}"
         )
-        assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+        assert same_document(page)
         shot(page, "orders-eta-changed")
     finally:
         db.dispose()

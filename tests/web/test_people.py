@@ -24,12 +24,20 @@ def _links(server: Server, email: str) -> tuple[str, Any]:
     with db.session() as s:
         mei = identity.find_customer_by_email(s, email="mei@demo.lingxi")
         assert mei is not None
-    made = commerce.invite(
-        db, None, email, "adult", household_id=mei.household_id, ttl_s=600, public_url=server.url
-    )
+    with server.clock():  # the links expire by the server's clock
+        made = commerce.invite(
+            db,
+            None,
+            email,
+            "adult",
+            household_id=mei.household_id,
+            ttl_s=600,
+            public_url=server.url,
+        )
 
     def reset() -> str:
-        link = commerce.request_password_reset(db, email, ttl_s=600, public_url=server.url)
+        with server.clock():
+            link = commerce.request_password_reset(db, email, ttl_s=600, public_url=server.url)
         db.dispose()
         return link.link
 

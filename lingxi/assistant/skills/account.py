@@ -75,24 +75,41 @@ def distill(turn: Turn, *, quiet: bool) -> str:
     """Store preferences the person stated about themselves; what to say about it."""
     if not matches("self_statement", turn.text):
         return ""
-    changes = _preferences(turn.text, commerce.get_profile(turn.db, turn.member))
+    current = commerce.get_profile(turn.db, turn.member)
+    changes = _preferences(turn.text, current)
     if not changes:
         return ""
     change = commerce.update_profile(turn.db, turn.member, **changes)
     kept = {k: v for k, v in changes.items() if getattr(change.profile, k) == v}
+    if kept:  # what "undo that change" puts back
+        turn.state["profile_undo"] = {k: _plain(getattr(current, k)) for k in kept}
     refused = {k: changes[k] for k in change.not_stored}
     turn.audit(
         "account.remember",
         changes,
         {"saved": kept, "refused_without_consent": sorted(refused)},
     )
-    parts = [turn.say("saved", facts=_describe(turn, kept))] if kept else []
+    parts = [turn.say("saved_undo", facts=_describe(turn, kept))] if kept else []
     if refused:
         turn.state["unsaved_profile"] = refused
         parts.append(turn.say("not_saved_consent"))
     if quiet and not refused:
         return parts[0] if parts else ""
     return " ".join(parts)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, list | tuple) else value
+
+
+def _undo_remember(turn: Turn) -> str:
+    """Put back what the last noted preference replaced (chat never keeps a change unasked)."""
+    before = turn.state.pop("profile_undo", None)
+    if not isinstance(before, dict) or not before:
+        return turn.say("nothing_to_undo")
+    commerce.update_profile(turn.db, turn.member, **before)
+    turn.audit("account.undo_remember", before, {"restored": sorted(before)})
+    return turn.say("undone", fields=", ".join(_label(turn, k) for k in before))
 
 
 def _fields_in(text: str) -> list[str]:
@@ -160,6 +177,8 @@ def answer(route: Route, turn: Turn) -> str:
         return turn.ask("account.delete_all", {}, turn.say("delete_all_confirm"))
     if intent == "forget":
         return _forget(turn)
+    if intent == "undo_remember":
+        return _undo_remember(turn)
     if intent in ("consent_grant", "consent_revoke"):
         purpose = "personalisation" if matches("personalisation", turn.text) else "profile"
         granted = intent == "consent_grant"
