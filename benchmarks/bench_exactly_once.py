@@ -72,8 +72,9 @@ def _pending(api: httpx.Client, product_id: int) -> int:
 
 
 def _live_shipments(api: httpx.Client, order_id: int) -> int:
+    """Shipments of the order still meant to move (a cancel voids them as ``exception``)."""
     doc = api.get(f"/api/orders/{order_id}").json()
-    return sum(1 for s in doc["shipments"] if s["status"] != "cancelled")
+    return sum(1 for s in doc["shipments"] if s["status"] not in ("exception", "cancelled"))
 
 
 def _confirms(api: httpx.Client, product_id: int) -> dict[str, Any]:
@@ -88,20 +89,25 @@ def _confirms(api: httpx.Client, product_id: int) -> dict[str, Any]:
 
 
 def _races(api: httpx.Client, product_id: int, rounds: int) -> dict[str, Any]:
-    consistent, live, ends = 0, 0, Counter[str]()
+    """Per round: at most one confirm and one cancel succeed, the end state is what the
+    successes say (cancelled when a cancel won), and a cancelled order moves no parcel."""
+    consistent, live, ends, winners = 0, 0, Counter[str](), Counter[str]()
     for _ in range(rounds):
         order = _pending(api, product_id)
         paths = [f"/api/orders/{order}/confirm", f"/api/orders/{order}/cancel"] * 3
         answers = _at_once(len(paths), lambda i, paths=paths: api.post(paths[i]))
-        won = [p for p, r in zip(paths, answers, strict=True) if r.status_code == 200]
+        won = [p.rsplit("/", 1)[1] for p, r in zip(paths, answers, strict=True) if r.is_success]
+        winners["+".join(sorted(won))] += 1
         end = api.get(f"/api/orders/{order}").json()["status"]
         ends[end] += 1
-        expected = "confirmed" if won and won[0].endswith("confirm") else "cancelled"
-        consistent += int(len(won) == 1 and end == expected)
+        expected = "cancelled" if "cancel" in won else "confirmed"
+        once_each = bool(won) and won.count("confirm") <= 1 and won.count("cancel") <= 1
+        consistent += int(once_each and end == expected)
         live += _live_shipments(api, order) if end == "cancelled" else 0
     return {
         "rounds": rounds,
-        "one_winner_and_end_state_agrees": consistent,
+        "successes": dict(winners),
+        "end_state_agrees_with_answers": consistent,
         "end_states": dict(ends),
         "live_shipments_on_cancelled_orders": live,
     }
@@ -120,7 +126,9 @@ def _replays(api: httpx.Client, product_id: int) -> dict[str, Any]:
 
 
 def _say(api: httpx.Client, conversation: str, said: str, **extra: Any) -> dict[str, Any]:
-    r = api.post(f"/api/conversations/{conversation}/messages", json={"text": said, **extra})
+    r = api.post(
+        f"/api/assistant/conversations/{conversation}/messages", json={"text": said, **extra}
+    )
     r.raise_for_status()
     doc: dict[str, Any] = r.json()
     return doc
@@ -128,12 +136,14 @@ def _say(api: httpx.Client, conversation: str, said: str, **extra: Any) -> dict[
 
 def _chat_yes(api: httpx.Client) -> dict[str, Any]:
     before = api.get("/api/orders").json()["count"]
-    conversation = api.post("/api/conversations", json={"language": "en"}).json()["id"]
+    conversation = api.post("/api/assistant/conversations", json={"language": "en"}).json()["id"]
     _say(api, conversation, "a gentle cleanser for dry skin")
     asked = _say(api, conversation, "buy the first one")
     answers = _at_once(
         5,
-        lambda _: api.post(f"/api/conversations/{conversation}/messages", json={"text": "yes"}),
+        lambda _: api.post(
+            f"/api/assistant/conversations/{conversation}/messages", json={"text": "yes"}
+        ),
     )
     return {
         "asked_for_confirmation": bool(asked.get("needs_confirmation")),
@@ -143,7 +153,7 @@ def _chat_yes(api: httpx.Client) -> dict[str, Any]:
 
 
 def _stale_yes(api: httpx.Client) -> dict[str, Any]:
-    conversation = api.post("/api/conversations", json={"language": "en"}).json()["id"]
+    conversation = api.post("/api/assistant/conversations", json={"language": "en"}).json()["id"]
     _say(api, conversation, "a gentle cleanser for dry skin")
     order = _say(api, conversation, "buy the first one")
     _say(api, conversation, "unlock the front door")
