@@ -147,6 +147,7 @@ def _guide(settings: Settings, db: Database) -> ShoppingGuide:
         db,
         vector_search=settings.guide.vector_search,
         parse_params=ParseParams.from_settings(settings.guide),
+        cache_dir=settings.data_dir / "cache",
     )
 
 

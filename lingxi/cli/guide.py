@@ -78,7 +78,10 @@ def _guide() -> tuple[Database, ShoppingGuide]:
     db = database()
     params = ParseParams.from_settings(config)
     return db, ShoppingGuide.from_database(
-        db, vector_search=config.vector_search, parse_params=params
+        db,
+        vector_search=config.vector_search,
+        parse_params=params,
+        cache_dir=settings().data_dir / "cache",
     )
 
 

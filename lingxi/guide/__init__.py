@@ -14,6 +14,7 @@ from lingxi.guide.constraints import ParseParams as ParseParams, parse_need as p
 from lingxi.guide.guide import (
     MAX_K as MAX_K,
     HistoryEvent as HistoryEvent,
+    OrderedItem as OrderedItem,
     PersonContext as PersonContext,
     RankingParams as RankingParams,
     ShoppingGuide as ShoppingGuide,
@@ -36,6 +37,7 @@ __all__ = [
     "Comparison",
     "GuideResult",
     "HistoryEvent",
+    "OrderedItem",
     "ParseParams",
     "PersonContext",
     "ProductFacts",

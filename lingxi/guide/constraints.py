@@ -198,11 +198,13 @@ def _word_pattern(alias: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
-    ingredients: tuple[tuple[str, str, re.Pattern[str]], ...]
-    brands: tuple[tuple[str, str, bool, re.Pattern[str]], ...]
+    # Aliases only: a pattern is compiled (and cached) when its alias occurs in a request, so
+    # a catalogue of thousands of brands costs no start-up (see _word_pattern).
+    ingredients: tuple[tuple[str, str], ...]
+    brands: tuple[tuple[str, str, bool], ...]
     brand_names: tuple[str, ...]
-    categories: tuple[tuple[str, str, re.Pattern[str]], ...]
-    skin: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...]
+    categories: tuple[tuple[str, str], ...]
+    skin: tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def _brand_key(name: str) -> str:
@@ -214,7 +216,7 @@ def _brand_key(name: str) -> str:
 @lru_cache(maxsize=8)
 def _lexicon(catalogue_brands: tuple[str, ...] = ()) -> _Lexicon:
     inci = load_inci()
-    ingredients = tuple((a, c, _word_pattern(a)) for a, c in inci.aliases())
+    ingredients = tuple((a, c) for a, c in inci.aliases())
     text = resources.files("lingxi.guide").joinpath("data/brands.yaml").read_text(encoding="utf-8")
     spec: dict[str, Any] = yaml.safe_load(text)
     brand_rows: list[tuple[str, str, bool]] = []
@@ -235,23 +237,17 @@ def _lexicon(catalogue_brands: tuple[str, ...] = ()) -> _Lexicon:
             brand_rows.append((key, brand, key in words))
     brands = tuple(
         sorted(
-            {(a, b, c, _word_pattern(a)) for a, b, c in brand_rows if a},
+            {(a, b, c) for a, b, c in brand_rows if a},
             key=lambda r: (-len(r[0]), r[0]),
         )
     )
     categories = tuple(
         sorted(
-            (
-                (_fold(w), cat, _word_pattern(_fold(w)))
-                for cat, ws in _words().categories.items()
-                for w in ws
-            ),
+            ((_fold(w), cat) for cat, ws in _words().categories.items() for w in ws),
             key=lambda r: -len(r[0]),
         )
     )
-    skin = tuple(
-        sorted(((w, t, _word_pattern(w)) for w, t in _words().skin), key=lambda r: -len(r[0]))
-    )
+    skin = tuple(sorted(((w, t) for w, t in _words().skin), key=lambda r: -len(r[0])))
     return _Lexicon(ingredients, brands, tuple(spec), categories, skin)
 
 
@@ -272,11 +268,13 @@ class _Spans:
 
 
 def _find(
-    text: str, items: tuple[tuple[str, Any, re.Pattern[str]], ...], spans: _Spans
+    text: str, items: tuple[tuple[str, Any], ...], spans: _Spans
 ) -> list[tuple[int, int, Any]]:
     found = []
-    for _alias, value, pattern in items:
-        for m in pattern.finditer(text):
+    for alias, value in items:
+        if alias not in text:  # the pattern matches the alias literally: skip the regex
+            continue
+        for m in _word_pattern(alias).finditer(text):
             if spans.free(m.start(), m.end()):
                 spans.take(m.start(), m.end())
                 found.append((m.start(), m.end(), value))
@@ -470,7 +468,7 @@ def _fuzzy_brands(text: str, lex: _Lexicon, spans: _Spans) -> list[tuple[int, in
     found = []
     words = list(re.finditer(r"[a-z][a-z'\-\.&+]*", text))
     candidates = [
-        (a, b) for a, b, common, _ in lex.brands if a.isascii() and len(a) >= 6 and not common
+        (a, b) for a, b, common in lex.brands if a.isascii() and len(a) >= 6 and not common
     ]
     for n in (3, 2, 1):
         for i in range(len(words) - n + 1):
@@ -526,8 +524,10 @@ def parse_need(
     # Brands first (multi-word names contain ordinary words), then ingredients, then the rest.
     spans = _Spans()
     brand_hits: list[tuple[int, int, str]] = []
-    for _alias, brand, common, pattern in lex.brands:
-        for m in pattern.finditer(folded):
+    for alias, brand, common in lex.brands:
+        if alias not in folded:  # the pattern matches the alias literally: skip the regex
+            continue
+        for m in _word_pattern(alias).finditer(folded):
             s, e = m.span()
             if not spans.free(s, e) or (common and not _brand_cue(folded, s, e, lex)):
                 continue
@@ -615,9 +615,7 @@ def _brand_cue(folded: str, s: int, e: int, lex: _Lexicon) -> bool:
     if re.match(r"^\s*(?:s\b|brand|products?|stuff|的)", after):
         return True
     # Directly followed by a category word: "origins mask", "fresh face mask".
-    return any(
-        re.match(r"^\s*" + re.escape(w), after) for w, _c, _p in lex.categories if w.isascii()
-    )
+    return any(re.match(r"^\s*" + re.escape(w), after) for w, _c in lex.categories if w.isascii())
 
 
 def _category(hits: list[tuple[int, int, str]]) -> str | None:

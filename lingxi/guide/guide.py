@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -16,15 +17,11 @@ from rapidfuzz import fuzz, process
 
 from lingxi.errors import InvalidInputError, NotFoundError
 from lingxi.guide import replies
-from lingxi.guide.catalogue import CatalogueIndex, facts_from_record, satisfies
+from lingxi.guide.catalogue import CatalogueIndex, satisfies
 from lingxi.guide.constraints import ParseParams, parse_need
 from lingxi.guide.personal import HistoryEvent, OrderedItem, Personal, PersonContext, fit_personal
 from lingxi.guide.retrieval import (
-    EMBEDDING_MODEL,
     HybridRetriever,
-    embed_passages,
-    product_passage,
-    shipped_embeddings,
 )
 from lingxi.guide.schemas import Comparison, GuideResult, ProductFacts, ProductQuery, Recommendation
 
@@ -34,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_K",
     "HistoryEvent",
+    "OrderedItem",
     "PersonContext",
     "RankingParams",
     "ShoppingGuide",
@@ -133,70 +131,36 @@ class ShoppingGuide:
         params: RankingParams | None = None,
         vector_search: Literal["auto", "numpy"] = "auto",
         parse_params: ParseParams | None = None,
+        cache_dir: Path | None = None,
     ) -> ShoppingGuide:
         """A guide over the stored catalogue; embeddings are cached in ``product_embedding``.
 
+        With ``cache_dir`` the built index is kept there and reused until the catalogue, its
+        embeddings or the interactions change (:mod:`lingxi.guide.index_cache`).
         With ``vector_search="auto"`` on PostgreSQL with the ``vector`` extension, the semantic
         scores of each request's candidates are computed by the server (pgvector); otherwise by
         one in-process mat-vec. Both give the same scores.
         """
-        from lingxi.data.repos import catalog, guide as guide_repo
+        from lingxi.guide import index_cache
+        from lingxi.guide._build import build_from_database
 
-        with db.session() as s:
-            views = catalog.list_products(s)
-            if not views:
-                raise NotFoundError(
-                    "The catalogue is empty: run `lingxi demo load` first.", field="catalogue"
-                )
-            cached = guide_repo.get_embeddings(
-                s, model=EMBEDDING_MODEL, product_ids=[v.id for v in views]
-            )
-            histories = guide_repo.interaction_sequences(s)
-        products = [
-            facts_from_record(
-                id=v.id,
-                name=v.name,
-                brand=v.brand,
-                category=v.category,
-                price_minor=v.price_minor,
-                rating=v.rating,
-                skin_types=v.skin_types,
-                ingredients=v.ingredients,
-                ingredients_raw=v.ingredients_raw,
-            )
-            for v in views
-        ]
-        missing = [p for p in products if p.id not in cached]
-        if missing:
-            shipped = shipped_embeddings([product_passage(p) for p in missing])
-            if shipped:
-                with db.session() as s:
-                    found = {missing[i].id: v for i, v in shipped.items()}
-                    guide_repo.put_embeddings(s, model=EMBEDDING_MODEL, vectors=found)
-                cached.update(found)
-                missing = [p for p in products if p.id not in cached]
-        if missing:
-            logger.info("Embedding %d products (cached for next time).", len(missing))
-            fresh = embed_passages([product_passage(p) for p in missing])
-            new = {p.id: fresh[i] for i, p in enumerate(missing)}
-            with db.session() as s:
-                guide_repo.put_embeddings(s, model=EMBEDDING_MODEL, vectors=new)
-            cached.update(new)
-        embeddings = np.vstack([cached[p.id] for p in products]).astype(np.float32)
-        sequences = [
-            [pid for pid, kind, _v in events if kind != "rating"] for events in histories.values()
-        ]
-        guide = cls.from_products(
-            products,
-            embeddings=embeddings,
-            sequences=sequences,
+        parts = (
+            index_cache.cached(db, cache_dir, lambda: build_from_database(db))
+            if cache_dir is not None
+            else build_from_database(db)
+        )
+        guide = cls(
+            parts.index,
+            parts.retriever,
+            recommender=parts.recommender,
+            popularity=parts.popularity,
             params=params,
             parse_params=parse_params,
         )
         if vector_search == "auto":
             from lingxi.guide.vector_index import build_index
 
-            index = build_index(db, [p.id for p in products], embeddings)
+            index = build_index(db, [int(i) for i in guide.index.ids], guide.retriever.embeddings)
             if index.backend == "pgvector":
                 guide.retriever.vector_index = index
         return guide

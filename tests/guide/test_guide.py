@@ -14,6 +14,7 @@ from lingxi.guide import (
     RELAXATION_ORDER,
     SKIN_TYPES,
     HistoryEvent,
+    OrderedItem,
     PersonContext,
     ProductFacts,
     ProductQuery,
@@ -151,16 +152,20 @@ def test_dermatologist_note(demo_guide: ShoppingGuide) -> None:
 
 
 def test_history_changes_next_recommendations_at_once(demo_guide: ShoppingGuide) -> None:
-    """A new purchase changes the ranking immediately (no retrain) and shows in the reason."""
+    """A new purchase changes the ranking immediately (no retrain); the reason cites it only as
+    the order the person can see on their Orders page."""
     anon = demo_guide.recommend("a serum", k=10)
     bought = demo_guide.find_product("SUNDAY RILEY Good Genes All-In-One Lactic Acid Treatment")
-    person = PersonContext(
-        customer_id=1,
-        history=(HistoryEvent(bought.id, "purchase", None, datetime(2026, 5, 3)),),
-    )
+    history = (HistoryEvent(bought.id, "purchase", None, datetime(2026, 5, 3)),)
+    person = PersonContext(customer_id=1, history=history)
     mine = demo_guide.recommend("a serum", k=10, person=person)
     assert [i.id for i in mine.items] != [i.id for i in anon.items]
-    assert any("you bought in May" in i.reason for i in mine.items)
+    assert not any("Good Genes" in i.reason for i in mine.items)  # no order: nothing to check
+    ordered = (OrderedItem(bought.id, 42, datetime(2026, 5, 3)),)
+    cited = demo_guide.recommend(
+        "a serum", k=10, person=PersonContext(customer_id=1, history=history, ordered=ordered)
+    )
+    assert any("Good Genes" in i.reason and "order #42 (3 May)" in i.reason for i in cited.items)
 
 
 def test_profile_avoid_list_is_hard(demo_guide: ShoppingGuide) -> None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from lingxi.data import Database
-from lingxi.data.models import ProductEmbedding
+from lingxi.data.models import Product, ProductEmbedding
 from lingxi.data.repos import catalog, identity, orders
 from lingxi.data.repos.demo import demo_file
 from lingxi.errors import InvalidInputError, NotFoundError
-from lingxi.guide import ShoppingGuide, guide as guide_module
+from lingxi.guide import ShoppingGuide, _build as build_module
 
 
 @pytest.fixture
@@ -45,8 +47,8 @@ def test_embeddings_are_cached_in_the_database(
     def refuse(texts: object) -> None:
         raise AssertionError("embeddings were recomputed")
 
-    monkeypatch.setattr(guide_module, "embed_passages", refuse)
-    monkeypatch.setattr(guide_module, "shipped_embeddings", lambda texts: {})
+    monkeypatch.setattr(build_module, "embed_passages", refuse)
+    monkeypatch.setattr(build_module, "shipped_embeddings", lambda texts: {})
     ShoppingGuide.from_database(db).recommend("cleanser", k=3)
 
 
@@ -128,3 +130,45 @@ def test_empty_catalogue_is_a_clear_error(db: Database) -> None:
     """Building a guide before the demo is loaded says what to do."""
     with pytest.raises(NotFoundError, match="demo load"):
         ShoppingGuide.from_database(db)
+
+
+def test_the_built_index_is_reused_until_the_catalogue_changes(
+    stocked: tuple[Database, int, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second start reads the stored index (no build); a product edit, a new interaction or a
+    torn cache file makes it build again, with the same answers as a guide built afresh."""
+    db, ann, _ = stocked
+    cache = tmp_path / "cache"
+    first = ShoppingGuide.from_database(db, cache_dir=cache)
+    assert len(list(cache.glob("guide-index-*.pkl"))) == 1
+    builds: list[int] = []
+    real = build_module.build_from_database
+
+    def counting(database: Database) -> Any:
+        builds.append(1)
+        return real(database)
+
+    monkeypatch.setattr(build_module, "build_from_database", counting)
+    again = ShoppingGuide.from_database(db, cache_dir=cache)
+    assert builds == []
+    assert [i.id for i in again.recommend("cleanser", k=5).items] == [
+        i.id for i in first.recommend("cleanser", k=5).items
+    ]
+
+    with db.session() as s:
+        product = s.get(Product, first.index.products[0].id)
+        assert product is not None
+        product.price_minor += 100
+    changed = ShoppingGuide.from_database(db, cache_dir=cache)
+    assert builds == [1]
+    assert changed.product(first.index.products[0].id).price_minor == (
+        first.index.products[0].price_minor + 100
+    )
+    changed.record_interaction(
+        db, customer_id=ann, product_id=first.index.products[1].id, kind="view"
+    )
+    ShoppingGuide.from_database(db, cache_dir=cache)
+    assert builds == [1, 1]
+    next(cache.glob("guide-index-*.pkl")).write_bytes(b"torn")
+    ShoppingGuide.from_database(db, cache_dir=cache)
+    assert builds == [1, 1, 1]

@@ -2,19 +2,70 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from lingxi.data.models import Interaction, ProductEmbedding
+from lingxi.data.models import Interaction, Product, ProductEmbedding, ProductIngredient
+from lingxi.data.models.catalogue_version import CatalogueVersion
 
-__all__ = ["get_embeddings", "interaction_events", "interaction_sequences", "put_embeddings"]
+__all__ = [
+    "catalogue_fingerprint",
+    "get_embeddings",
+    "interaction_events",
+    "interaction_sequences",
+    "put_embeddings",
+]
+
+
+def catalogue_fingerprint(session: Session, *, model: str) -> str:
+    """A digest of everything the guide's index is built from: each product's fields, the
+    ingredient links, the catalogue versions, ``model``'s cached embeddings and the interactions.
+
+    One pass over the product columns (no ORM objects), so it stays far cheaper than a build.
+    """
+    digest = hashlib.sha256()
+    columns = (
+        Product.id,
+        Product.sku,
+        Product.name,
+        Product.brand,
+        Product.category,
+        Product.price_minor,
+        Product.currency,
+        Product.rating,
+        Product.skin_combination,
+        Product.skin_dry,
+        Product.skin_normal,
+        Product.skin_oily,
+        Product.skin_sensitive,
+        func.length(Product.ingredients_raw),
+    )
+    for row in session.execute(select(*columns).order_by(Product.id)):
+        digest.update(repr(tuple(row)).encode("utf-8"))
+    for query in (
+        select(
+            func.count(),
+            func.sum(
+                cast(ProductIngredient.ingredient_id, BigInteger) * (ProductIngredient.position + 1)
+            ),
+            func.sum(
+                cast(ProductIngredient.product_id, BigInteger) * (ProductIngredient.position + 1)
+            ),
+        ),
+        select(func.count(), func.max(CatalogueVersion.id)),
+        select(func.count(), func.max(ProductEmbedding.id)).where(ProductEmbedding.model == model),
+        select(func.count(), func.max(Interaction.id)),
+    ):
+        digest.update(repr(tuple(session.execute(query).one())).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def get_embeddings(
