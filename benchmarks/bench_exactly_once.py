@@ -20,10 +20,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,26 +29,10 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from benchmarks._common import ROOT, write_result
-from tests.helpers import free_port, serve_subprocess
+from tests.helpers import at_once, free_port, serve_subprocess
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SHOPPER = "mei@demo.lingxi"
-
-
-def _at_once(n: int, call: Callable[[int], httpx.Response]) -> list[httpx.Response]:
-    barrier = threading.Barrier(n)
-    out: list[httpx.Response | None] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait()
-        out[i] = call(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return [r for r in out if r is not None]
 
 
 def _client(base: str) -> httpx.Client:
@@ -79,12 +61,13 @@ def _live_shipments(api: httpx.Client, order_id: int) -> int:
 
 def _confirms(api: httpx.Client, product_id: int) -> dict[str, Any]:
     order = _pending(api, product_id)
-    answers = _at_once(20, lambda _: api.post(f"/api/orders/{order}/confirm"))
+    answers = at_once(20, lambda _: api.post(f"/api/orders/{order}/confirm"))
+    doc = api.get(f"/api/orders/{order}").json()
     return {
         "requests": 20,
         "status_codes": dict(Counter(r.status_code for r in answers)),
-        "shipments": len(api.get(f"/api/orders/{order}").json()["shipments"]),
-        "end_status": api.get(f"/api/orders/{order}").json()["status"],
+        "shipments": len(doc["shipments"]),
+        "end_status": doc["status"],
     }
 
 
@@ -95,7 +78,7 @@ def _races(api: httpx.Client, product_id: int, rounds: int) -> dict[str, Any]:
     for _ in range(rounds):
         order = _pending(api, product_id)
         paths = [f"/api/orders/{order}/confirm", f"/api/orders/{order}/cancel"] * 3
-        answers = _at_once(len(paths), lambda i, paths=paths: api.post(paths[i]))
+        answers = at_once(len(paths), lambda i, paths=paths: api.post(paths[i]))
         won = [p.rsplit("/", 1)[1] for p, r in zip(paths, answers, strict=True) if r.is_success]
         winners["+".join(sorted(won))] += 1
         end = api.get(f"/api/orders/{order}").json()["status"]
@@ -116,7 +99,7 @@ def _races(api: httpx.Client, product_id: int, rounds: int) -> dict[str, Any]:
 def _replays(api: httpx.Client, product_id: int) -> dict[str, Any]:
     order = _pending(api, product_id)
     key = {"Idempotency-Key": f"bench-{uuid.uuid4().hex}"}
-    answers = _at_once(5, lambda _: api.post(f"/api/orders/{order}/confirm", headers=key))
+    answers = at_once(5, lambda _: api.post(f"/api/orders/{order}/confirm", headers=key))
     return {
         "requests": 5,
         "status_codes": dict(Counter(r.status_code for r in answers)),
@@ -139,7 +122,7 @@ def _chat_yes(api: httpx.Client) -> dict[str, Any]:
     conversation = api.post("/api/assistant/conversations", json={"language": "en"}).json()["id"]
     _say(api, conversation, "a gentle cleanser for dry skin")
     asked = _say(api, conversation, "buy the first one")
-    answers = _at_once(
+    answers = at_once(
         5,
         lambda _: api.post(
             f"/api/assistant/conversations/{conversation}/messages", json={"text": "yes"}

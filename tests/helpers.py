@@ -6,16 +6,19 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 from fastapi.testclient import TestClient
 
 from lingxi.data import Database
 from lingxi.data.models import Role
-from lingxi.data.repos import catalog, identity
+from lingxi.data.repos import catalog, identity, orders
 
 PASSWORD = "correct-horse-battery"
 
@@ -119,6 +122,34 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> dict[st
     return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
+T = TypeVar("T")
+
+
+def at_once(n: int, call: Callable[[int], T], *, timeout_s: float = 120) -> list[T]:
+    """``call(i)`` for i in 0..n-1 from n threads released together by a barrier, their results
+    in order; the first exception a call raised is raised here, after every thread ended."""
+    barrier = threading.Barrier(n)
+    out: list[tuple[T] | None] = [None] * n
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            out[i] = (call(i),)
+        except BaseException as err:  # surfaced below, never swallowed
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout_s)
+    if errors:
+        raise errors[0]
+    assert all(r is not None for r in out), "a call did not finish"
+    return [r[0] for r in out if r is not None]
+
+
 def free_port() -> int:
     """A loopback port nobody listens on right now."""
     with socket.socket() as s:
@@ -147,3 +178,33 @@ def serve_subprocess(
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("server did not start")
+
+
+def seed_fleet(db: Database) -> tuple[Seeded, list[int]]:
+    """:func:`seed`, a Fontvieille depot with two vans (capacity 10) and four confirmed orders,
+    Alice's and Bob's in turn; their shipment ids."""
+    from lingxi.data.models import Depot, Vehicle
+
+    ids = seed(db)
+    shipments: list[int] = []
+    with db.session() as s:
+        depot = Depot(name="Fontvieille", lat=43.72905, lon=7.41520)
+        s.add(depot)
+        s.flush()
+        for name in ("van-1", "van-2"):
+            s.add(Vehicle(depot_id=depot.id, name=name, capacity=10))
+        for household, customer, address in (
+            (ids.household_a, ids.alice, ids.alice_address),
+            (ids.household_b, ids.bob, ids.bob_address),
+        ) * 2:
+            o = orders.create_order(
+                s,
+                household_id=household,
+                customer_id=customer,
+                lines=[orders.LineRequest(ids.products[0], 1)],
+                address_id=address,
+            )
+            shipments.append(
+                orders.confirm_order(s, household_id=household, order_id=o.id).shipments[0].id
+            )
+    return ids, shipments

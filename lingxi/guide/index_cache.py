@@ -68,8 +68,9 @@ def cached(db: Database, cache_dir: Path, build: Callable[[], BuiltIndex]) -> Bu
             data = guide_repo.catalogue_fingerprint(s, model=EMBEDDING_MODEL)
         return f"{data}:{code_fingerprint()}"
 
-    where = db.engine.url.render_as_string(hide_password=True)
-    path = cache_dir / f"guide-index-{hashlib.sha256(where.encode()).hexdigest()[:16]}.pkl"
+    # One file per data folder: another database's index (different fingerprint) replaces it
+    # instead of piling up beside it.
+    path = cache_dir / "guide-index.pkl"
     hit = load(path, key())
     if hit is not None:
         return hit

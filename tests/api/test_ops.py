@@ -17,9 +17,9 @@ from lingxi.api import create_app
 from lingxi.api.services import get_clock
 from lingxi.config import Settings
 from lingxi.data import Database
-from lingxi.data.models import DeliveryPromise, Depot, OpsJob, Vehicle
+from lingxi.data.models import DeliveryPromise, OpsJob
 from lingxi.data.repos import home, ops as ops_repo, orders
-from tests.helpers import Seeded, add_staff, seed, sign_in
+from tests.helpers import Seeded, add_staff, seed_fleet, sign_in
 
 DAY = date(2026, 11, 26)
 NOW = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)
@@ -27,29 +27,8 @@ NOW = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)
 
 
 def _fleet(db: Database) -> tuple[Seeded, list[int]]:
-    """Two households, a depot with two vans, and four confirmed orders (their shipment ids)."""
-    ids = seed(db)
-    shipments: list[int] = []
-    with db.session() as s:
-        depot = Depot(name="Fontvieille", lat=43.72905, lon=7.41520)
-        s.add(depot)
-        s.flush()
-        for name in ("van-1", "van-2"):
-            s.add(Vehicle(depot_id=depot.id, name=name, capacity=10))
-        for household, customer, address in (
-            (ids.household_a, ids.alice, ids.alice_address),
-            (ids.household_b, ids.bob, ids.bob_address),
-        ) * 2:
-            o = orders.create_order(
-                s,
-                household_id=household,
-                customer_id=customer,
-                lines=[orders.LineRequest(ids.products[0], 1)],
-                address_id=address,
-            )
-            shipments.append(
-                orders.confirm_order(s, household_id=household, order_id=o.id).shipments[0].id
-            )
+    """Two households, a depot with two vans, four confirmed orders (their shipment ids), staff."""
+    ids, shipments = seed_fleet(db)
     add_staff(db)
     return ids, shipments
 
@@ -306,7 +285,7 @@ def test_a_stale_job_frees_its_day(db: Database, ops_client: TestClient) -> None
     """A job whose worker vanished long ago (a killed process) no longer holds the day."""
     _fleet(db)
     staff = sign_in(ops_client, "ops@example.org")
-    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    long_ago = NOW - timedelta(hours=2)  # stale by the pinned clock and by the real one
     with db.session() as s:
         lost = ops_repo.insert_job(s, kind="plan", day=DAY, time_limit_s=2, params={}, now=long_ago)
         assert lost is not None

@@ -4,7 +4,6 @@ and an older action's button never confirms a newer one."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from lingxi.data.repos import conversation as conv_repo, identity, orders
 from lingxi.data.repos.identity import Member
 from lingxi.home import HomeController
 from tests.assistant.conftest import World, home_controller, lock_state, offline_assistant
+from tests.helpers import at_once
 
 
 @dataclass
@@ -78,23 +78,7 @@ def _proposal(chat: Chat, member: Member) -> tuple[int, dict[str, str], dict[str
 
 
 def _concurrent_yes(chat: Chat, cid: int, h: dict[str, str], n: int, **extra: Any) -> list[str]:
-    barrier = threading.Barrier(n)
-    replies: list[str] = []
-    errors: list[BaseException] = []
-
-    def yes() -> None:
-        try:
-            barrier.wait(timeout=30)
-            replies.append(chat.say(cid, h, "yes", **extra)["reply"])
-        except BaseException as err:  # surfaced below, never swallowed
-            errors.append(err)
-
-    threads = [threading.Thread(target=yes) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
+    replies = at_once(n, lambda _: str(chat.say(cid, h, "yes", **extra)["reply"]))
     assert len(replies) == n
     return replies
 

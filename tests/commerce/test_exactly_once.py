@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
-import httpx
 from fastapi.testclient import TestClient
 
 from lingxi.data import Database
 from lingxi.data.models import Shipment
 from lingxi.data.repos import orders
-from tests.helpers import Seeded, sign_in
-
-
-def _at_once(n: int, call: Callable[[int], httpx.Response]) -> list[httpx.Response]:
-    """``call(i)`` for i in 0..n-1 from n threads released together."""
-    barrier = threading.Barrier(n)
-    out: list[httpx.Response | None] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait()
-        out[i] = call(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert all(r is not None for r in out), "a request did not finish"
-    return [r for r in out if r is not None]
+from tests.helpers import Seeded, at_once, sign_in
 
 
 def _pending_order(client: TestClient, seeded: Seeded, headers: dict[str, str]) -> int:
@@ -55,7 +34,7 @@ def test_twenty_concurrent_confirms_make_one_shipment(
     """20 confirms of one order at once: one 200, nineteen 409, exactly one shipment."""
     alice = sign_in(client, "alice@example.org")
     order_id = _pending_order(client, seeded, alice)
-    answers = _at_once(20, lambda _: client.post(f"/api/orders/{order_id}/confirm", headers=alice))
+    answers = at_once(20, lambda _: client.post(f"/api/orders/{order_id}/confirm", headers=alice))
     codes = sorted(r.status_code for r in answers)
     assert codes == [200] + [409] * 19, codes
     assert all(
@@ -77,7 +56,7 @@ def test_confirm_racing_cancel_ends_consistent(
     for _ in range(5):
         order_id = _pending_order(client, seeded, alice)
         paths = [f"/api/orders/{order_id}/confirm", f"/api/orders/{order_id}/cancel"] * 3
-        answers = _at_once(len(paths), lambda i, paths=paths: client.post(paths[i], headers=alice))
+        answers = at_once(len(paths), lambda i, paths=paths: client.post(paths[i], headers=alice))
         ok = [
             (paths[i].rsplit("/", 1)[1], r.json()["status"])
             for i, r in enumerate(answers)
@@ -109,7 +88,7 @@ def test_idempotency_key_replays_the_same_answer(
     again = client.post("/api/orders", json=body, headers={**alice, "Idempotency-Key": "k-1"})
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
-    burst = _at_once(
+    burst = at_once(
         5,
         lambda _: client.post(
             "/api/orders", json=body, headers={**alice, "Idempotency-Key": "k-burst"}

@@ -3,7 +3,6 @@ every bad row is named with its field and value; one external id never makes two
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from sqlalchemy import func, select
 from lingxi import commerce
 from lingxi.data import Database
 from lingxi.data.models import Order, Shipment
-from tests.helpers import Seeded, seed
+from tests.helpers import Seeded, at_once, seed
 
 HEADER = "external_id,customer_email,household_id,customer_name,line1,city,postcode,country,lat,lon,items,window_start,window_end"
 
@@ -127,18 +126,9 @@ def test_one_external_id_one_order_under_concurrency(db: Database, seeded: Seede
     """Four concurrent deliveries of one external id (a webhook retried while the CSV runs)
     make exactly one order; every caller gets that order."""
     orders, _ = commerce.read_orders_csv(_csv(_rows(1, seeded)))
-    barrier = threading.Barrier(4)
-    results: list[commerce.IntakeResult] = []
-
-    def take() -> None:
-        barrier.wait()
-        results.append(commerce.take_order(db, orders[0], source="webhook"))
-
-    threads = [threading.Thread(target=take) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = at_once(
+        4, lambda _: commerce.take_order(db, orders[0], source="webhook"), timeout_s=30
+    )
     assert sorted(r.status for r in results) == ["created", "duplicate", "duplicate", "duplicate"]
     assert len({r.order_id for r in results}) == 1
     assert _count(db, Order) == 1 and _count(db, Shipment) == 1

@@ -4,7 +4,6 @@ PostgreSQL; a reset token used twice at once works exactly once."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from lingxi import commerce
 from lingxi.data import Database
 from lingxi.data.repos import identity
 from lingxi.errors import ForbiddenError, InvalidInputError, LingxiError, UnauthorizedError
-from tests.helpers import PASSWORD, Seeded, add_staff, seed
+from tests.helpers import PASSWORD, Seeded, add_staff, at_once, seed
 
 URL = "https://shop.example"
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -147,24 +146,16 @@ def test_reset_signs_out_old_sessions(db: Database, seeded: Seeded) -> None:
 def test_two_concurrent_resets_exactly_one_wins(db: Database, seeded: Seeded) -> None:
     """Two requests with the same reset token at the same moment: exactly one succeeds."""
     link = commerce.request_password_reset(db, "bob@example.org", ttl_s=600, public_url=URL)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
+    passwords = ("first-password", "second-password")
 
-    def use(password: str) -> None:
-        barrier.wait()
+    def use(i: int) -> str:
         try:
-            commerce.reset_password(db, link.token, password)
-            outcomes.append(password)
+            commerce.reset_password(db, link.token, passwords[i])
+            return passwords[i]
         except LingxiError as err:
-            outcomes.append(err.code)
+            return err.code
 
-    threads = [
-        threading.Thread(target=use, args=(p,)) for p in ("first-password", "second-password")
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    outcomes = at_once(2, use, timeout_s=30)
     assert sorted(outcomes, key=lambda o: o == "invalid_token") == [
         *(o for o in outcomes if o != "invalid_token"),
         "invalid_token",

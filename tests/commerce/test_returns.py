@@ -10,7 +10,7 @@ from lingxi import commerce
 from lingxi.data import Database, utcnow
 from lingxi.data.repos import events, identity, orders
 from lingxi.errors import ConflictError, InvalidInputError, NotFoundError
-from tests.helpers import Seeded, seed
+from tests.helpers import Seeded, at_once, seed
 
 
 def _delivered(db: Database, *, days_ago: float = 2.0) -> tuple[Seeded, orders.OrderView]:
@@ -163,27 +163,18 @@ def test_pickup_back_at_depot_marks_order_returned(db: Database) -> None:
 
 def test_two_simultaneous_requests_book_one_return(db: Database) -> None:
     """Two requests for the same items at once: one pickup is booked, the other is refused."""
-    import threading
-
     from lingxi.errors import LingxiError
 
     ids, order = _delivered(db)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def request() -> None:
-        barrier.wait()
+    def request(_: int) -> str:
         try:
             _return(db, ids.alice, order.id)
-            outcomes.append("booked")
+            return "booked"
         except LingxiError as err:
-            outcomes.append(type(err).__name__)
+            return type(err).__name__
 
-    threads = [threading.Thread(target=request) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    outcomes = at_once(2, request, timeout_s=60)
     assert sorted(outcomes) == ["ConflictError", "booked"], outcomes
     with db.session() as s:
         assert (

@@ -105,7 +105,7 @@ def test_positions_arrive_over_the_real_broker(sqlite_db: Database) -> None:
     user = f"sam{uuid.uuid4().hex[:8]}"
     _fleet(sqlite_db, user)
     settings = MQTTSettings(url="mqtt://127.0.0.1:1883")
-    now = datetime.now(UTC)  # the fix's time is checked against this pinned clock
+    now = NOW  # the fix's time is checked against this pinned clock
     sub = OwnTracksSubscriber(sqlite_db, settings, topic=f"owntracks/{user}/+", clock=lambda: now)
     sub.start()
     try:

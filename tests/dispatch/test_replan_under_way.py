@@ -8,11 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from lingxi.data import Database
-from lingxi.data.models import Depot, Vehicle
 from lingxi.data.repos import courier as courier_repo, fleet, orders
 from lingxi.dispatch import DispatchParams, load_network, plan_shipments
 from lingxi.dispatch.roadnet import RoadNetwork
-from tests.helpers import seed
+from tests.helpers import seed_fleet
 
 pytestmark = pytest.mark.slow
 DAY = date(2026, 11, 26)
@@ -26,29 +25,7 @@ def network() -> RoadNetwork:
 
 
 def _orders(db: Database) -> list[int]:
-    ids = seed(db)
-    with db.session() as s:
-        depot = Depot(name="Fontvieille", lat=43.72905, lon=7.41520)
-        s.add(depot)
-        s.flush()
-        for name in ("van-1", "van-2"):
-            s.add(Vehicle(depot_id=depot.id, name=name, capacity=10))
-        made = []
-        for household, customer, address in (
-            (ids.household_a, ids.alice, ids.alice_address),
-            (ids.household_b, ids.bob, ids.bob_address),
-        ) * 2:
-            o = orders.create_order(
-                s,
-                household_id=household,
-                customer_id=customer,
-                lines=[orders.LineRequest(ids.products[0], 1)],
-                address_id=address,
-            )
-            made.append(
-                orders.confirm_order(s, household_id=household, order_id=o.id).shipments[0].id
-            )
-    return made
+    return seed_fleet(db)[1]
 
 
 LATE = datetime(2026, 11, 26, 23, 0, tzinfo=UTC)

@@ -8,7 +8,6 @@ device back from ``GET /api/home/state`` and counts its rows in ``GET /api/home/
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from lingxi.errors import ForbiddenError
 from lingxi.home import Command, HomeController
 from lingxi.home.drivers.memory import MemoryDriver
 from lingxi.home.voice import Transcript
+from tests.helpers import at_once
 from tests.home.conftest import load_home
 
 ROLES = ("owner", "adult", "child")
@@ -455,18 +455,9 @@ def test_concurrent_redeems_carry_out_the_act_once(home: Home) -> None:
     r = home.post("adult", "/command", {"text": "unlock the front door"})
     token = r.json()["error"]["details"]["token"]
     rows = home.changes("lock.front_door")
-    statuses: list[int] = []
-    barrier = threading.Barrier(10)
-
-    def redeem() -> None:
-        barrier.wait()
-        statuses.append(home.post("adult", "/confirm", {"token": token}).status_code)
-
-    threads = [threading.Thread(target=redeem) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    statuses = at_once(
+        10, lambda _: home.post("adult", "/confirm", {"token": token}).status_code, timeout_s=30
+    )
     assert sorted(statuses) == [200] + [409] * 9
     assert home.changes("lock.front_door") == rows + 1
     assert home.row("lock.front_door")["state"] == "unlocked"
