@@ -1,23 +1,28 @@
-"""Personal recommender on Amazon Beauty (S3-Rec preprocessing): leave-one-out, full ranking.
+"""Personal recommender on Amazon Beauty (S3-Rec preprocessing): leave-one-out, full ranking,
+reported as the mean ± sd over 5 seeds.
 
-Protocol (as S3-Rec/ICLRec/eSASRec): each user's last item is the test target, the second last the
-validation target. Every one of the 12,101 items is ranked (no sampled negatives); items already
-in the input history are excluded from the ranking (the file's test items never repeat an earlier
-item). Hyperparameters are chosen on validation NDCG@10 only (models fitted on ``seq[:-2]``,
-scoring ``seq[:-2] -> seq[-2]``). The test split (``seq[:-1] -> seq[-1]``) is then scored twice
-for the chosen SLIST model, both reported:
+Protocol (as S3-Rec/BSARec): each user's last item is the test target, the second last the
+validation target. Every one of the 12,101 items is ranked (no sampled negatives). Models are
+fitted on ``seq[:-2]``; validation scores ``seq[:-2] -> seq[-2]``, test ``seq[:-1] -> seq[-1]``.
+Test figures are given twice: with the input history masked out of the ranking (S3-Rec's and
+BSARec's protocol: ``rating_pred[train_matrix > 0] = 0``) and unmasked.
 
-* ``test_fit_on_train``: the model fitted on ``seq[:-2]`` (validation items never trained on);
-* ``test_refit_with_validation``: the same hyperparameters refitted on ``seq[:-1]`` (the test
-  items are still never seen), the usual final step after model selection.
+The models are closed-form (SLIST, EASE), so a seed cannot vary their weights. A seed instead
+draws the validation sample: the users are split at random into halves; the hyperparameters
+(SLIST's attribute weight and profile decay, EASE's decay) are chosen on the validation NDCG@10 of
+the first half only, and the test is scored on the other half, whose users took no part in the
+choice. Five seeds give five selections and five disjoint-from-selection test halves; the table
+is their mean ± sd. Each seed's test on all users is reported too.
 
-The model is SLIST plus an item-attribute similarity (``Beauty_item2attributes.json``: S3-Rec's
-brand/category ids) added to its item-item matrix; the attribute weight and the profile decay are
-chosen on validation, and every weight's test figure is also reported for transparency.
+* ``test_fit_on_train``: the chosen model fitted on ``seq[:-2]`` (the comparable figure:
+  BSARec's weights also never see the validation item);
+* ``test_refit_with_validation``: the same hyperparameters refitted on ``seq[:-1]`` (test items
+  still never seen), the usual final step after model selection.
 
-EASE (l2=50, recency-weighted profile, decay chosen on validation) and popularity are the
-baselines of the same run (``test_fit_on_train`` only; EASE's refit, 0.0889 / 0.0529 in the
-run of commit 57e13c6, is left out to keep the run short on the shared machine).
+The SLIST model adds an item-attribute similarity (``Beauty_item2attributes.json``: S3-Rec's
+brand/category ids) to its item-item matrix, as the app's recommender does with the catalogue's
+brand and category. Popularity and EASE (l2=50) are baselines of the same run; BSARec and TV-Rec
+are their papers' figures.
 
 Run: ``nice -n 10 .venv/bin/python -m benchmarks bench_guide_recommender``
 """
@@ -25,12 +30,14 @@ Run: ``nice -n 10 .venv/bin/python -m benchmarks bench_guide_recommender``
 from __future__ import annotations
 
 import json
-import os
+import statistics
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from benchmarks._common import SHARED_DATA, write_result
 from lingxi.guide.recommender import (
@@ -41,6 +48,24 @@ from lingxi.guide.recommender import (
 )
 
 BATCH = 2048
+SEEDS = (0, 1, 2, 3, 4)
+WEIGHTS = (0.0, 0.007, 0.01, 0.014)
+PROFILE_DECAYS = (1.0, 1.5, 2.0, 4.0)
+EASE_DECAYS: tuple[float | None, ...] = (None, 1.0, 2.0, 4.0, 8.0)
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class PerUser:
+    """HR@10 and NDCG@10 of every user (so any sample of users can be averaged)."""
+
+    hr: FloatArray
+    ndcg: FloatArray
+
+    def mean(self, users: npt.NDArray[np.int64] | None = None) -> dict[str, float]:
+        hr = self.hr if users is None else self.hr[users]
+        ndcg = self.ndcg if users is None else self.ndcg[users]
+        return {"hr@10": round(float(hr.mean()), 4), "ndcg@10": round(float(ndcg.mean()), 4)}
 
 
 def load_beauty() -> tuple[list[list[int]], int]:
@@ -65,140 +90,222 @@ def load_attributes(n_items: int) -> list[list[int]]:
     return attrs
 
 
-def evaluate(
-    model: Recommender, inputs: Sequence[Sequence[int]], targets: Sequence[int]
-) -> dict[str, float]:
-    """HR@10 and NDCG@10 over the full item set, history items excluded."""
-    hits = 0.0
-    ndcg = 0.0
+def per_user(
+    model: Recommender,
+    inputs: Sequence[Sequence[int]],
+    targets: Sequence[int],
+    *,
+    mask_history: bool = True,
+) -> PerUser:
+    """Each user's HR@10 and NDCG@10 over the full item set."""
+    hr = np.zeros(len(inputs))
+    ndcg = np.zeros(len(inputs))
     tgt = np.asarray(targets)
     for start in range(0, len(inputs), BATCH):
         batch = inputs[start : start + BATCH]
         scores = model.score(batch)
-        for r, seq in enumerate(batch):
-            scores[r, np.asarray(seq)] = -np.inf
+        if mask_history:
+            for r, seq in enumerate(batch):
+                scores[r, np.asarray(seq)] = -np.inf
         t = tgt[start : start + BATCH]
         target_scores = scores[np.arange(len(batch)), t]
         ranks = (scores > target_scores[:, None]).sum(axis=1)
         top = ranks < 10
-        hits += float(top.sum())
-        ndcg += float((1.0 / np.log2(ranks[top] + 2.0)).sum())
-    n = len(inputs)
-    return {"hr@10": round(hits / n, 4), "ndcg@10": round(ndcg / n, 4)}
+        hr[start : start + len(batch)] = top
+        ndcg[start : start + len(batch)] = np.where(top, 1.0 / np.log2(ranks + 2.0), 0.0)
+    return PerUser(hr, ndcg)
 
 
-def _fit(model: Any, train: list[list[int]], n_items: int) -> float:
-    t0 = time.perf_counter()
-    model.fit(train, n_items=n_items)
-    return round(time.perf_counter() - t0, 1)
+def _halves(n_users: int, seed: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """A random half of the users to choose on, and the other half to report."""
+    perm = np.random.default_rng(seed).permutation(n_users)
+    return np.sort(perm[: n_users // 2]), np.sort(perm[n_users // 2 :])
+
+
+def _mean_sd(rows: Sequence[dict[str, float]]) -> dict[str, str | float]:
+    out: dict[str, str | float] = {}
+    for key in ("hr@10", "ndcg@10"):
+        vals = [r[key] for r in rows]
+        mean, sd = statistics.fmean(vals), statistics.stdev(vals)
+        out[key] = round(mean, 4)
+        out[f"{key}_sd"] = round(sd, 4)
+        out[f"{key}_text"] = f"{mean:.4f} ± {sd:.4f}"
+    return out
+
+
+def _choose(val: dict[Any, PerUser], users: npt.NDArray[np.int64]) -> Any:
+    return max(val, key=lambda key: val[key].mean(users)["ndcg@10"])
 
 
 def main() -> None:
+    started = time.perf_counter()
     seqs, n_items = load_beauty()
+    n_users = len(seqs)
     train = [s[:-2] for s in seqs]
-    val_in, val_t = train, [s[-2] for s in seqs]
+    val_t = [s[-2] for s in seqs]
     test_in, test_t = [s[:-1] for s in seqs], [s[-1] for s in seqs]
-    print(f"users={len(seqs)} items={n_items} interactions={sum(map(len, seqs))}", flush=True)
-    results: dict[str, Any] = {"users": len(seqs), "items": n_items, "threads": os.cpu_count()}
+    print(f"users={n_users} items={n_items} interactions={sum(map(len, seqs))}", flush=True)
+    results: dict[str, Any] = {"users": n_users, "items": n_items, "seeds": list(SEEDS)}
+    splits = {seed: _halves(n_users, seed) for seed in SEEDS}
 
-    pop = PopularityRecommender()
-    results["popularity"] = {
-        "train_s": _fit(pop, train, n_items),
-        "test_fit_on_train": evaluate(pop, test_in, test_t),
-    }
-    print("popularity", results["popularity"], flush=True)
+    pop = PopularityRecommender().fit(train, n_items=n_items)
+    pop_test = {m: per_user(pop, test_in, test_t, mask_history=m) for m in (True, False)}
+    results["popularity"] = _report_fixed(pop_test, splits)
+    print("popularity", results["popularity"]["masked"], flush=True)
 
-    # EASE baseline: l2=50 as in the issue; the profile decay picked on validation.
-    decays: tuple[float | None, ...] = (None, 1.0, 2.0, 4.0, 8.0)
-    ease = EASERecommender(l2=50.0)
-    ease_time = _fit(ease, train, n_items)
-    ease_val = {}
-    for decay in decays:
+    t0 = time.perf_counter()
+    ease = EASERecommender(l2=50.0).fit(train, n_items=n_items)
+    ease_train_s = round(time.perf_counter() - t0, 1)
+    ease_val, ease_test = {}, {}
+    for decay in EASE_DECAYS:
         ease.profile_decay = decay
-        ease_val[str(decay)] = evaluate(ease, val_in, val_t)
-        print("ease validation", decay, ease_val[str(decay)], flush=True)
-    best_decay = max(ease_val, key=lambda d: ease_val[d]["ndcg@10"])
-    ease.profile_decay = None if best_decay == "None" else float(best_decay)
-    ease_test = evaluate(ease, test_in, test_t)
+        ease_val[decay] = per_user(ease, train, val_t)
+        ease_test[decay] = {
+            m: per_user(ease, test_in, test_t, mask_history=m) for m in (True, False)
+        }
+        print("ease", decay, ease_val[decay].mean(), ease_test[decay][True].mean(), flush=True)
     del ease
     results["ease"] = {
-        "params": {
-            "l2": 50.0,
-            "profile_decay": None if best_decay == "None" else float(best_decay),
-        },
-        "train_s": ease_time,
-        "validation_by_decay": ease_val,
-        "test_fit_on_train": ease_test,
+        "l2": 50.0,
+        "train_s": ease_train_s,
+        **_report_chosen(ease_val, ease_test, splits),
     }
-    print("ease", results["ease"], flush=True)
 
-    # SLIST: alpha=0.2, l2=100, position_decay=1 were chosen on validation NDCG@10 by this file's
-    # earlier grid (l2 in 10/30/100/300, alpha 0.1/0.2; result JSON of commit 57e13c6).
-    # Here: SLIST alone, then SLIST plus the item-attribute similarity (Beauty_item2attributes.json)
-    # with its weight and the profile decay chosen on validation. A quick search on a 6,000-user
-    # validation subsample also tried adding a first-order Markov (item -> next item) matrix
-    # (no gain at any weight 0.1..30), profile decays 0.5 and 3 (worse) and ranking seen items
-    # too (worse; the benchmark excludes them, and the file's last items never repeat).
     item_attributes = load_attributes(n_items)
-    base: dict[str, float] = {"alpha": 0.2, "l2": 100.0, "position_decay": 1.0}
-    tried = []
-    best_ndcg, best_row = -1.0, dict[str, Any]()
-    slist_test: dict[str, Any] = {}
-    for weight in (0.0, 0.007, 0.01, 0.014):
+    slist_val: dict[tuple[float, float], PerUser] = {}
+    slist_test: dict[tuple[float, float], dict[bool, PerUser]] = {}
+    train_s: dict[float, float] = {}
+    for weight in WEIGHTS:
         model = SLISTRecommender(alpha=0.2, l2=100.0, position_decay=1.0, attribute_weight=weight)
         t0 = time.perf_counter()
         model.fit(train, n_items=n_items, item_attributes=item_attributes)
-        secs = round(time.perf_counter() - t0, 1)
-        best_here, w_decay = -1.0, 1.0
-        for pdecay in (1.0, 1.5, 2.0, 4.0):
+        train_s[weight] = round(time.perf_counter() - t0, 1)
+        for pdecay in PROFILE_DECAYS:
             model.profile_decay = pdecay
-            val = evaluate(model, val_in, val_t)
-            row = {
-                **base,
-                "attribute_weight": weight,
-                "profile_decay": pdecay,
-                "train_s": secs,
-                "validation": val,
+            key = (weight, pdecay)
+            slist_val[key] = per_user(model, train, val_t)
+            slist_test[key] = {
+                m: per_user(model, test_in, test_t, mask_history=m) for m in (True, False)
             }
-            tried.append(row)
-            print("slist", row, flush=True)
-            if val["ndcg@10"] > best_here:
-                best_here, w_decay = val["ndcg@10"], pdecay
-            if val["ndcg@10"] > best_ndcg:
-                best_ndcg, best_row = val["ndcg@10"], row
-        # Each weight's test figure at its own validation-chosen decay (for the report only;
-        # the choice between weights is made on validation alone, above).
-        model.profile_decay = w_decay
-        slist_test[str(weight)] = {
-            "profile_decay": w_decay,
-            "test": evaluate(model, test_in, test_t),
-        }
-        print("slist test", weight, slist_test[str(weight)], flush=True)
+            print("slist", key, slist_val[key].mean(), slist_test[key][True].mean(), flush=True)
         del model
-    keys = ("alpha", "l2", "position_decay", "attribute_weight", "profile_decay")
-    chosen_params: dict[str, Any] = {k: best_row[k] for k in keys}
-    refit = SLISTRecommender(**chosen_params)
-    t0 = time.perf_counter()
-    refit.fit(test_in, n_items=n_items, item_attributes=item_attributes)
-    refit_time = round(time.perf_counter() - t0, 1)
+    chosen = _report_chosen(slist_val, slist_test, splits)
+    # The refit: each distinct choice once, fitted on seq[:-1].
+    refits: dict[tuple[float, float], dict[bool, PerUser]] = {}
+    for row in chosen["per_seed"]:
+        key = (row["chosen"]["attribute_weight"], row["chosen"]["profile_decay"])
+        if key not in refits:
+            refit = SLISTRecommender(
+                alpha=0.2,
+                l2=100.0,
+                position_decay=1.0,
+                attribute_weight=key[0],
+                profile_decay=key[1],
+            )
+            refit.fit(test_in, n_items=n_items, item_attributes=item_attributes)
+            refits[key] = {
+                m: per_user(refit, test_in, test_t, mask_history=m) for m in (True, False)
+            }
+            del refit
+        report = splits[row["seed"]][1]
+        row["test_refit_with_validation"] = {
+            "masked": refits[key][True].mean(report),
+            "unmasked": refits[key][False].mean(report),
+        }
+    for masked in ("masked", "unmasked"):
+        chosen["mean_sd"][masked]["test_refit_with_validation"] = _mean_sd(
+            [row["test_refit_with_validation"][masked] for row in chosen["per_seed"]]
+        )
     results["slist"] = {
-        "chosen": chosen_params,
-        "train_s": best_row["train_s"],
-        "grid": tried,
-        "test_fit_on_train_by_attribute_weight": slist_test,
-        "test_fit_on_train": slist_test[str(best_row["attribute_weight"])]["test"],
-        "refit_train_s": refit_time,
-        "test_refit_with_validation": evaluate(refit, test_in, test_t),
+        "fixed": {"alpha": 0.2, "l2": 100.0, "position_decay": 1.0},
+        "train_s": train_s,
+        "grid_all_users": [
+            {
+                "attribute_weight": w,
+                "profile_decay": d,
+                "validation": slist_val[(w, d)].mean(),
+                "test_masked": slist_test[(w, d)][True].mean(),
+            }
+            for (w, d) in slist_val
+        ],
+        **chosen,
     }
-    del refit
-    print("slist", results["slist"], flush=True)
-    results["target"] = {"ndcg@10": 0.055, "hr@10": 0.095}
     results["published"] = {
-        "eSASRec": {"hr@10": 0.0928, "ndcg@10": 0.0523},
-        "SASRec_sampled_softmax": {"hr@10": 0.0921, "ndcg@10": 0.0531},
-        "SASRec": {"hr@10": 0.0605, "ndcg@10": 0.0318},
+        "BSARec": {"hr@10": 0.1008, "ndcg@10": 0.0611, "history": "masked"},
+        "TV-Rec": {"hr@10": 0.1017, "history": "masked"},
     }
+    results["target"] = {"ndcg@10": 0.065, "hr@10": 0.105, "train_under_s": 600}
+    results["table"] = _table(results)
+    results["run_s"] = round(time.perf_counter() - started, 1)
     write_result("bench_guide_recommender", results)
+
+
+Split = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
+
+
+def _report_fixed(test: dict[bool, PerUser], splits: dict[int, Split]) -> dict[str, Any]:
+    """A model with nothing to choose: its test on each seed's report half, and the mean ± sd."""
+    out: dict[str, Any] = {}
+    for masked, name in ((True, "masked"), (False, "unmasked")):
+        rows = [test[masked].mean(report) for _, report in splits.values()]
+        out[name] = {"test_fit_on_train": _mean_sd(rows)}
+    return out
+
+
+def _report_chosen(
+    val: dict[Any, PerUser], test: dict[Any, dict[bool, PerUser]], splits: dict[int, Split]
+) -> dict[str, Any]:
+    """Per seed: the choice made on the selection half, its test on the report half (and on
+    everyone, for reference). Then the mean ± sd of the report-half figures."""
+    per_seed = []
+    for seed, (select, report) in splits.items():
+        key = _choose(val, select)
+        choice = (
+            {"attribute_weight": key[0], "profile_decay": key[1]}
+            if isinstance(key, tuple)
+            else {"profile_decay": key}
+        )
+        per_seed.append(
+            {
+                "seed": seed,
+                "chosen": choice,
+                "validation_on_selection_half": val[key].mean(select),
+                "test_fit_on_train": {
+                    "masked": test[key][True].mean(report),
+                    "unmasked": test[key][False].mean(report),
+                    "masked_all_users": test[key][True].mean(),
+                },
+            }
+        )
+    mean_sd = {
+        masked: {
+            "test_fit_on_train": _mean_sd([row["test_fit_on_train"][masked] for row in per_seed])
+        }
+        for masked in ("masked", "unmasked")
+    }
+    return {"per_seed": per_seed, "mean_sd": mean_sd}
+
+
+def _table(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per model: test on the report halves, mean ± sd over the seeds."""
+    rows: list[dict[str, Any]] = []
+    for name in ("popularity", "ease", "slist"):
+        block = results[name]
+        figures = block.get("mean_sd", block)
+        for masked in ("masked", "unmasked"):
+            for kind, f in figures[masked].items():
+                rows.append(
+                    {
+                        "model": name,
+                        "history": masked,
+                        "fit": kind,
+                        "hr@10": f["hr@10_text"],
+                        "ndcg@10": f["ndcg@10_text"],
+                    }
+                )
+    for name, pub in results["published"].items():
+        rows.append({"model": name, "history": "masked", "fit": "published", **pub})
+    return rows
 
 
 if __name__ == "__main__":

@@ -12,7 +12,14 @@ import numpy.typing as npt
 from lingxi.guide.catalogue import CatalogueIndex
 from lingxi.guide.recommender import SLISTRecommender
 
-__all__ = ["HistoryEvent", "PersonContext", "Personal", "fit_personal"]
+__all__ = [
+    "ATTRIBUTE_WEIGHT",
+    "HistoryEvent",
+    "PersonContext",
+    "Personal",
+    "fit_personal",
+    "item_attributes",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +92,25 @@ def fit_personal(
     column = np.full(len(index), -1, dtype=np.int64)
     column[active] = np.arange(active.size)
     seqs = [[int(column[x]) for x in r if column[x] >= 0] for r in rows]
-    model = SLISTRecommender(alpha=0.2, l2=10.0, profile_decay=4.0)
-    model.fit([q for q in seqs if q], n_items=int(active.size))
+    model = SLISTRecommender(
+        alpha=0.2, l2=10.0, profile_decay=4.0, attribute_weight=ATTRIBUTE_WEIGHT
+    )
+    model.fit(
+        [q for q in seqs if q],
+        n_items=int(active.size),
+        item_attributes=item_attributes(index, active),
+    )
     return Personal(model, column), popularity
+
+
+ATTRIBUTE_WEIGHT = 0.01
+"""Weight of the brand/category similarity in the item-item matrix: the value chosen on the
+Amazon Beauty validation split (``bench_guide_recommender``), where brand and category ids lift
+NDCG@10 by about 0.007 over co-purchases alone."""
+
+
+def item_attributes(index: CatalogueIndex, rows: npt.NDArray[np.int64]) -> list[list[int]]:
+    """Attribute ids of the given catalogue rows: their brand, then their category (offset past
+    the brands), so products that share either are similar even with no shared buyers."""
+    n_brands = len(index.brands)
+    return [[int(index.brand[r]), n_brands + int(index.category[r])] for r in rows]

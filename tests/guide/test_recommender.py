@@ -105,3 +105,31 @@ def test_attribute_similarity_links_items_sharing_attributes() -> None:
         )
     with pytest.raises(InvalidInputError, match="attribute_weight"):
         SLISTRecommender(attribute_weight=-1.0)
+
+
+def test_app_model_uses_brand_and_category() -> None:
+    """The guide's item-item model adds the catalogue's brand and category: a product nobody
+    bought with the history item still scores above an unrelated one when it shares its brand
+    and category (as the benchmark's winning model uses Beauty's brand/category ids)."""
+    from lingxi.guide.catalogue import CatalogueIndex
+    from lingxi.guide.personal import fit_personal
+    from lingxi.guide.schemas import ProductFacts
+
+    def product(pid: int, brand: str, category: str) -> ProductFacts:
+        return ProductFacts(pid, f"P{pid}", brand, category, 1000, 4.0, (), ())
+
+    index = CatalogueIndex(
+        [
+            product(1, "Acme", "cleanser"),
+            product(2, "Acme", "cleanser"),  # same brand and category as 1, never co-bought
+            product(3, "Other", "sunscreen"),
+            product(4, "Other", "sunscreen"),
+        ]
+    )
+    # 1 and 3 are bought by separate people; 2 and 4 by a third: no sequence links 1 with 2.
+    personal, _ = fit_personal(index, [[1], [3, 4], [2, 4], [1], [3]])
+    assert personal is not None
+    col = personal.column
+    scores = personal.model.score([[int(col[index.position[1]])]])[0]
+    assert scores[col[index.position[2]]] > scores[col[index.position[3]]]
+    assert scores[col[index.position[2]]] > 0
