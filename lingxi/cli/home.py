@@ -137,6 +137,43 @@ def import_cmd(
     )
 
 
+@app.command("adopt")
+@handle_errors
+def adopt_cmd(
+    offer: Annotated[
+        str | None,
+        typer.Argument(help="The offer to adopt (its id from the list); omit to list offers."),
+    ] = None,
+    household: Household = 1,
+    area: Annotated[
+        str | None, typer.Option("--area", help="The household's area to put it in.")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Its name in the home.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """List the devices announced on the broker (Zigbee2MQTT, Tasmota, ...) or adopt one.
+
+    Adopted devices are commanded on their own command topics.
+    """
+    from lingxi.home.adopt import adopt, scan
+
+    offers = scan(settings().mqtt)
+    if offer is None:
+        if as_json:
+            emit_json({"data": [o.to_dict() for o in offers], "count": len(offers)})
+            return
+        table = Table("id", "entity", "name", "suggested area", "command topic")
+        for o in offers:
+            table.add_row(o.id, o.entity_id, o.name, o.suggested_area or "", o.command_topic or "")
+        console.print(table)
+        return
+    done = adopt(database(), offers, offer, household_id=household, area_id=area, name=name)
+    if as_json:
+        emit_json(done)
+        return
+    console.print(f"Adopted {done['name']} as {done['entity_id']} ({done['outcome']}).")
+
+
 @app.command("state")
 @handle_errors
 def state_cmd(household: Household = 1, as_json: AsJson = False) -> None:
