@@ -199,3 +199,49 @@ def test_abbreviations_expand_and_malformed_configs_are_skipped() -> None:
         ).encode(),
     }
     assert [o.id for o in offers_from(retained)] == ["lock/n/door"]
+
+
+def test_the_api_offers_and_adopts_for_adults_only(
+    broker_home: tuple[MQTTSettings, FakeDevices], sqlite_db: Database, tmp_path: Path
+) -> None:
+    """GET /api/home/adoptable lists the offers (typed), POST /api/home/adopt adopts one, and
+    the next command reaches the device's own topic; a child may do neither (403)."""
+    from fastapi.testclient import TestClient
+
+    from lingxi.api import create_app
+    from lingxi.config import Settings
+    from lingxi.data.models import Role
+    from lingxi.data.repos.identity import create_customer, issue_token
+
+    mqtt, devices = broker_home
+    headers = {}
+    with sqlite_db.session() as s:
+        for role in (Role.OWNER, Role.CHILD):
+            cid = create_customer(
+                s, household_id=1, email=f"{role.value}@adopt.test", display_name=role.value,
+                role=role,
+            )  # fmt: skip
+            headers[role.value] = {"Authorization": f"Bearer {issue_token(s, customer_id=cid)}"}
+    settings = Settings(environment="test", data_dir=tmp_path, mqtt=mqtt)
+    with TestClient(create_app(settings, database=sqlite_db)) as client:
+        assert client.get("/api/home/adoptable", headers=headers["child"]).status_code == 403
+        listed = client.get("/api/home/adoptable", headers=headers["owner"])
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["count"] == 2
+        r = client.post(
+            "/api/home/adopt",
+            json={"id": "switch/A1B2C3_RL_1", "area": "kitchen", "name": "Desk Plug"},
+            headers=headers["owner"],
+        )
+        assert r.status_code == 200, r.text
+        assert r.json() == {
+            "entity_id": "switch.desk_plug", "name": "Desk Plug", "area": "kitchen",
+            "outcome": "created",
+        }  # fmt: skip
+        bad = client.post("/api/home/adopt", json={"id": "x/y"}, headers=headers["owner"])
+        assert bad.status_code == 404 and bad.json()["error"]["details"]["field"] == "id"
+        done = client.post(
+            "/api/home/command", json={"text": "turn on the desk plug"}, headers=headers["owner"]
+        )
+        assert done.status_code == 200, done.text
+        assert devices.got[-1] == (f"tasmota_{devices.tag}/plug/cmnd/POWER", b"ON")
