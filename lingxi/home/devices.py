@@ -103,6 +103,8 @@ def apply_command(
                 attrs["brightness"] = 255
             if dims and state == "off":
                 attrs["brightness"] = 0
+            if not dims:
+                attrs.pop("brightness", None)
         if domain == "fan" and "percentage" in payload:
             attrs["percentage"] = int(_clamp(float(payload["percentage"]), 0, 100))
             state = "on" if attrs["percentage"] > 0 else "off"
