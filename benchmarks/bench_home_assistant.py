@@ -147,7 +147,8 @@ def main(argv: list[str]) -> None:
     env = {
         **os.environ,
         "LINGXI_DB__URL": f"sqlite:///{work / 'lingxi.db'}",
-        "LINGXI_ENVIRONMENT": "test",
+        # Not "test": serve builds its MQTT bridge (and announces) at start-up only outside tests.
+        "LINGXI_ENVIRONMENT": "development",
         "LINGXI_MQTT__URL": "mqtt://127.0.0.1:1883",
         "LINGXI_MQTT__DISCOVERY_PREFIX": prefix,
         "LINGXI_MQTT__BASE_TOPIC": base,
