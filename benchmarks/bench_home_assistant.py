@@ -230,8 +230,9 @@ def main(argv: list[str]) -> None:
                 p.wait(30)
             except subprocess.TimeoutExpired:
                 p.kill()
-        for topic in fetch_retained(settings, f"{prefix}/#", wait_s=0.5):
-            publish_raw(settings, topic, b"", retain=True)
+        for root in (prefix, base, stream):  # leave the shared broker as it was
+            for topic in fetch_retained(settings, f"{root}/#", wait_s=0.5):
+                publish_raw(settings, topic, b"", retain=True)
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result, indent=2))
     write_result("bench_home_assistant", result)

@@ -19,7 +19,7 @@ from lingxi.cli.home import app
 from lingxi.config import MQTTSettings, get_settings
 from lingxi.data import Database
 from lingxi.home.adopt import expand, offers_from
-from lingxi.home.drivers.mqtt import publish_raw
+from lingxi.home.drivers.mqtt import fetch_retained, publish_raw
 
 runner = CliRunner()
 SMALL_FLAT = Path(__file__).resolve().parents[2] / "examples" / "homes" / "small_flat.yaml"
@@ -126,8 +126,10 @@ def broker_home(
     devices = FakeDevices(tag)
     yield settings, devices
     devices.close()
-    for topic in configs:
-        publish_raw(settings, topic, b"", retain=True)
+    # Everything retained under this test's prefixes (the API test's bridge announces too).
+    for root in (settings.discovery_prefix, settings.base_topic):
+        for topic in fetch_retained(settings, f"{root}/#", wait_s=0.3):
+            publish_raw(settings, topic, b"", retain=True)
     get_settings.cache_clear()
 
 
