@@ -107,6 +107,73 @@ def do_cmd(
         raise typer.Exit(1)
 
 
+@app.command("import")
+@handle_errors
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="A Home Assistant-style inventory, YAML or JSON.")],
+    household: Household = 1,
+    as_json: AsJson = False,
+) -> None:
+    """Import areas, devices and entities (with their states) from FILE into a household.
+
+    Every row is checked first (an error names its row and field, exit 2); importing the same
+    file again changes nothing. Household 1 is created in an empty database.
+    """
+    from lingxi.home.importing import import_inventory
+    from lingxi.home.inventory import read_inventory
+
+    inventory = read_inventory(file)
+    report = import_inventory(database(), inventory, household_id=household)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    doc = report.to_dict()
+    console.print(
+        f"Household {report.household_id}"
+        + (" (created)" if report.household_created else "")
+        + ": "
+        + "; ".join(f"{kind} {doc[kind]}" for kind in ("areas", "devices", "entities"))
+        + f"; {report.states_recorded} states recorded."
+    )
+
+
+@app.command("adopt")
+@handle_errors
+def adopt_cmd(
+    offer: Annotated[
+        str | None,
+        typer.Argument(help="The offer to adopt (its id from the list); omit to list offers."),
+    ] = None,
+    household: Household = 1,
+    area: Annotated[
+        str | None, typer.Option("--area", help="The household's area to put it in.")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Its name in the home.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """List the devices announced on the broker (Zigbee2MQTT, Tasmota, ...) or adopt one.
+
+    Adopted devices are commanded on their own command topics.
+    """
+    from lingxi.home.adopt import adopt, scan
+
+    offers = scan(settings().mqtt)
+    if offer is None:
+        if as_json:
+            emit_json({"data": [o.to_dict() for o in offers], "count": len(offers)})
+            return
+        table = Table("id", "entity", "name", "suggested area", "command topic")
+        for o in offers:
+            table.add_row(o.id, o.entity_id, o.name, o.suggested_area or "", o.command_topic or "")
+        console.print(table)
+        return
+    done = adopt(database(), offers, offer, household_id=household, area_id=area, name=name)
+    if as_json:
+        emit_json(done)
+        return
+    console.print(f"Adopted {done['name']} as {done['entity_id']} ({done['outcome']}).")
+
+
 @app.command("state")
 @handle_errors
 def state_cmd(household: Household = 1, as_json: AsJson = False) -> None:

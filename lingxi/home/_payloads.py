@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lingxi.errors import InvalidInputError
@@ -57,21 +57,26 @@ def clean_json(value: Any) -> Any:
     return value
 
 
+# The domains each intent can act on (None: anything switchable).
+_INTENT_DOMAINS: dict[str, frozenset[str]] = {
+    "HassLightSet": frozenset({"light"}),
+    "HassClimateSetTemperature": frozenset({"climate"}),
+    "HassFanSetSpeed": frozenset({"fan"}),
+    "HassSetPosition": frozenset({"cover", "valve"}),
+    "HassListAddItem": frozenset({"todo"}),
+}
+_NOT_SWITCHABLE = frozenset({"sensor", "binary_sensor", "todo"})
+
+
 def intent_fits(intent: str, domain: str) -> bool:
     """True when an entity of ``domain`` can carry out ``intent`` at all."""
     if intent.startswith("HassMedia") or intent.startswith("HassSetVolume"):
         return domain == "media_player"
-    if intent == "HassLightSet":
-        return domain == "light"
-    if intent == "HassClimateSetTemperature":
-        return domain == "climate"
-    if intent == "HassFanSetSpeed":
-        return domain == "fan"
-    if intent == "HassSetPosition":
-        return domain == "cover"
     if intent.startswith("HassVacuum"):
         return domain == "vacuum"
-    return domain != "sensor"
+    if intent in _INTENT_DOMAINS:
+        return domain in _INTENT_DOMAINS[intent]
+    return domain not in _NOT_SWITCHABLE
 
 
 def _percent(value: Any, field_name: str) -> float:
@@ -84,92 +89,157 @@ def _percent(value: Any, field_name: str) -> float:
     return number
 
 
+Payload = Callable[[Command, str, dict[str, Any], DeviceState], dict[str, Any]]
+"""``(command, domain, capabilities, current state) -> device payload``; raises on bad slots."""
+
+_ON: dict[str, dict[str, Any]] = {
+    "cover": {"state": "OPEN"},
+    "valve": {"state": "OPEN"},
+    "lock": {"state": "LOCK"},
+    "vacuum": {"command": "start"},
+}
+_OFF: dict[str, dict[str, Any]] = {
+    "cover": {"state": "CLOSE"},
+    "valve": {"state": "CLOSE"},
+    "lock": {"state": "UNLOCK"},
+    "vacuum": {"command": "return_to_base"},
+}
+
+
+def _turn_on(
+    command: Command, domain: str, caps: dict[str, Any], cur: DeviceState
+) -> dict[str, Any]:
+    return dict(_ON.get(domain, {"state": "ON"}))
+
+
+def _turn_off(
+    command: Command, domain: str, caps: dict[str, Any], cur: DeviceState
+) -> dict[str, Any]:
+    return dict(_OFF.get(domain, {"state": "OFF"}))
+
+
+def _step(slots: dict[str, Any], name: str, size: float) -> float:
+    step = slots.get(name)
+    if step not in ("up", "down"):
+        raise InvalidInputError.for_field(name, "'up' or 'down'", step)
+    return size if step == "up" else -size
+
+
+def _light_set(
+    command: Command, domain: str, caps: dict[str, Any], cur: DeviceState
+) -> dict[str, Any]:
+    slots = command.slots
+    payload: dict[str, Any] = {}
+    if "brightness" in slots:
+        payload["brightness"] = round(_percent(slots["brightness"], "brightness") * 255 / 100)
+    if "brightness_step" in slots:
+        payload["brightness_step"] = round(_step(slots, "brightness_step", _BRIGHTNESS_STEP))
+    if "color" in slots:
+        if "rgb" not in (caps.get("color_modes") or []):
+            raise InvalidInputError.for_field(
+                "color", "supported by this light (it has no colour)", slots["color"]
+            )
+        rgb = COLORS.get(str(slots["color"]).lower())
+        if rgb is None:
+            raise InvalidInputError.for_field(
+                "color", f"one of {', '.join(COLORS)}", slots["color"]
+            )
+        payload["color"] = {"r": rgb[0], "g": rgb[1], "b": rgb[2]}
+    if not payload:
+        raise InvalidInputError.for_field("slots", "a brightness, step or colour", slots)
+    if ("brightness" in payload or "brightness_step" in payload) and not caps.get("brightness"):
+        raise InvalidInputError.for_field(
+            "brightness", "supported by this light (it only turns on and off)", slots
+        )
+    return payload
+
+
+def _set_temperature(
+    command: Command, domain: str, caps: dict[str, Any], cur: DeviceState
+) -> dict[str, Any]:
+    slots = command.slots
+    if "temperature" not in slots:
+        return {"temperature_step": _step(slots, "temperature_step", _TEMPERATURE_STEP)}
+    low, high = caps.get("min_temp", 7), caps.get("max_temp", 35)
+    try:
+        value = float(slots["temperature"])
+    except (TypeError, ValueError):
+        raise InvalidInputError.for_field("temperature", "a number", slots["temperature"]) from None
+    if not low <= value <= high:
+        raise InvalidInputError.for_field("temperature", f"between {low} and {high} degrees", value)
+    return {"temperature": value, **({"mode": "auto"} if cur.state == "off" else {})}
+
+
+def _volume_relative(
+    command: Command, domain: str, caps: dict[str, Any], cur: DeviceState
+) -> dict[str, Any]:
+    step = command.slots.get("volume_step")
+    if step in ("up", "down"):
+        return {"volume_step": _VOLUME_STEP if step == "up" else -_VOLUME_STEP}
+    try:
+        number = float(step or 0)
+    except (TypeError, ValueError):
+        raise InvalidInputError.for_field(
+            "volume_step", "'up', 'down' or a percentage", step
+        ) from None
+    return {"volume_step": _percent(abs(number), "volume_step") / 100 * (1 if number >= 0 else -1)}
+
+
+def _add_item(
+    command: Command, domain: str, caps: dict[str, Any], cur: DeviceState
+) -> dict[str, Any]:
+    item = command.slots.get("item")
+    if not isinstance(item, str) or not item.strip() or len(item) > 200:
+        raise InvalidInputError.for_field("item", "the text of the item to add", item)
+    return {"add_item": item.strip()}
+
+
+def _slot(name: str, key: str, scale: float = 1) -> Payload:
+    def payload(
+        command: Command, domain: str, caps: dict[str, Any], cur: DeviceState
+    ) -> dict[str, Any]:
+        return {key: _percent(command.slots.get(name), name) / scale}
+
+    return payload
+
+
+def _fixed(body: dict[str, Any]) -> Payload:
+    return lambda command, domain, caps, cur: dict(body)
+
+
+_PAYLOADS: dict[str, Payload] = {
+    "HassTurnOn": _turn_on,
+    "HassTurnOff": _turn_off,
+    "HassLightSet": _light_set,
+    "HassClimateSetTemperature": _set_temperature,
+    "HassSetPosition": _slot("position", "position"),
+    "HassFanSetSpeed": _slot("percentage", "percentage"),
+    "HassSetVolume": _slot("volume_level", "volume_level", 100),
+    "HassSetVolumeRelative": _volume_relative,
+    "HassMediaPause": _fixed({"state": "PAUSE"}),
+    "HassMediaUnpause": _fixed({"state": "PLAY"}),
+    "HassMediaNext": _fixed({"state": "NEXT"}),
+    "HassMediaPrevious": _fixed({"state": "PREVIOUS"}),
+    "HassMediaPlayerMute": _fixed({"mute": True}),
+    "HassMediaPlayerUnmute": _fixed({"mute": False}),
+    "HassVacuumStart": _fixed({"command": "start"}),
+    "HassVacuumReturnToBase": _fixed({"command": "return_to_base"}),
+    "HassListAddItem": _add_item,
+}
+"""One row per intent Lingxi can carry out: how it becomes a device payload."""
+
+
 def device_payload(
     command: Command, domain: str, capabilities: dict[str, Any], current: DeviceState
 ) -> dict[str, Any]:
     """The device payload of ``command`` for one entity; refuses what it cannot do."""
-    intent, slots = command.intent, command.slots
-    if not intent_fits(intent, domain):
-        raise InvalidInputError.for_field("intent", f"an action a {domain} supports", intent)
-    if intent == "HassTurnOn":
-        return {
-            "cover": {"state": "OPEN"},
-            "lock": {"state": "LOCK"},
-            "vacuum": {"command": "start"},
-        }.get(domain, {"state": "ON"})
-    if intent == "HassTurnOff":
-        return {
-            "cover": {"state": "CLOSE"},
-            "lock": {"state": "UNLOCK"},
-            "vacuum": {"command": "return_to_base"},
-        }.get(domain, {"state": "OFF"})
-    if intent == "HassLightSet":
-        payload: dict[str, Any] = {}
-        if "brightness" in slots:
-            payload["brightness"] = round(_percent(slots["brightness"], "brightness") * 255 / 100)
-        if "brightness_step" in slots:
-            step = slots["brightness_step"]
-            if step not in ("up", "down"):
-                raise InvalidInputError.for_field("brightness_step", "'up' or 'down'", step)
-            payload["brightness_step"] = _BRIGHTNESS_STEP if step == "up" else -_BRIGHTNESS_STEP
-        if "color" in slots:
-            modes = capabilities.get("color_modes") or []
-            if "rgb" not in modes:
-                raise InvalidInputError.for_field(
-                    "color", "supported by this light (it has no colour)", slots["color"]
-                )
-            rgb = COLORS.get(str(slots["color"]).lower())
-            if rgb is None:
-                raise InvalidInputError.for_field(
-                    "color", f"one of {', '.join(COLORS)}", slots["color"]
-                )
-            payload["color"] = {"r": rgb[0], "g": rgb[1], "b": rgb[2]}
-        if not payload:
-            raise InvalidInputError.for_field("slots", "a brightness, step or colour", slots)
-        return payload
-    if intent == "HassClimateSetTemperature":
-        if "temperature" in slots:
-            low, high = capabilities.get("min_temp", 7), capabilities.get("max_temp", 35)
-            try:
-                value = float(slots["temperature"])
-            except (TypeError, ValueError):
-                raise InvalidInputError.for_field(
-                    "temperature", "a number", slots["temperature"]
-                ) from None
-            if not low <= value <= high:
-                raise InvalidInputError.for_field(
-                    "temperature", f"between {low} and {high} degrees", value
-                )
-            return {"temperature": value, **({"mode": "auto"} if current.state == "off" else {})}
-        step = slots.get("temperature_step")
-        if step not in ("up", "down"):
-            raise InvalidInputError.for_field("temperature_step", "'up' or 'down'", step)
-        return {"temperature_step": _TEMPERATURE_STEP if step == "up" else -_TEMPERATURE_STEP}
-    if intent == "HassSetPosition":
-        return {"position": _percent(slots.get("position"), "position")}
-    if intent == "HassFanSetSpeed":
-        return {"percentage": _percent(slots.get("percentage"), "percentage")}
-    if intent == "HassSetVolume":
-        return {"volume_level": _percent(slots.get("volume_level"), "volume_level") / 100}
-    if intent == "HassSetVolumeRelative":
-        step = slots.get("volume_step")
-        if step in ("up", "down"):
-            return {"volume_step": _VOLUME_STEP if step == "up" else -_VOLUME_STEP}
-        return {
-            "volume_step": _percent(abs(float(step or 0)), "volume_step")
-            / 100
-            * (1 if float(step or 0) >= 0 else -1)
-        }
-    simple: dict[str, dict[str, Any]] = {
-        "HassMediaPause": {"state": "PAUSE"},
-        "HassMediaUnpause": {"state": "PLAY"},
-        "HassMediaNext": {"state": "NEXT"},
-        "HassMediaPrevious": {"state": "PREVIOUS"},
-        "HassMediaPlayerMute": {"mute": True},
-        "HassMediaPlayerUnmute": {"mute": False},
-        "HassVacuumStart": {"command": "start"},
-        "HassVacuumReturnToBase": {"command": "return_to_base"},
-    }
-    if intent in simple:
-        return simple[intent]
-    raise InvalidInputError.for_field("intent", "a device action Lingxi supports", intent)
+    if not intent_fits(command.intent, domain):
+        raise InvalidInputError.for_field(
+            "intent", f"an action a {domain} supports", command.intent
+        )
+    row = _PAYLOADS.get(command.intent)
+    if row is None:
+        raise InvalidInputError.for_field(
+            "intent", "a device action Lingxi supports", command.intent
+        )
+    return row(command, domain, capabilities, current)

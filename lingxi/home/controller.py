@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lingxi import policy
 from lingxi.config import HomeSettings
@@ -35,9 +35,10 @@ from lingxi.errors import (
     ConfirmationRequiredError,
     ForbiddenError,
     InvalidInputError,
-    LingxiError,
     NotFoundError,
 )
+from lingxi.home._execution import carry_out
+from lingxi.home._history import history_rows, record_changes
 from lingxi.home._modalities import DEFAULT_GESTURE_BINDINGS, Context, Modalities
 from lingxi.home._payloads import QUERY_INTENTS
 from lingxi.home._plan import (
@@ -48,16 +49,19 @@ from lingxi.home._plan import (
     plan_commands,
     plan_undo,
 )
-from lingxi.home._replies import describe_states, done_reply, no_match_reply, say
+from lingxi.home._replies import no_match_reply, say
+from lingxi.home._state import current_state, state_rows
 from lingxi.home.command_space import SpeechParams
-from lingxi.home.devices import DeviceCommand, DeviceState
+from lingxi.home.devices import DeviceState
 from lingxi.home.drivers.base import DeviceDriver
 from lingxi.home.drivers.memory import MemoryDriver
 from lingxi.home.model import Command, Home, NoMatchReason, ParseResult
 from lingxi.home.nlu import Parser
 from lingxi.home.results import ActionResult
 from lingxi.home.risk import Confirmations, PendingAction, household_heat_limit
-from lingxi.home.voice import SpeechRecognizer
+
+if TYPE_CHECKING:
+    from lingxi.home.voice import SpeechRecognizer
 
 __all__ = [
     "AUTOMATION_ROLE",
@@ -305,9 +309,7 @@ class HomeController(Modalities):
         return plan_undo(previous, home, state_of=state_of, heat_limit_c=limit)
 
     def _current(self, household_id: int, entity_id: str) -> DeviceState:
-        return self.driver.state(entity_id, household_id=household_id) or DeviceState(
-            entity_id, "unknown", {}, household_id
-        )
+        return current_state(self.driver, household_id, entity_id)
 
     def _gate(self, plan: Plan, member: Member, *, confirmed: bool) -> None:
         """Apply :func:`lingxi.policy.check` to every risky step with the member's role."""
@@ -377,53 +379,28 @@ class HomeController(Modalities):
     # ------------------------------------------------------------------ carrying out
 
     def _carry_out(self, plan: Plan, member: Member | None) -> ActionResult:
-        home = self.home(plan.household_id)
         hid = plan.household_id
         actor = member.customer_id if member is not None else None
-        changes: list[DeviceState] = []
-        before: list[DeviceState] = []
-        replies: list[str] = []
-        for part in plan.parts:
-            command = part.command
-            if command is not None and command.intent in QUERY_INTENTS:
-                state_of = partial(self.driver.state, household_id=hid)
-                replies.append(describe_states(home, command, plan.language, state_of))
-                continue
-            done: list[DeviceState] = []
-            for step in part.steps:
-                current = self._current(hid, step.entity_id)
-                busy = (hid, step.entity_id)
-                with self._lock:
-                    self._busy.add(busy)
-                try:
-                    new = self.driver.send(DeviceCommand(step.entity_id, step.payload, hid))
-                except LingxiError:
-                    # What already changed is real: record it before reporting the failure.
-                    self._record(hid, done, part.source, actor)
-                    raise
-                finally:
-                    with self._lock:
-                        self._busy.discard(busy)
-                if command is not None:
-                    before.append(current)
-                done.append(new)
-            self._record(hid, done, part.source, actor)
-            changes.extend(done)
-            replies.append(
-                say("undone", plan.language)
-                if command is None
-                else done_reply(command, home, plan.language)
-            )
-        if member is not None:
-            self._remember(member, plan, before)
-        commands = plan.commands
-        return ActionResult(
-            ok=True,
-            reply=" ".join(replies),
-            commands=[{**c.to_dict(), "targets": list(c.targets)} for c in commands],
-            changes=[c.to_dict() for c in changes],
-            language=plan.language,
+        outcome = carry_out(
+            plan,
+            self.home(hid),
+            self.driver,
+            current=partial(self._current, hid),
+            record=lambda changes, source: self._record(hid, changes, source, actor),
+            busy=partial(self._mark_busy, hid),
         )
+        if member is not None:
+            self._remember(member, plan, outcome.before)
+        return outcome.result
+
+    def _mark_busy(self, household_id: int, entity_id: str, busy: bool) -> None:
+        # A state the device reports while its command is in flight is the command's answer,
+        # recorded with the command's source, not again as the device's own.
+        with self._lock:
+            if busy:
+                self._busy.add((household_id, entity_id))
+            else:
+                self._busy.discard((household_id, entity_id))
 
     def _remember(self, member: Member, plan: Plan, before: list[DeviceState]) -> None:
         ctx = self._context(member)
@@ -442,19 +419,7 @@ class HomeController(Modalities):
     def _record(
         self, household_id: int, changes: list[DeviceState], source: str, actor: int | None
     ) -> None:
-        if not changes:
-            return
-        with self.db.session() as s:
-            for state in changes:
-                repo.record_state(
-                    s,
-                    household_id=household_id,
-                    entity_id=state.entity_id,
-                    state=state.state,
-                    attributes=state.attributes,
-                    source=source,
-                    actor_customer_id=actor if actor and actor > 0 else None,
-                )
+        record_changes(self.db, household_id, changes, source, actor)
         for state in changes:
             self._notify(household_id, state)
 
@@ -522,39 +487,13 @@ class HomeController(Modalities):
 
     def state(self, household_id: int, entity_id: str | None = None) -> list[dict[str, Any]]:
         """Current states of the household's entities (as the devices report them)."""
-        home = self.home(household_id)
-        out = []
-        for e in home.entities:
-            if entity_id is not None and e.entity_id != entity_id:
-                continue
-            s = self.driver.state(e.entity_id, household_id=household_id)
-            out.append(
-                {
-                    "entity_id": e.entity_id,
-                    "name": e.name,
-                    "area": e.area_id,
-                    "domain": e.domain,
-                    "device_class": e.device_class,
-                    "state": s.state if s else "unknown",
-                    "attributes": s.attributes if s else {},
-                    "capabilities": e.capabilities,
-                }
-            )
-        if entity_id is not None and not out:
-            raise NotFoundError(f"No entity {entity_id!r} in this home.", field="entity_id")
-        return out
+        return state_rows(self.home(household_id), self.driver, entity_id)
 
     def history(
         self, household_id: int, *, entity_id: str | None = None, limit: int = 50
     ) -> list[dict[str, Any]]:
         """Recorded changes, newest first: what, who, how and when."""
-        with self.db.session() as s:
-            return [
-                r.to_dict()
-                for r in repo.state_history(
-                    s, household_id=household_id, entity_id=entity_id, limit=limit
-                )
-            ]
+        return history_rows(self.db, household_id, entity_id=entity_id, limit=limit)
 
     def turn_on(
         self, household_id: int, entity_id: str, *, source: str = "automation"

@@ -97,14 +97,18 @@ def apply_command(
                 attrs["color_temp_kelvin"] = _kelvin(payload)
                 attrs["color_mode"] = "color_temp"
                 state = "on"
-            if state == "on" and not attrs.get("brightness"):
+            # An on/off-only light has no brightness at all (HA shows none).
+            dims = capabilities is None or bool(caps.get("brightness") or caps.get("color_modes"))
+            if dims and state == "on" and not attrs.get("brightness"):
                 attrs["brightness"] = 255
-            if state == "off":
+            if dims and state == "off":
                 attrs["brightness"] = 0
+            if not dims:
+                attrs.pop("brightness", None)
         if domain == "fan" and "percentage" in payload:
             attrs["percentage"] = int(_clamp(float(payload["percentage"]), 0, 100))
             state = "on" if attrs["percentage"] > 0 else "off"
-    elif domain == "cover":
+    elif domain in ("cover", "valve"):
         if command in ("OPEN", "CLOSE"):
             attrs["position"] = 100 if command == "OPEN" else 0
         if "position" in payload:
@@ -153,6 +157,14 @@ def apply_command(
             state = "returning" if state == "cleaning" else "docked"
         elif action == "stop":
             state = "idle"
+    elif domain == "todo":
+        items = [str(x) for x in attrs.get("items") or []]
+        if isinstance(payload.get("items"), list):
+            items = [str(x) for x in payload["items"]]
+        if isinstance(payload.get("add_item"), str) and payload["add_item"]:
+            items.append(payload["add_item"])
+        attrs["items"] = items
+        state = str(len(items))
     return DeviceState(current.entity_id, state, attrs, current.household_id)
 
 
@@ -176,8 +188,10 @@ def restore_command(previous: DeviceState) -> DeviceCommand:
         payload = {"state": previous.state.upper()}
         if "percentage" in a:
             payload["percentage"] = a["percentage"]
-    elif domain == "cover":
+    elif domain in ("cover", "valve"):
         payload = {"position": a.get("position", 100 if previous.state == "open" else 0)}
+    elif domain == "todo":
+        payload = {"items": list(a.get("items") or [])}
     elif domain == "lock":
         payload = {"state": "LOCK" if previous.state == "locked" else "UNLOCK"}
     elif domain == "climate":

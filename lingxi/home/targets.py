@@ -10,8 +10,10 @@ from lingxi.home.model import DOMAIN_OF_INTENT, Command, Home, NoMatchReason
 __all__ = ["TargetMatch", "clarifying_question", "resolve_targets"]
 
 # Domains an intent may act on when its slots name no domain (HassTurnOn: anything switchable).
-_SWITCHABLE = ("light", "switch", "fan", "climate", "cover", "lock", "media_player", "vacuum")
-_READABLE = (*_SWITCHABLE, "sensor")
+_SWITCHABLE = (
+    "light", "switch", "fan", "climate", "cover", "valve", "lock", "media_player", "vacuum",
+)  # fmt: skip
+_READABLE = (*_SWITCHABLE, "sensor", "binary_sensor", "todo")
 _WINDOW_COVERINGS = frozenset({"curtain", "blind", "shade", "shutter"})
 # "Everything in the kitchen" never opens the door or the blinds.
 _EVERYTHING = ("light", "switch", "fan", "media_player", "climate")

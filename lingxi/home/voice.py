@@ -29,9 +29,6 @@ import wave
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-import httpx
-import numpy as np
-
 from lingxi.errors import InvalidInputError, UnavailableError
 from lingxi.home.model import Home
 
@@ -92,6 +89,8 @@ def read_wav(data: bytes) -> tuple[bytes, float]:
             "16-bit PCM, mono or stereo, 8-48 kHz",
             f"{channels} ch, {8 * width} bit, {rate} Hz",
         )
+    import numpy as np  # here: `lingxi home do` never reads audio, and numpy costs ~0.5 s
+
     samples = np.frombuffer(raw, dtype=np.int16).astype(np.float64)
     if channels == 2:
         samples = samples.reshape(-1, 2).mean(1)
@@ -356,6 +355,8 @@ class WhisperRecognizer:
         lang = language.split("-")[0].casefold()
         if lang not in ("en", "zh"):
             raise InvalidInputError.for_field("language", "en or zh", language)
+        import numpy as np
+
         audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
         segments, _ = self._model.transcribe(
             audio,
@@ -446,6 +447,8 @@ class ServerRecognizer:
             + ("" if self.base_url.endswith("/v1") else "/v1")
             + "/audio/transcriptions"
         )
+        import httpx
+
         try:
             r = httpx.post(
                 url,

@@ -8,12 +8,15 @@ from pydantic import BaseModel
 
 __all__ = [
     "ActionPublic",
+    "AdoptedPublic",
     "BindingPublic",
     "BindingsPublic",
     "CancelPublic",
     "CommandPublic",
     "EntityStatePublic",
     "HistoryPublic",
+    "OfferPublic",
+    "OffersPublic",
     "ParsePublic",
     "StateChangePublic",
     "StatesPublic",
@@ -110,3 +113,35 @@ class BindingsPublic(BaseModel):
     data: list[BindingPublic]
     count: int
     defaults: list[BindingPublic]
+
+
+class OfferPublic(BaseModel):
+    """A device announced on the broker (its retained discovery config) that can be adopted."""
+
+    id: str
+    """``<component>/<node>/<object>``: what ``POST /api/home/adopt`` takes."""
+    component: str
+    name: str
+    entity_id: str
+    command_topic: str | None
+    state_topic: str | None
+    suggested_area: str | None
+    manufacturer: str | None
+    model: str | None
+
+
+class OffersPublic(BaseModel):
+    """Every adoptable device on the broker."""
+
+    data: list[OfferPublic]
+    count: int
+
+
+class AdoptedPublic(BaseModel):
+    """An adopted device: now an entity of the household, commanded on its own topics."""
+
+    entity_id: str
+    name: str
+    area: str | None
+    outcome: str
+    """``created``, ``updated`` or ``unchanged`` (adopting again changes nothing)."""

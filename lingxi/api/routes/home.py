@@ -17,19 +17,21 @@ from fastapi import APIRouter, Path as PathParam, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from lingxi.api.deps import CurrentMember, DatabaseDep
+from lingxi.api.deps import CurrentMember, DatabaseDep, SettingsDep
 from lingxi.api.routes._home_models import (
     ActionPublic,
+    AdoptedPublic,
     BindingPublic,
     BindingsPublic,
     CancelPublic,
     HistoryPublic,
+    OffersPublic,
     ParsePublic,
     StatesPublic,
 )
 from lingxi.api.services import home_controller
 from lingxi.data.repos import home as repo
-from lingxi.errors import InvalidInputError, NotFoundError
+from lingxi.errors import ForbiddenError, InvalidInputError, NotFoundError
 from lingxi.home import DEFAULT_GESTURE_BINDINGS, DeviceState, HomeController
 from lingxi.home._payloads import clean_json, refuse_unsafe_text
 from lingxi.home.nlu import HOME_INTENTS, MAX_TEXT_CHARS
@@ -285,6 +287,58 @@ def history(
     """Recorded changes, newest first: what, who (actor), how (source) and when."""
     rows = _controller(request).history(member.household_id, entity_id=entity_id, limit=limit)
     return HistoryPublic.model_validate({"data": rows, "count": len(rows)})
+
+
+class AdoptBody(BaseModel):
+    """Which announced device to adopt, into which area, under which name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, Field(min_length=1, max_length=400)]
+    area: AreaField = None
+    name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+
+
+def _may_adopt(member: Any) -> None:
+    if member.role not in ("owner", "adult"):
+        raise ForbiddenError("Only the household's adults may adopt devices.", field="role")
+
+
+@router.get("/adoptable")
+def adoptable(member: CurrentMember, settings: SettingsDep) -> OffersPublic:
+    """Devices announced on the broker (retained HA discovery configs) that can be adopted;
+    422 without a broker, 503 when it does not answer."""
+    from lingxi.home.adopt import scan
+
+    _may_adopt(member)
+    offers = [o.to_dict() for o in scan(settings.mqtt)]
+    return OffersPublic.model_validate({"data": offers, "count": len(offers)})
+
+
+@router.post("/adopt")
+def adopt_device(
+    body: AdoptBody,
+    request: Request,
+    member: CurrentMember,
+    settings: SettingsDep,
+    db: DatabaseDep,
+) -> AdoptedPublic:
+    """Adopt one announced device into an area of the household; from then on it is
+    commanded on its own command topic."""
+    from lingxi.home.adopt import adopt, scan
+
+    _may_adopt(member)
+    refuse_unsafe_text([body.id, body.name, body.area], "body")
+    done = adopt(
+        db,
+        scan(settings.mqtt),
+        body.id,
+        household_id=member.household_id,
+        area_id=body.area,
+        name=body.name,
+    )
+    _controller(request).reload(member.household_id)
+    return AdoptedPublic.model_validate(done)
 
 
 @router.get("/gestures/bindings")

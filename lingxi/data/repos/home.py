@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lingxi.data.base import utcnow
-from lingxi.data.models import Area, Entity, EntityState, GestureBinding
+from lingxi.data.models import Area, Device, Entity, EntityState, GestureBinding
 from lingxi.errors import InvalidInputError, NotFoundError
 
 __all__ = [
@@ -35,6 +35,9 @@ __all__ = [
     "record_state",
     "set_gesture_binding",
     "state_history",
+    "upsert_area",
+    "upsert_device",
+    "upsert_entity",
 ]
 
 STATE_SOURCES = ("voice", "text", "touch", "gesture", "device", "automation", "undo")
@@ -175,6 +178,128 @@ def create_entity(
         device_class=device_class,
         capabilities=dict(capabilities or {}),
     )
+
+
+def upsert_area(
+    session: Session,
+    *,
+    household_id: int,
+    area_id: str,
+    name: str,
+    aliases: list[str] | tuple[str, ...] = (),
+    floor: str | None = None,
+) -> str:
+    """Create the area or bring it to these values; ``created``, ``updated`` or ``unchanged``."""
+    area = session.scalar(
+        select(Area).where(Area.household_id == household_id, Area.area_id == area_id)
+    )
+    if area is None:
+        create_area(
+            session,
+            household_id=household_id,
+            area_id=area_id,
+            name=name,
+            aliases=aliases,
+            floor=floor,
+        )
+        return "created"
+    wanted = {"name": name, "aliases": list(aliases), "floor": floor}
+    return _update(area, wanted)
+
+
+def _update(row: Any, wanted: dict[str, Any]) -> str:
+    changed = False
+    for key, value in wanted.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    return "updated" if changed else "unchanged"
+
+
+def _area_pk(session: Session, household_id: int, area_id: str | None) -> int | None:
+    if area_id is None:
+        return None
+    pk = session.scalar(
+        select(Area.id).where(Area.household_id == household_id, Area.area_id == area_id)
+    )
+    if pk is None:
+        raise NotFoundError(f"No area {area_id!r} in household {household_id}.", field="area")
+    return pk
+
+
+def upsert_device(
+    session: Session,
+    *,
+    household_id: int,
+    name: str,
+    area_id: str | None = None,
+    manufacturer: str = "",
+    model: str = "",
+) -> tuple[int, str]:
+    """The device of this name in the household, created or brought to these values:
+    ``(device pk, created|updated|unchanged)``. Devices are known by name (the table keeps
+    no outside id)."""
+    area_pk = _area_pk(session, household_id, area_id)
+    device = session.scalar(
+        select(Device).where(Device.household_id == household_id, Device.name == name)
+    )
+    wanted = {"area_id": area_pk, "manufacturer": manufacturer, "model": model}
+    if device is None:
+        device = Device(household_id=household_id, name=name, **wanted)
+        session.add(device)
+        session.flush()
+        return device.id, "created"
+    outcome = _update(device, wanted)
+    session.flush()
+    return device.id, outcome
+
+
+def upsert_entity(
+    session: Session,
+    *,
+    household_id: int,
+    entity_id: str,
+    name: str,
+    area_id: str | None = None,
+    device_pk: int | None = None,
+    aliases: list[str] | tuple[str, ...] = (),
+    device_class: str | None = None,
+    capabilities: dict[str, Any] | None = None,
+) -> str:
+    """Create the entity or bring it to these values; ``created``, ``updated`` or
+    ``unchanged``."""
+    entity = session.scalar(
+        select(Entity).where(Entity.household_id == household_id, Entity.entity_id == entity_id)
+    )
+    if entity is None:
+        create_entity(
+            session,
+            household_id=household_id,
+            entity_id=entity_id,
+            name=name,
+            area_id=area_id,
+            aliases=aliases,
+            device_class=device_class,
+            capabilities=capabilities,
+        )
+        if device_pk is not None:
+            session.execute(
+                update(Entity)
+                .where(Entity.household_id == household_id, Entity.entity_id == entity_id)
+                .values(device_id=device_pk)
+            )
+        return "created"
+    wanted = {
+        "name": name,
+        "area_id": _area_pk(session, household_id, area_id),
+        "device_id": device_pk,
+        "aliases": list(aliases),
+        "device_class": device_class,
+        "capabilities": dict(capabilities or {}),
+    }
+    outcome = _update(entity, wanted)
+    session.flush()
+    return outcome
 
 
 def list_areas(session: Session, *, household_id: int) -> list[AreaRecord]:

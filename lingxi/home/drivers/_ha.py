@@ -39,7 +39,7 @@ __all__ = [
     "wire_state",
 ]
 
-_COMPONENTS = ("light", "switch", "fan", "climate", "cover", "lock", "vacuum", "sensor")
+_COMPONENTS = ("light", "switch", "fan", "climate", "cover", "valve", "lock", "vacuum", "sensor")
 
 DEFAULT_KELVIN = 2700
 """A colour-temperature light that has never been set reports warm white."""
@@ -50,6 +50,7 @@ _STATES: dict[str, frozenset[str]] = {
     "switch": frozenset({"on", "off"}),
     "fan": frozenset({"on", "off"}),
     "cover": frozenset({"open", "closed", "opening", "closing", "stopped"}),
+    "valve": frozenset({"open", "closed", "opening", "closing"}),
     "lock": frozenset({"locked", "unlocked", "locking", "unlocking", "jammed", "open", "opening"}),
     "climate": frozenset({"off", "heat", "cool", "heat_cool", "auto", "dry", "fan_only"}),
     "media_player": frozenset({"off", "on", "idle", "playing", "paused", "standby", "buffering"}),
@@ -93,8 +94,8 @@ def discovery_config(
 ) -> tuple[str, dict[str, Any]] | None:
     """The retained discovery topic and config of ``entity``, or None (no HA component)."""
     component = entity.domain
-    if component not in _COMPONENTS:
-        return None
+    if component not in _COMPONENTS or "mqtt" in entity.capabilities:
+        return None  # adopted devices announce themselves
     node = f"lingxi_{household_id}"
     obj = entity.entity_id.partition(".")[2]
     command_topic, state_topic = topics(base, household_id, entity.entity_id)
@@ -191,6 +192,26 @@ def _component_config(
             "position_template": "{{ value_json.position }}",
             "device_class": entity.device_class,
         }
+    if component == "valve":
+        config = {
+            "payload_open": '{"state": "OPEN"}',
+            "payload_close": '{"state": "CLOSE"}',
+            "payload_stop": None,
+            "value_template": json_state,
+            "state_open": "open",
+            "state_closed": "closed",
+            "device_class": entity.device_class,
+        }
+        if caps.get("position"):
+            # A positioned valve reports its position as the state (HA's valve schema).
+            config.update(
+                reports_position=True,
+                value_template="{{ value_json.position }}",
+                command_template='{"position": {{ value }} }',
+            )
+            for key in ("payload_open", "payload_close", "state_open", "state_closed"):
+                del config[key]
+        return config
     if component == "lock":
         return {
             "payload_lock": '{"state": "LOCK"}',
@@ -377,9 +398,14 @@ def ha_entity(row: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in attrs.items() if k != "last_mode"}
     if domain == "light":
         modes = light_color_modes(caps)
-        out["supported_color_modes"] = modes
-        out["color_mode"] = _light_mode(attrs, modes) if row.get("state") == "on" else None
-    elif domain == "cover" and "position" in out:
+        out["supported_color_modes"] = list(caps.get("supported_color_modes") or modes)
+        mode = _light_mode(attrs, modes) if row.get("state") == "on" else None
+        if mode == "rgb" and "hs" in out["supported_color_modes"]:
+            mode = "hs"  # an imported hs light is shown in its own mode
+        out["color_mode"] = mode
+        if modes == ["onoff"]:
+            out.pop("brightness", None)
+    elif domain in ("cover", "valve") and "position" in out:
         out["current_position"] = out.pop("position")
     elif domain == "climate":
         out.setdefault("hvac_modes", list(caps.get("hvac_modes") or ["off", "auto"]))
@@ -389,6 +415,8 @@ def ha_entity(row: Mapping[str, Any]) -> dict[str, Any]:
         out.setdefault("unit_of_measurement", caps["unit"])
     if row.get("device_class"):
         out.setdefault("device_class", row["device_class"])
+    if "supported_features" in caps:
+        out.setdefault("supported_features", caps["supported_features"])
     out["friendly_name"] = row.get("name")
     return {
         "entity_id": row["entity_id"],

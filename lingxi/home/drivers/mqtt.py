@@ -35,8 +35,9 @@ from typing import Any, Literal
 
 from lingxi.config import MQTTSettings
 from lingxi.data.repos.home import EntityRecord
-from lingxi.errors import NotFoundError
+from lingxi.errors import InvalidInputError, NotFoundError
 from lingxi.home.devices import DeviceState, apply_command
+from lingxi.home.drivers._adopted import command_messages, read_adopted, state_topic
 from lingxi.home.drivers._client import (
     PUBLISH_OK,
     Client,
@@ -221,8 +222,16 @@ class MQTTDriver:
         household_id, entity_id = key
         if not payload:
             return  # a retained state being cleared
+        with self._lock:
+            entity = self._entities.get(key)
+            previous = self._states.get(key)
+        own = entity.capabilities.get("mqtt") if entity is not None else None
         try:
-            state, answers = read_answer(entity_id, payload, household_id)
+            if isinstance(own, dict):  # an adopted device, in its own words
+                state = read_adopted(entity_id, own, payload, previous, household_id)
+                answers = None
+            else:
+                state, answers = read_answer(entity_id, payload, household_id)
         except MalformedStateError as err:
             self.dropped += 1
             logger.warning(
@@ -244,7 +253,9 @@ class MQTTDriver:
         if (
             waiter is not None
             and not retained
-            and waiter.is_answer(state, answers, hub_names=household_id in self._naming)
+            and waiter.is_answer(
+                state, answers, hub_names=household_id in self._naming and own is None
+            )
         ):
             waiter.done.set()
         for listener in listeners:
@@ -284,19 +295,43 @@ class MQTTDriver:
         states: Mapping[str, DeviceState],
     ) -> None:
         """Listen to the entities' state topics; the bridge also announces them."""
+        subscribed = []
         with self._lock:
             for e in entities:
                 key = (household_id, e.entity_id)
                 self._entities[key] = e
-                self._by_state_topic[topics(self.base, household_id, e.entity_id)[1]] = key
+                topic = self._state_topic(household_id, e)
+                if topic is not None:
+                    self._by_state_topic[topic] = key
+                    subscribed.append(topic)
                 if key not in self._states and e.entity_id in states:
                     known = states[e.entity_id]
                     self._states[key] = DeviceState(
                         e.entity_id, known.state, dict(known.attributes), household_id
                     )
-        for e in entities:
-            self._mqtt.client.subscribe(topics(self.base, household_id, e.entity_id)[1], qos=1)
+        for topic in subscribed:
+            self._mqtt.client.subscribe(topic, qos=1)
         self._announce()
+
+    def _state_topic(self, household_id: int, entity: EntityRecord) -> str | None:
+        own = entity.capabilities.get("mqtt")
+        if isinstance(own, dict):
+            return state_topic(own)
+        return topics(self.base, household_id, entity.entity_id)[1]
+
+    def _messages(
+        self, entity: EntityRecord, household_id: int, payload: dict[str, Any], meta: dict[str, Any]
+    ) -> list[tuple[str, bytes]]:
+        """What to publish: Lingxi's JSON with its command id on Lingxi's topic, or the
+        adopted device's own messages on its own topics (they know no command id)."""
+        own = entity.capabilities.get("mqtt")
+        if isinstance(own, dict):
+            try:
+                return command_messages(entity.domain, own, payload)
+            except ValueError as err:
+                raise InvalidInputError(f"{entity.name}: {err}", field="payload") from None
+        command_topic, _ = topics(self.base, household_id, entity.entity_id)
+        return [(command_topic, json.dumps({**payload, COMMAND_META: meta}).encode())]
 
     def send(self, command: Any) -> DeviceState:
         """Publish the command (not retained, expiring) and wait for the device's new state."""
@@ -307,7 +342,6 @@ class MQTTDriver:
             raise NotFoundError(f"No device for {command.entity_id!r}.", field="entity_id")
         if not self._mqtt.connected.is_set():
             raise DeviceUnavailableError("The MQTT broker is not connected; nothing was sent.")
-        command_topic, _ = topics(self.base, command.household_id, command.entity_id)
         with self._lock:
             before = self._states.get(key)
             expected = (
@@ -318,21 +352,17 @@ class MQTTDriver:
             waiter = _Waiter(uuid.uuid4().hex, before, expected)
             self._waiters[key] = waiter
         window = self.timeout_s * DELIVERY_SHARE
-        body = {
-            **command.payload,
-            COMMAND_META: {
-                "command_id": waiter.command_id,
-                "deadline": round(self.wall_clock() + window, 3),
-            },
-        }
+        meta = {"command_id": waiter.command_id, "deadline": round(self.wall_clock() + window, 3)}
         try:
-            info = self._mqtt.client.publish(
-                command_topic, json.dumps(body), qos=1, retain=False, properties=expiring(window)
-            )
-            if info.rc != PUBLISH_OK:
-                raise DeviceUnavailableError(
-                    f"Publishing to {command_topic} failed (rc={info.rc}); nothing was sent."
+            messages = self._messages(entity, command.household_id, command.payload, meta)
+            for topic, body in messages:
+                info = self._mqtt.client.publish(
+                    topic, body, qos=1, retain=False, properties=expiring(window)
                 )
+                if info.rc != PUBLISH_OK:
+                    raise DeviceUnavailableError(
+                        f"Publishing to {topic} failed (rc={info.rc}); nothing was sent."
+                    )
             if waiter.done.wait(self.timeout_s):
                 with self._lock:
                     return self._states[key]

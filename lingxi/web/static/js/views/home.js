@@ -37,6 +37,7 @@ function toggleIntent(e) {
     case "lock":
       return { intent: e.state === "locked" ? "HassTurnOff" : "HassTurnOn", slots: {} };
     case "cover":
+    case "valve":
       return { intent: on ? "HassTurnOff" : "HassTurnOn", slots: {} };
     case "vacuum":
       return { intent: e.state === "cleaning" ? "HassVacuumReturnToBase" : "HassVacuumStart", slots: {} };
@@ -127,7 +128,7 @@ export async function render(container, ctx) {
     if (e.domain === "climate" && caps.target_temperature) {
       controls.push(slider({ id: `${base}-temp`, label: t("home.temperature"), min: caps.min_temp ?? 16, max: caps.max_temp ?? 30, step: 0.5, value: attrs.temperature ?? 22, unit: "°", onCommit: (v) => sendTouch(e, "HassClimateSetTemperature", { temperature: v }) }));
     }
-    if (e.domain === "cover" && caps.position) {
+    if ((e.domain === "cover" || e.domain === "valve") && caps.position) {
       controls.push(slider({ id: `${base}-pos`, label: t("home.position"), min: 0, max: 100, value: attrs.position ?? (on ? 100 : 0), unit: "%", onCommit: (v) => sendTouch(e, "HassSetPosition", { position: v }) }));
     }
     if (e.domain === "fan" && caps.percentage) {
@@ -136,7 +137,7 @@ export async function render(container, ctx) {
     if (e.domain === "media_player" && caps.volume) {
       controls.push(slider({ id: `${base}-vol`, label: t("home.volume"), min: 0, max: 100, value: Math.round((attrs.volume_level ?? 0) * 100), unit: "%", onCommit: (v) => sendTouch(e, "HassSetVolume", { volume_level: v }) }));
     }
-    const readOnly = e.domain === "sensor";
+    const readOnly = ["sensor", "binary_sensor", "todo"].includes(e.domain);
     const toggle = readOnly
       ? h("div", { class: "tile-main" }, icon(e.domain, "tile-icon"), h("span", { class: "tile-name", text: e.name }), h("span", { class: "tile-state", text: stateLabel(e) }))
       : h(
