@@ -7,14 +7,11 @@ import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
-from lingxi.config import Settings, get_settings
-from lingxi.data import Database
 from lingxi.errors import (
     ConfirmationRequiredError,
     ConflictError,
@@ -24,6 +21,10 @@ from lingxi.errors import (
     UnauthorizedError,
     UnavailableError,
 )
+
+if TYPE_CHECKING:  # settings (pydantic) and the data layer (SQLAlchemy) load when first used
+    from lingxi.config import Settings
+    from lingxi.data import Database
 
 __all__ = ["EXIT_CODES", "console", "database", "emit_json", "err_console", "handle_errors"]
 
@@ -98,6 +99,10 @@ def emit_json(document: Any) -> None:
 
 def settings() -> Settings:
     """The process settings; a bad variable is an InvalidInputError (one line, exit 2)."""
+    from pydantic import ValidationError
+
+    from lingxi.config import get_settings
+
     try:
         return get_settings()
     except ValidationError as err:
@@ -111,4 +116,6 @@ def settings() -> Settings:
 
 def database() -> Database:
     """The configured database."""
+    from lingxi.data import Database
+
     return Database.from_settings(settings().db)

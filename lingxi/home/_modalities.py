@@ -23,7 +23,9 @@ from lingxi.home.command_space import SpeechParams
 from lingxi.home.devices import DeviceState
 from lingxi.home.model import Command, Home, NoMatchReason, ParseResult
 from lingxi.home.results import ActionResult
-from lingxi.home.voice import SpeechRecognizer, Transcript
+
+if TYPE_CHECKING:  # the speech module loads numpy and httpx; only audio needs it
+    from lingxi.home.voice import SpeechRecognizer, Transcript
 
 __all__ = ["DEFAULT_GESTURE_BINDINGS", "POINTING_GESTURES", "Context", "Modalities"]
 

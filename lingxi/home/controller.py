@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lingxi import policy
 from lingxi.config import HomeSettings
@@ -57,7 +57,9 @@ from lingxi.home.model import Command, Home, NoMatchReason, ParseResult
 from lingxi.home.nlu import Parser
 from lingxi.home.results import ActionResult
 from lingxi.home.risk import Confirmations, PendingAction, household_heat_limit
-from lingxi.home.voice import SpeechRecognizer
+
+if TYPE_CHECKING:  # the speech module loads numpy and httpx; only audio needs it
+    from lingxi.home.voice import SpeechRecognizer
 
 __all__ = [
     "AUTOMATION_ROLE",
