@@ -85,8 +85,10 @@ def _report(error: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps({"error": error}, ensure_ascii=False) + "\n")
     else:
+        from rich.markup import escape  # "lingxi[voice]" is text, not a style tag
+
         err_console.print(
-            f"[red]error[/red] ({error['code']}): {error['message']}",
+            f"[red]error[/red] ({error['code']}): {escape(error['message'])}",
             highlight=False,
             soft_wrap=True,  # one line, however narrow the terminal: scripts grep it
         )
