@@ -1,4 +1,4 @@
-"""`make audit`: pip-audit over requirements.lock, JSON to benchmarks/results/security_audit.json.
+"""`make audit`: pip-audit over requirements/all.lock (every extra), JSON to benchmarks/results/security_audit.json.
 
 pip-audit asks PyPI's vulnerability service for each pinned version (``/pypi/NAME/VERSION/json``).
 Where that per-version document cannot be had (pip-audit then reports the package as "not
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCK = ROOT / "requirements.lock"
+LOCK = ROOT / "requirements" / "all.lock"
 OUT = ROOT / "benchmarks" / "results" / "security_audit.json"
 
 

@@ -36,6 +36,7 @@ from typing import Any, Literal, TypeVar
 
 from lingxi.config import RaySettings
 from lingxi.errors import UnavailableError
+from lingxi.extras import MissingExtraError
 
 __all__ = [
     "Backend",
@@ -71,11 +72,7 @@ def _ray() -> Any:
     try:
         import ray
     except ImportError as err:
-        raise UnavailableError(
-            "LINGXI_RAY__ADDRESS is set but Ray is not installed; "
-            "install the scale extra: pip install 'lingxi[scale]'.",
-            part="ray",
-        ) from err
+        raise MissingExtraError("scale", "LINGXI_RAY__ADDRESS is set: Ray") from err
     return ray
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["CHINESE_NUMERAL_CHARS", "chinese_numeral_to_int", "detect_language"]
+__all__ = ["CHINESE_NUMERAL_CHARS", "chinese_numeral_to_int", "detect_language", "load_yaml"]
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -59,3 +59,14 @@ def chinese_numeral_to_int(text: str) -> int | None:
         else:
             return None
     return total + section + (digit or 0)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse a YAML document safely, with libyaml's C parser when PyYAML has it.
+
+    The language files are large: the pure-Python parser took most of a `lingxi guide parse`.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)

@@ -48,6 +48,28 @@ def _start_owntracks(app: FastAPI, settings: Settings, db: Database) -> None:
     app.state.on_shutdown.append(subscriber.close)
 
 
+def _warm_in_background(app: FastAPI, delay_s: float = 1.0) -> None:
+    """Build the guide's index (and embedding model) and the home controller in a thread, after
+    the server answers: start-up does not wait for them, and the first shopper seldom does."""
+    import threading
+    import time
+
+    from lingxi.api.services import home_controller
+
+    def warm() -> None:
+        time.sleep(delay_s)  # let the first requests (/api/health) in before the heavy imports
+        for name, build in (
+            ("guide", app.state.container.guide.get),
+            ("home", lambda: home_controller(app.state)),
+        ):
+            try:
+                build()
+            except Exception:  # warm-up only: the first request builds it again and reports
+                logger.warning("warm-up of the %s failed", name, exc_info=True)
+
+    threading.Thread(target=warm, name="lingxi-warm-up", daemon=True).start()
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """Build the app for ``settings``; pass ``database`` to share an existing one (tests)."""
     settings = settings or get_settings()
@@ -64,6 +86,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             assistant.start(app.state)
         if settings.dispatch.owntracks and settings.mqtt.url:
             _start_owntracks(app, settings, db)
+        if settings.environment != "test":
+            _warm_in_background(app)
         yield
         await app.state.container.planning_jobs.drain()  # day plans under way store their result
         for close in app.state.on_shutdown:

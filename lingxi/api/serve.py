@@ -27,7 +27,8 @@ import time
 from typing import Any
 
 from lingxi.config import Settings
-from lingxi.errors import InvalidInputError, UnavailableError
+from lingxi.errors import InvalidInputError
+from lingxi.extras import MissingExtraError
 
 __all__ = ["deployment", "run", "shutdown", "uvicorn_options", "wait"]
 
@@ -40,10 +41,7 @@ def _serve() -> Any:
     try:
         from ray import serve
     except ImportError as err:
-        raise UnavailableError(
-            "Ray Serve is not installed; install the scale extra: pip install 'lingxi[scale]'.",
-            part="ray",
-        ) from err
+        raise MissingExtraError("scale", "Serving under Ray Serve") from err
     return serve
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+
+from lingxi import extras
 
 __all__ = ["mount_web"]
 
@@ -23,8 +25,20 @@ def mount_web(app: FastAPI) -> None:
         app.mount("/static", StaticFiles(directory=web / "static"), name="static")
 
     @app.get("/", include_in_schema=False, response_model=None)
-    def index() -> FileResponse | RedirectResponse:
+    def index(request: Request) -> HTMLResponse | RedirectResponse:
         page = web / "index.html"
-        if page.is_file():
-            return FileResponse(page)
-        return RedirectResponse("/docs")
+        if not page.is_file():
+            return RedirectResponse("/docs")
+        # The page hides a control whose extra is not installed (the mic without [voice]).
+        html = page.read_text(encoding="utf-8").replace(
+            "<head>", f'<head>\n  <meta name="lingxi-features" content="{_features(request)}">', 1
+        )
+        return HTMLResponse(html)
+
+
+def _features(request: Request) -> str:
+    """The optional features this server offers, space-separated (voice, vision, scale)."""
+    on = {name for name in extras.EXTRAS if extras.available(name)}
+    if request.app.state.settings.home.stt_url:
+        on.add("voice")  # a transcription server stands in for the offline recognisers
+    return " ".join(sorted(on))

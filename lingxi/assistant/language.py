@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
+from lingxi.text import load_yaml
 
 __all__ = [
     "LANGUAGES",
@@ -70,7 +70,7 @@ def pack(code: Language) -> LanguagePack:
     if code not in LANGUAGES:
         raise ValueError(f"No language file for {code!r}; one of {LANGUAGES}.")
     text = resources.files("lingxi.assistant").joinpath(f"lang/{code}.yaml").read_text("utf-8")
-    doc: dict[str, Any] = yaml.safe_load(text)
+    doc: dict[str, Any] = load_yaml(text)
     vocabulary = {str(k): str(v) for k, v in doc.get("vocabulary", {}).items()}
     rules = tuple(
         Rule(str(s), str(i), float(w), re.compile(_expand(str(p), vocabulary), re.IGNORECASE))

@@ -7,14 +7,11 @@ import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
-from lingxi.config import Settings, get_settings
-from lingxi.data import Database
 from lingxi.errors import (
     ConfirmationRequiredError,
     ConflictError,
@@ -24,6 +21,10 @@ from lingxi.errors import (
     UnauthorizedError,
     UnavailableError,
 )
+
+if TYPE_CHECKING:  # settings (pydantic) and the data layer (SQLAlchemy) load when first used
+    from lingxi.config import Settings
+    from lingxi.data import Database
 
 __all__ = ["EXIT_CODES", "console", "database", "emit_json", "err_console", "handle_errors"]
 
@@ -84,8 +85,10 @@ def _report(error: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps({"error": error}, ensure_ascii=False) + "\n")
     else:
+        from rich.markup import escape  # "lingxi[voice]" is text, not a style tag
+
         err_console.print(
-            f"[red]error[/red] ({error['code']}): {error['message']}",
+            f"[red]error[/red] ({error['code']}): {escape(error['message'])}",
             highlight=False,
             soft_wrap=True,  # one line, however narrow the terminal: scripts grep it
         )
@@ -98,6 +101,10 @@ def emit_json(document: Any) -> None:
 
 def settings() -> Settings:
     """The process settings; a bad variable is an InvalidInputError (one line, exit 2)."""
+    from pydantic import ValidationError
+
+    from lingxi.config import get_settings
+
     try:
         return get_settings()
     except ValidationError as err:
@@ -111,4 +118,6 @@ def settings() -> Settings:
 
 def database() -> Database:
     """The configured database."""
+    from lingxi.data import Database
+
     return Database.from_settings(settings().db)

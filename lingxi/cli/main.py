@@ -2,38 +2,107 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from lingxi.cli import _db, orders, user
 from lingxi.cli._common import console, handle_errors, settings
 
 __all__ = ["app", "main"]
 
+# name -> (module, attribute, one-line help). A command's module (and the engine behind it) is
+# imported only when that command runs or shows its own help; `lingxi --help` reads this table.
+# tests/cli/test_lazy.py checks each help line against the module's own.
+LAZY: dict[str, tuple[str, str, str]] = {
+    "doctor": (
+        "lingxi.cli._db",
+        "doctor",
+        "Report which real parts are reachable and configured; exit 3 when a configured one is down.",
+    ),
+    "chat": (
+        "lingxi.cli.chat",
+        "chat",
+        "Talk to the assistant: shopping, orders and deliveries, the home, your data.",
+    ),
+    "db": ("lingxi.cli._db", "db_app", "Database migrations."),
+    "demo": ("lingxi.cli._db", "demo_app", "Demo data."),
+    "user": (
+        "lingxi.cli.user",
+        "app",
+        "Deployment staff and couriers, invitations and password resets.",
+    ),
+    "orders": ("lingxi.cli.orders", "app", "Orders from outside: CSV import."),
+    "guide": ("lingxi.cli.guide", "app", "The shopping guide."),
+    "dispatch": ("lingxi.cli.dispatch", "app", "The dispatch engine."),
+    "home": ("lingxi.cli.home", "app", "The smart-home engine."),
+    "city": ("lingxi.cli.city", "app", "The cities the deployment delivers in."),
+    "fleet": ("lingxi.cli.fleet", "app", "Depots, vehicles and service areas."),
+    "catalogue": (
+        "lingxi.cli.catalogue",
+        "app",
+        "The product catalogue: import, versions, rollback.",
+    ),
+}
+
+
+def load_command(name: str) -> Any:
+    """The click command behind ``name`` in :data:`LAZY` (imports its module)."""
+    module, attr, _ = LAZY[name]
+    target = getattr(importlib.import_module(module), attr)
+    if isinstance(target, typer.Typer):
+        command: Any = typer.main.get_group(target)
+    else:
+        single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class _LazyGroup(TyperGroup):
+    """The root group: lazy commands are real when resolved, help-only stubs when listed."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(dict.fromkeys([*self.commands, *LAZY]))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands or cmd_name not in LAZY:
+            return self.commands.get(cmd_name)
+        if self._listing:
+            return TyperCommand(cmd_name, help=LAZY[cmd_name][2])
+        command = self.commands[cmd_name] = load_command(cmd_name)
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+
 app = typer.Typer(
+    cls=_LazyGroup,
+    # Plain help and errors at the top: Rich's help layout imports Markdown and more (~0.2 s CPU)
+    # for every `lingxi` run; each command group keeps Rich's layout for its own --help.
+    rich_markup_mode=None,
     name="lingxi",
     help="Lingxi: a self-hostable AI commerce assistant (shopping, deliveries, smart home).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(_db.db_app, name="db")
-app.add_typer(_db.demo_app, name="demo")
-app.command("doctor")(_db.doctor)
-app.add_typer(user.app, name="user")
-app.add_typer(orders.app, name="orders")
 
 
-def _register_engines() -> None:
-    # Each engine owns its own CLI module; a module that is not built yet is skipped.
-    from lingxi.cli import _engines
-
-    for name, sub in _engines.sub_apps():
-        app.add_typer(sub, name=name)
-    for name, command in _engines.commands():
-        app.command(name)(command)
+@app.callback()
+def _root() -> None:
+    # A callback keeps `lingxi` a group: its only eagerly registered command is `serve`.
+    pass
 
 
 @app.command()
@@ -79,5 +148,4 @@ def serve(
 def main() -> None:
     """Console-script entry point."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    _register_engines()
     app()

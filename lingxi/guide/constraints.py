@@ -17,13 +17,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from rapidfuzz import fuzz
 
 from lingxi.errors import InvalidInputError
 from lingxi.guide.inci import load_inci
 from lingxi.guide.schemas import ProductQuery
-from lingxi.text import CHINESE_NUMERAL_CHARS, chinese_numeral_to_int
+from lingxi.text import CHINESE_NUMERAL_CHARS, chinese_numeral_to_int, load_yaml
 
 if TYPE_CHECKING:
     from lingxi.config import GuideSettings
@@ -91,7 +90,7 @@ def _words() -> _Words:
     include: list[str] = []
     for lang in LANGUAGES:
         ref = resources.files("lingxi.guide").joinpath(f"data/lang/{lang}.yaml")
-        spec: dict[str, Any] = yaml.safe_load(ref.read_text(encoding="utf-8"))
+        spec: dict[str, Any] = load_yaml(ref.read_text(encoding="utf-8"))
         for cat, ws in spec["categories"].items():
             categories.setdefault(cat, []).extend(ws)
         skin.extend((str(r["words"]), tuple(r["types"])) for r in spec["skin_words"])
@@ -218,7 +217,7 @@ def _lexicon(catalogue_brands: tuple[str, ...] = ()) -> _Lexicon:
     inci = load_inci()
     ingredients = tuple((a, c) for a, c in inci.aliases())
     text = resources.files("lingxi.guide").joinpath("data/brands.yaml").read_text(encoding="utf-8")
-    spec: dict[str, Any] = yaml.safe_load(text)
+    spec: dict[str, Any] = load_yaml(text)
     brand_rows: list[tuple[str, str, bool]] = []
     for brand, info in spec.items():
         common = bool(info.get("common_word", False))

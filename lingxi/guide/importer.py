@@ -39,6 +39,7 @@ from typing import IO, Any, Literal
 from lingxi.data.repos.catalog import SKIN_TYPES, ProductRecord
 from lingxi.errors import InvalidInputError
 from lingxi.guide._json_stream import MAX_RECORD_CHARS, json_array_items, json_lines
+from lingxi.text import load_yaml
 
 __all__ = [
     "FIELDS",
@@ -179,7 +180,7 @@ class CatalogueMapping:
         import yaml
 
         try:
-            doc = yaml.safe_load(text)
+            doc = load_yaml(text)
         except yaml.YAMLError as err:
             raise InvalidInputError.for_field(
                 "mapping", "a YAML or JSON document", text[:60], reason=str(err)[:200]

@@ -9,7 +9,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from lingxi.text import load_yaml
 
 __all__ = ["InciDictionary", "load_inci", "normalise_label", "split_label"]
 
@@ -121,4 +121,4 @@ class InciDictionary:
 def load_inci() -> InciDictionary:
     """The dictionary shipped with the package (``lingxi/guide/data/inci.yaml``)."""
     text = resources.files("lingxi.guide").joinpath("data/inci.yaml").read_text(encoding="utf-8")
-    return InciDictionary(yaml.safe_load(text))
+    return InciDictionary(load_yaml(text))

@@ -81,6 +81,9 @@ def cached(db: Database, cache_dir: Path, build: Callable[[], BuiltIndex]) -> Bu
 
 def load(path: Path, key: str) -> BuiltIndex | None:
     """The index stored at ``path`` under ``key``, or ``None`` (missing, stale or unreadable)."""
+    from lingxi.guide.retrieval import import_bm25s
+
+    import_bm25s()  # before the unpickling imports it, JAX hidden
     try:
         with path.open("rb") as f:
             stored_key, built = pickle.load(f)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from lingxi.text import load_yaml
 
 __all__ = ["ProductKind", "product_kind"]
 
@@ -54,7 +54,7 @@ def _fold(text: str) -> str:
 @lru_cache(maxsize=1)
 def _rules() -> _Rules:
     ref = resources.files("lingxi.guide").joinpath("data/product_kinds.yaml")
-    spec: dict[str, Any] = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    spec: dict[str, Any] = load_yaml(ref.read_text(encoding="utf-8"))
     names = tuple(
         _Rule(
             re.compile(r["name"]),

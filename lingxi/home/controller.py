@@ -60,7 +60,7 @@ from lingxi.home.nlu import Parser
 from lingxi.home.results import ActionResult
 from lingxi.home.risk import Confirmations, PendingAction, household_heat_limit
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the speech module loads numpy and httpx; only audio needs it
     from lingxi.home.voice import SpeechRecognizer
 
 __all__ = [

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from lingxi import extras
 from lingxi.api.deps import DatabaseDep, SettingsDep
 from lingxi.api.schemas_web import HealthPublic, PartPublic, PartsPublic
 from lingxi.status import check_parts
@@ -42,10 +43,24 @@ class HealthPartsPublic(PartsPublic):
     broker: BrokerPartPublic
 
 
+class FeaturePublic(BaseModel):
+    """An optional extra: installed or not, and how to install it."""
+
+    available: bool
+    feature: str
+    install: str = Field(
+        description="e.g. pip install 'lingxi[voice]' (or make install EXTRAS=voice)."
+    )
+
+
 class HealthReportPublic(HealthPublic):
     """``ok`` while the database is up (the broker and the LLM are optional)."""
 
     parts: HealthPartsPublic
+    features: dict[str, FeaturePublic] = Field(
+        description="The optional extras (voice, vision, scale); a missing one's routes answer "
+        "503 extra_not_installed."
+    )
 
 
 def _mqtt_worker(request: Request) -> dict[str, Any] | None:
@@ -62,4 +77,5 @@ def _mqtt_worker(request: Request) -> dict[str, Any] | None:
 async def health(request: Request, settings: SettingsDep, db: DatabaseDep) -> dict[str, Any]:
     """Report the database, the device broker (and the MQTT worker) and the LLM server."""
     worker = _mqtt_worker(request)
-    return await asyncio.to_thread(check_parts, settings, db, mqtt_worker=worker)
+    report = await asyncio.to_thread(check_parts, settings, db, mqtt_worker=worker)
+    return {**report, "features": extras.report()}

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Path as PathParam, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from lingxi import extras
 from lingxi.api.deps import CurrentMember, DatabaseDep, SettingsDep
 from lingxi.api.routes._home_models import (
     ActionPublic,
@@ -166,10 +167,13 @@ async def audio(
     area: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ActionPublic:
     """A spoken request as a WAV body: transcribed, then carried out like text (channel voice)."""
-    body = await request.body()
     settings = request.app.state.settings
+    controller = _controller(request)
+    if not settings.home.stt_url and controller.recognizer is None:
+        extras.require("voice", "Offline speech")  # a transcription server needs no extra
+    body = await request.body()
     result = await asyncio.to_thread(
-        _controller(request).handle_audio,
+        controller.handle_audio,
         body,
         member,
         language=language,
@@ -248,6 +252,7 @@ async def gesture_frame(
     the household's binding. A corrupt image is 422 naming ``image``; no hand is a reply."""
     from lingxi.home.vision import MAX_FRAME_BYTES
 
+    extras.require("vision")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_FRAME_BYTES:
         raise InvalidInputError.for_field(

@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -37,6 +36,7 @@ from lingxi.data.models import (
 )
 from lingxi.data.repos import catalog, courier, identity, orders
 from lingxi.errors import ConflictError
+from lingxi.text import load_yaml
 
 __all__ = [
     "DEMO_DOMAIN",
@@ -59,7 +59,7 @@ def demo_file(name: str) -> Path:
 
 
 def _read_yaml(name: str) -> Any:
-    return yaml.safe_load(demo_file(name).read_text(encoding="utf-8"))
+    return load_yaml(demo_file(name).read_text(encoding="utf-8"))
 
 
 def _load_fleet(session: Session, spec: dict[str, Any]) -> dict[str, int]:

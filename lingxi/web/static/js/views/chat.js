@@ -175,6 +175,8 @@ export async function render(container, ctx) {
   const chipBar = h("div", { class: "chips", role: "group", "aria-label": t("chat.refine") });
   const compareBar = h("div", { class: "compare-bar" });
   const micBtn = h("button", { type: "button", class: "btn-icon mic", "aria-label": be.voice ? t("chat.mic") : t("chat.micUnavailable"), title: be.voice ? t("chat.mic") : t("chat.micUnavailable"), disabled: !be.voice }, icon("mic"));
+  // The server leaves "voice" out of its features when the [voice] extra is not installed.
+  micBtn.hidden = !(document.querySelector('meta[name="lingxi-features"]')?.content ?? "voice").split(" ").includes("voice");
 
   const chatBox = h("div", { class: "chat" });
   const redraw = () => {
