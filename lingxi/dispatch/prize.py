@@ -66,10 +66,11 @@ class PrizePolicy:
     """
 
     time_limit: float = 10.0
-    lookahead: int = 2
-    """Future epochs sampled per scenario."""
-    scenario_time: float = 0.6
-    """At most this many search seconds per scenario."""
+    lookahead: int | None = None
+    """Future epochs sampled per scenario (``None``: 1 below 4 s per epoch, else 2)."""
+    scenario_time: float | None = None
+    """At most this many search seconds per scenario (``None``: a tenth of the budget,
+    within 0.1-0.6 s)."""
     final_share: float = 0.3
     consensus: float = 0.3
     """Postpone a non-must request that fewer than this share of scenarios send now."""
@@ -77,7 +78,7 @@ class PrizePolicy:
     """Multiplies the estimated cost of serving a request later."""
     optional_routes: bool = True
     """Dispatch routes of optional requests only; ``False`` holds them for the next epoch."""
-    min_scenarios: int = 3
+    min_scenarios: int = 2
     """Fewer scenarios than this fit the budget: solve the epoch as greedy does."""
     scenarios: int | None = None
     iterations: int | None = None
@@ -85,6 +86,8 @@ class PrizePolicy:
     decisions: list[EpochDecision] = field(default_factory=list)
     _held: list[list[int]] = field(default_factory=list)
     _scenario_cost: float = 0.0
+    _lookahead: int = 2
+    _scenario_secs: float = 0.6
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -93,8 +96,15 @@ class PrizePolicy:
             raise InvalidInputError.for_field("final_share", "in (0, 1)", self.final_share)
         if not 0 <= self.consensus <= 1:
             raise InvalidInputError.for_field("consensus", "in [0, 1]", self.consensus)
+        if self.lookahead is None:
+            self.lookahead = 1 if self.time_limit < 4 else 2
+        if self.scenario_time is None:
+            self.scenario_time = min(max(0.1 * self.time_limit, 0.1), 0.6)
         if self.lookahead < 1:
             raise InvalidInputError.for_field("lookahead", "an integer >= 1", self.lookahead)
+        if not self.scenario_time > 0:
+            raise InvalidInputError.for_field("scenario_time", "a number > 0", self.scenario_time)
+        self._lookahead, self._scenario_secs = self.lookahead, self.scenario_time
         if not self.prize_scale >= 0:
             raise InvalidInputError.for_field("prize_scale", "a number >= 0", self.prize_scale)
 
@@ -150,9 +160,9 @@ class PrizePolicy:
     def _scenarios_fit(self, n: int) -> bool:
         if self.scenarios is not None:
             return True
-        guess = self._scenario_cost or (0.1 + 0.004 * n * (1 + self.lookahead / 2))
+        guess = self._scenario_cost or (0.1 + 0.004 * n * (1 + self._lookahead / 2))
         usable = self.time_limit * (1 - self.final_share)
-        return usable >= self.min_scenarios * min(guess, self.scenario_time + 0.2)
+        return usable >= self.min_scenarios * min(guess, self._scenario_secs + 0.15)
 
     def _solve_all(self, state: EpochState, started: float) -> list[list[int]]:
         """Everything open goes (the greedy baseline's decision)."""
@@ -196,9 +206,9 @@ class PrizePolicy:
             average = spent / count if count else 0.0
             if self.scenarios is None and now + average > scenarios_end:
                 break
-            limit = min(self.scenario_time, scenarios_end - now - 0.3 * average)
+            limit = min(self._scenario_secs, scenarios_end - now - 0.3 * average)
             if self.scenarios is not None:
-                limit = self.scenario_time
+                limit = self._scenario_secs
             vote, cost, today = self._scenario(state, sim, rng, max(limit, 0.02), count, today)
             votes += vote
             later += cost
@@ -218,7 +228,7 @@ class PrizePolicy:
         warm: list[list[int]],
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], list[list[int]]]:
         n = len(state.request_idx)
-        cust, tw, srv, dem, rel = _future(state, sim, rng, self.lookahead)
+        cust, tw, srv, dem, rel = _future(state, sim, rng, self._lookahead)
         ins = sim.instance
         nodes = np.concatenate((state.customer_idx, cust))
         duration = ins.duration[np.ix_(nodes, nodes)]
