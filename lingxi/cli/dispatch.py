@@ -173,7 +173,8 @@ def simulate_cmd(
 
             results[label] = run_episode(data, seed, pol, on_epoch=tick)
     result = results[policy]
-    modes = [d.mode for d in chosen.decisions] if isinstance(chosen, PrizePolicy) else []
+    decisions = chosen.decisions if isinstance(chosen, PrizePolicy) else []
+    modes = [d.mode for d in decisions]
     greedy = results.get("greedy") if policy != "greedy" else None
     ratio = round(result.total_cost / greedy.total_cost, 4) if greedy else None
     if as_json:
@@ -190,6 +191,7 @@ def simulate_cmd(
                 "epoch_costs": {str(k): v for k, v in result.epoch_costs.items()},
                 "epoch_seconds": [round(s, 2) for s in result.epoch_seconds],
                 "epoch_modes": modes,
+                "epoch_scenarios": [d.scenarios for d in decisions],
                 "max_epoch_seconds": round(result.max_epoch_seconds, 2),
                 "requests": result.requests,
                 "routes": result.routes,
@@ -202,8 +204,9 @@ def simulate_cmd(
     table.add_column("decision s", justify="right")
     if modes:
         table.add_column("how")
+        table.add_column("scenarios", justify="right")
     for k, ((done, cost), secs) in enumerate(zip(rows, result.epoch_seconds, strict=False)):
-        extra = [modes[k]] if modes else []
+        extra = [modes[k], str(decisions[k].scenarios)] if modes else []
         table.add_row(str(done), str(cost), f"{secs:.1f}", *extra)
     table.add_row("total", str(result.total_cost), f"{sum(result.epoch_seconds):.1f}")
     console.print(table)
@@ -212,6 +215,12 @@ def simulate_cmd(
         f"{result.routes} routes dispatched; slowest decision "
         f"{result.max_epoch_seconds:.1f} s of {epoch_time:g} s."
     )
+    if modes:
+        console.print(
+            "how: prize = sampled futures priced each optional request, then a prize-collecting "
+            "solve; greedy = too little time for 2 scenarios, so everything open went; "
+            "last = the last epoch, everything goes."
+        )
     if greedy is not None and ratio is not None:
         console.print(
             f"Policy {policy}: total driving time {result.total_cost} vs greedy "
