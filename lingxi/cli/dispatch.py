@@ -94,37 +94,65 @@ def solve_cmd(
         console.print(f"unassigned: client {u.stop + 1} ({u.stop_id}): {u.reason}")
 
 
+_POLICIES = ("prize", "postpone", "greedy")
+
+
 @app.command("simulate")
 @handle_errors
 def simulate_cmd(
     instance: Annotated[Path, typer.Argument(help="A static VRPLIB instance (ORTEC format).")],
     seed: Annotated[int, typer.Option(help="Instance seed: which requests arrive when.")] = 1,
-    policy: Annotated[str, typer.Option(help="greedy or postpone.")] = "postpone",
+    policy: Annotated[
+        str,
+        typer.Option(
+            help="prize (prize-collecting epochs, the default), postpone (scenario voting) "
+            "or greedy (everything goes every epoch)."
+        ),
+    ] = "prize",
     epoch_time: Annotated[
         float, typer.Option("--epoch-time", help="Seconds of decision time per epoch.")
     ] = 5.0,
+    baseline: Annotated[
+        bool,
+        typer.Option(
+            "--baseline/--no-baseline",
+            help="Also run greedy on the same day and epoch time, and report cost vs greedy.",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Simulate a day of orders arriving hourly (EURO Meets NeurIPS 2022 rules) and re-plan."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     from lingxi.dispatch.dynamic import (
+        EpisodeResult,
         GreedyPolicy,
         OrtecInstance,
         Policy,
         PostponePolicy,
         run_episode,
     )
+    from lingxi.dispatch.prize import PrizePolicy
 
-    if policy not in ("greedy", "postpone"):
-        raise InvalidInputError.for_field("--policy", "one of greedy, postpone", policy)
+    if policy not in _POLICIES:
+        raise InvalidInputError.for_field("--policy", f"one of {', '.join(_POLICIES)}", policy)
     if not epoch_time > 0:
         raise InvalidInputError.for_field("--epoch-time", "a number > 0", epoch_time)
+    if seed < 0:
+        raise InvalidInputError.for_field("--seed", "an integer >= 0", seed)
     data = OrtecInstance.read(instance)
-    chosen: Policy = (
-        GreedyPolicy(epoch_time, seed=0) if policy == "greedy" else PostponePolicy(epoch_time)
-    )
+    chosen: Policy
+    if policy == "greedy":
+        chosen = GreedyPolicy(epoch_time, seed=0)
+    elif policy == "postpone":
+        chosen = PostponePolicy(epoch_time)
+    else:
+        chosen = PrizePolicy(epoch_time)
+    runs = [(policy, chosen)]
+    if baseline and policy != "greedy":
+        runs.append(("greedy", GreedyPolicy(epoch_time, seed=0)))
     rows: list[tuple[int, int]] = []
+    results: dict[str, EpisodeResult] = {}
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -133,33 +161,71 @@ def simulate_cmd(
         console=console,
         disable=as_json,
     ) as progress:
-        task = progress.add_task(f"{data.name} ({policy})", total=None)
+        for label, pol in runs:
+            task = progress.add_task(f"{data.name} ({label})", total=None)
 
-        def tick(done: int, total: int, cost: int) -> None:
-            rows.append((done, cost))
-            progress.update(task, completed=done, total=total)
+            def tick(
+                done: int, total: int, cost: int, task: TaskID = task, mine: bool = label == policy
+            ) -> None:
+                if mine:
+                    rows.append((done, cost))
+                progress.update(task, completed=done, total=total)
 
-        result = run_episode(data, seed, chosen, on_epoch=tick)
+            results[label] = run_episode(data, seed, pol, on_epoch=tick)
+    result = results[policy]
+    decisions = chosen.decisions if isinstance(chosen, PrizePolicy) else []
+    modes = [d.mode for d in decisions]
+    greedy = results.get("greedy") if policy != "greedy" else None
+    ratio = round(result.total_cost / greedy.total_cost, 4) if greedy else None
     if as_json:
         emit_json(
             {
                 "instance": result.instance,
                 "seed": seed,
                 "policy": policy,
+                "epoch_time": epoch_time,
                 "total_cost": result.total_cost,
+                "greedy_cost": greedy.total_cost if greedy else None,
+                "cost_vs_greedy": ratio,
+                "epochs": len(result.epoch_seconds),
                 "epoch_costs": {str(k): v for k, v in result.epoch_costs.items()},
                 "epoch_seconds": [round(s, 2) for s in result.epoch_seconds],
+                "epoch_modes": modes,
+                "epoch_scenarios": [d.scenarios for d in decisions],
+                "max_epoch_seconds": round(result.max_epoch_seconds, 2),
                 "requests": result.requests,
                 "routes": result.routes,
             }
         )
         return
-    table = Table(title=f"{result.instance}, seed {seed}, {policy}")
+    table = Table(title=f"{result.instance}, seed {seed}, policy {policy}, {epoch_time:g} s/epoch")
     table.add_column("epoch")
     table.add_column("driving time", justify="right")
     table.add_column("decision s", justify="right")
-    for (done, cost), secs in zip(rows, result.epoch_seconds, strict=False):
-        table.add_row(str(done), str(cost), f"{secs:.1f}")
+    if modes:
+        table.add_column("how")
+        table.add_column("scenarios", justify="right")
+    for k, ((done, cost), secs) in enumerate(zip(rows, result.epoch_seconds, strict=False)):
+        extra = [modes[k], str(decisions[k].scenarios)] if modes else []
+        table.add_row(str(done), str(cost), f"{secs:.1f}", *extra)
     table.add_row("total", str(result.total_cost), f"{sum(result.epoch_seconds):.1f}")
     console.print(table)
-    console.print(f"{result.requests} requests, {result.routes} routes dispatched.")
+    console.print(
+        f"{len(result.epoch_seconds)} epochs, {result.requests} requests, "
+        f"{result.routes} routes dispatched; slowest decision "
+        f"{result.max_epoch_seconds:.1f} s of {epoch_time:g} s."
+    )
+    if modes:
+        console.print(
+            "how: prize = sampled futures priced each optional request, then a prize-collecting "
+            "solve; greedy = too little time for 2 scenarios, so everything open went; "
+            "last = the last epoch, everything goes."
+        )
+    if greedy is not None and ratio is not None:
+        console.print(
+            f"Policy {policy}: total driving time {result.total_cost} vs greedy "
+            f"{greedy.total_cost} on the same day = {ratio:.3f} x greedy "
+            f"({100 * (ratio - 1):+.1f} %)."
+        )
+    else:
+        console.print(f"Policy {policy}: total driving time {result.total_cost}.")

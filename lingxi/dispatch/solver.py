@@ -29,13 +29,13 @@ from pyvrp import (
     VehicleType,
     solve as pyvrp_solve,
 )
-from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria
+from pyvrp.stop import FirstFeasible, MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from lingxi.dispatch.params import DispatchParams
 from lingxi.dispatch.plan import DispatchPlan, Unassigned, VehicleRoute, evaluate_route
 from lingxi.dispatch.problem import DispatchProblem
 
-__all__ = ["solve"]
+__all__ = ["ArrayPlan", "solve", "solve_arrays"]
 
 logger = logging.getLogger(__name__)
 
@@ -396,3 +396,82 @@ def solve(
             best = result.best
             stats["relaxed"] = True
     return _to_plan(problem, params, best, mapping, time.perf_counter() - started, stats)
+
+
+@dataclass(frozen=True)
+class ArrayPlan:
+    """Routes of a :func:`solve_arrays` call, as node indices (the depot is node 0)."""
+
+    routes: list[list[int]]
+    feasible: list[bool]
+    """Per route: on time and within capacity."""
+    starts: list[int]
+    """Per route: when it leaves the depot."""
+    iterations: int
+
+
+def solve_arrays(
+    duration: NDArray[np.int64],
+    windows: NDArray[np.int64],
+    service: NDArray[np.int64],
+    demand: NDArray[np.int64],
+    capacity: int,
+    *,
+    time_limit: float,
+    seed: int,
+    release: NDArray[np.int64] | None = None,
+    prizes: NDArray[np.int64] | None = None,
+    iterations: int | None = None,
+    initial: Sequence[Sequence[int]] = (),
+) -> ArrayPlan:
+    """Solve a single-depot integer VRPTW given as arrays, without the problem model.
+
+    The fast path for the dynamic policies' many short solves: no stop objects, no timing
+    in floating point afterwards. Node 0 is the depot (``windows[0]`` its opening hours),
+    the cost is the driving time, the fleet is unlimited. ``prizes[k] < 0`` makes node
+    ``k`` required, ``>= 0`` optional with that prize (``None``: all required). The search
+    stops after ``time_limit`` seconds or ``iterations`` iterations, whichever is first;
+    ``initial`` routes (node indices, possibly not all nodes) warm-start it.
+    """
+    n = len(demand)
+    horizon = int(windows[0, 1])
+    rel = np.zeros(n, np.int64) if release is None else release
+    clients = [
+        Client(
+            k,
+            delivery=[int(demand[k])],
+            service_duration=int(service[k]),
+            tw_early=int(windows[k, 0]),
+            tw_late=int(windows[k, 1]),
+            release_time=int(rel[k]),
+            prize=0 if prizes is None else max(int(prizes[k]), 0),
+            required=prizes is None or int(prizes[k]) < 0,
+        )
+        for k in range(1, n)
+    ]
+    data = ProblemData(
+        [PyLocation(0, 0)] * n,
+        clients,
+        [Depot(0, tw_early=int(windows[0, 0]), tw_late=horizon)],
+        [VehicleType(max(n - 1, 1), capacity=[capacity], tw_late=horizon)],
+        [duration],  # type: ignore[list-item]
+        [duration],  # type: ignore[list-item]
+    )
+    stop: StoppingCriterion = MaxRuntime(max(time_limit, 0.01))
+    if iterations is not None:
+        stop = MultipleCriteria([MaxIterations(iterations), stop])
+    start: Solution | None = None
+    if initial:
+        try:
+            start = Solution(data, [[k - 1 for k in r] for r in initial if r])
+        except (ValueError, RuntimeError, IndexError):
+            start = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = pyvrp_solve(data, stop, seed=seed, collect_stats=False, initial_solution=start)
+    routes, feasible, starts = [], [], []
+    for r in result.best.routes():
+        routes.append([k + 1 for k in _visits(r)])  # client indices count from 0
+        feasible.append(r.is_feasible())
+        starts.append(r.start_time())
+    return ArrayPlan(routes, feasible, starts, result.num_iterations)
