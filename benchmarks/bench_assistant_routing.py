@@ -114,11 +114,65 @@ def cross_validate() -> None:
                 )
 
 
+INTENTS = ROOT / "benchmarks" / "data" / "assistant"
+
+
+def load_intents(language: str, split: str) -> list[tuple[str, str, str]]:
+    """``(skill, intent, message)`` of the order-history / compare / refine set (``dev`` or
+    ``heldout``; see benchmarks/data/assistant/README.md)."""
+    rows = []
+    for line in (INTENTS / f"intents_{split}_{language}.tsv").read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            skill, intent, text = line.split("\t", 2)
+            rows.append((skill, intent, text))
+    return rows
+
+
+def score_intents(router: Any, *, show_dev_misses: bool = False) -> dict[str, Any]:
+    """Skill and skill+intent accuracy per language on the intents sets, dev and held-out apart
+    (dev misses printed, held-out ones only counted)."""
+    out: dict[str, Any] = {}
+    for language in ("en", "zh"):
+        for split in ("dev", "heldout"):
+            rows = load_intents(language, split)
+            got = [router.route(t) for _, _, t in rows]
+            per: dict[str, list[int]] = {}
+            for (skill, intent, text), r in zip(rows, got, strict=True):
+                hit = r.skill == skill and r.intent == intent
+                per.setdefault(f"{skill}/{intent}", []).append(int(hit))
+                if show_dev_misses and split == "dev" and not hit:
+                    print(
+                        f"  intents dev miss [{language}] {skill}/{intent} -> {r.skill}/{r.intent}: {text}"
+                    )
+            out[f"{language}_{split}"] = {
+                "n": len(rows),
+                "skill": round(
+                    sum(r.skill == s for (s, _, _), r in zip(rows, got, strict=True)) / len(rows), 4
+                ),
+                "skill_and_intent": round(sum(sum(v) for v in per.values()) / len(rows), 4),
+                "per_intent": {k: round(sum(v) / len(v), 4) for k, v in sorted(per.items())},
+            }
+    return out
+
+
+def intents_only(label: str) -> None:
+    """``--intents LABEL``: only the intents sets, blend and rules alone, to
+    ``results/bench_assistant_routing_intents_LABEL.json`` (``before`` = the router as it was
+    when the sets were written)."""
+    result = {
+        "sets": "benchmarks/data/assistant/intents_{dev,heldout}_{en,zh}.tsv",
+        "blend": score_intents(Router(), show_dev_misses=True),
+        "baseline_rules_only": score_intents(Router(classifier=None)),
+    }
+    print(json.dumps(result["blend"], indent=1))
+    write_result(f"bench_assistant_routing_intents_{label}", result)
+
+
 def _accuracy(router: Any, rows: Rows) -> float:
     return round(sum(bool(router.route(t).skill == s) for s, t, _ in rows) / len(rows), 4)
 
 
-def main() -> None:
+def run() -> None:
     # The home engine's parser needs a household's devices: the demo's Chen family.
     from benchmarks.bench_assistant_latency import _db
     from lingxi.home import HomeController
@@ -205,13 +259,21 @@ def main() -> None:
         entry["latency_ms_p50"] = round(statistics.median(times), 4)
         entry["latency_ms_p95"] = round(times[int(0.95 * (len(times) - 1))], 4)
         result[language] = entry
+    result["intents"] = score_intents(blend)
     write_result("bench_assistant_routing", result)
 
 
-if __name__ == "__main__":
-    if "--write-train" in sys.argv:
+def main(argv: list[str]) -> None:
+    """``--write-train``, ``--cv``, ``--intents LABEL``, or (no option) the whole benchmark."""
+    if "--write-train" in argv:
         write_train()
-    elif "--cv" in sys.argv:
+    elif "--cv" in argv:
         cross_validate()
+    elif "--intents" in argv:
+        intents_only(argv[argv.index("--intents") + 1])
     else:
-        main()
+        run()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

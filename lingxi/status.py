@@ -24,6 +24,31 @@ def _tcp_up(url: str, default_port: int, timeout_s: float) -> bool:
         return False
 
 
+def _llm_part(settings: Settings, timeout_s: float) -> dict[str, Any]:
+    """The LLM server is up only when ``GET {base_url}/models`` answers an OpenAI model list: an
+    open port alone (another service, a proxy's error page) is not a model server."""
+    import httpx
+
+    llm = settings.llm
+    url = f"{(llm.base_url or '').rstrip('/')}/models"
+    headers = {"Authorization": f"Bearer {llm.api_key.get_secret_value()}"} if llm.api_key else {}
+    detail = f"{llm.model} at {masked_url(llm.base_url or '')}"
+    try:
+        answer = httpx.get(url, headers=headers, timeout=timeout_s)
+        models = answer.json().get("data") if answer.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return {"status": "down", "detail": f"{detail}: GET /models did not answer"}
+    if not isinstance(models, list):
+        return {
+            "status": "down",
+            "detail": f"{detail}: GET /models answered {answer.status_code}, not a model list",
+        }
+    names = [str(m.get("id")) for m in models if isinstance(m, dict)]
+    if llm.model not in names:
+        return {"status": "down", "detail": f"{detail}: the server does not serve it ({names[:5]})"}
+    return {"status": "up", "detail": detail}
+
+
 def check_parts(
     settings: Settings,
     db: Database,
@@ -55,8 +80,7 @@ def check_parts(
     else:
         parts["broker"] = {"status": "not_configured", "detail": "in-process driver"}
     if settings.llm.base_url:
-        up = _tcp_up(settings.llm.base_url, 80, timeout_s)
-        parts["llm"] = {"status": "up" if up else "down", "detail": settings.llm.model}
+        parts["llm"] = _llm_part(settings, timeout_s)
     else:
         parts["llm"] = {"status": "not_configured", "detail": "offline router"}
     return {"status": "ok" if db_up else "degraded", "parts": parts}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -10,7 +12,7 @@ from rich.table import Table
 
 from lingxi.cli._common import console, database, emit_json, err_console, handle_errors, settings
 from lingxi.data import Database, current_revision, downgrade, upgrade
-from lingxi.errors import ForbiddenError
+from lingxi.errors import ForbiddenError, InvalidInputError
 from lingxi.status import check_parts
 
 __all__ = ["db_app", "demo_app", "doctor"]
@@ -19,12 +21,26 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 
 
+@contextmanager
+def _revision_named(revision: str) -> Iterator[None]:
+    """An unknown revision is the caller's input (exit 2 naming it), not an internal error."""
+    from alembic.util import CommandError
+
+    try:
+        yield
+    except CommandError as err:
+        raise InvalidInputError.for_field(
+            "revision", f"a known migration revision ({err})", revision
+        ) from None
+
+
 @db_app.command("upgrade")
 @handle_errors
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "heads") -> None:
     """Migrate the database up to REVISION (default: the newest)."""
     db = database()
-    upgrade(db.engine, revision)
+    with _revision_named(revision):
+        upgrade(db.engine, revision)
     console.print(f"database at revision {current_revision(db.engine)}")
 
 
@@ -33,7 +49,8 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "heads") -> None:
 def db_downgrade(revision: Annotated[str, typer.Argument()] = "base") -> None:
     """Migrate the database down to REVISION (default: empty)."""
     db = database()
-    downgrade(db.engine, revision)
+    with _revision_named(revision):
+        downgrade(db.engine, revision)
     console.print(f"database at revision {current_revision(db.engine)}")
 
 

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lingxi.cli._common import console, emit_json, handle_errors, settings
+from lingxi.errors import InvalidInputError
 
 __all__ = ["app"]
 
@@ -35,6 +36,8 @@ def import_cmd(
     """Build the road network of an extract and cache it under the data dir."""
     from lingxi.dispatch.cities import import_city, use_city
 
+    if not file.is_file():  # the caller's input (exit 2), not a part that is down
+        raise InvalidInputError.for_field("file", "an existing OSM extract", str(file))
     conf = settings()
     with Progress(
         TextColumn("[bold]{task.description}"),

@@ -93,7 +93,7 @@ def recommend_cmd(
         int | None,
         typer.Option("--customer", help="Customer id (uses only what they consented to)."),
     ] = None,
-    k: Annotated[int, typer.Option("--k", help="How many products (1-100).")] = 10,
+    k: Annotated[int, typer.Option("--k", help="How many products (1-100).", min=1, max=100)] = 10,
     as_json: AsJson = False,
 ) -> None:
     """Recommend products that meet every constraint in TEXT, each with a reason."""

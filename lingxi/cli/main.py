@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from lingxi.cli._common import console, handle_errors, settings
+from lingxi.cli._common import console, emit_json, handle_errors, settings
 
 __all__ = ["app", "main"]
 
@@ -145,7 +145,37 @@ def serve(
     uvicorn.run(web_app, host=host, port=port, log_level="info", **uvicorn_options(conf))
 
 
+def run(argv: list[str]) -> int:
+    """Run ``lingxi ARGV``; the exit code.
+
+    A usage error (a missing argument, an option's bad value) exits 2 like every bad input;
+    with ``--json`` it is the one JSON document printed, like any other error.
+    """
+    from typer.exceptions import TyperException
+
+    if "--json" not in argv:
+        try:
+            app(args=argv, prog_name="lingxi")
+        except SystemExit as done:
+            return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        return 0
+    try:
+        code = app(args=argv, prog_name="lingxi", standalone_mode=False)
+    except TyperException as err:  # click's usage errors (typer vendors click)
+        param = getattr(err, "param", None)
+        field = (param.opts[0] if param.opts else param.name) if param is not None else None
+        format_message = getattr(err, "format_message", None)
+        message = format_message() if callable(format_message) else str(err)
+        emit_json(
+            {"error": {"code": "invalid_input", "message": message, "details": {"field": field}}}
+        )
+        return 2
+    return code if isinstance(code, int) else 0
+
+
 def main() -> None:
     """Console-script entry point."""
+    import sys
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app()
+    raise SystemExit(run(sys.argv[1:]))
