@@ -158,25 +158,31 @@ class NaturalCase:
 
 
 def _coerce(value: str) -> Any:
-    return int(value) if value.lstrip("-").isdigit() else value
+    return int(value) if value.lstrip("+-").isdigit() else value
 
 
-def load_natural_set(path: Path) -> list[NaturalCase]:
-    """Read ``text || INTENT k=v @T1,T2 ;; ...`` or ``text || !reason`` rows."""
+def load_natural_set(path: Path, *, all_held_out: bool = False) -> list[NaturalCase]:
+    """Read ``text || INTENT k=v @T1,T2 ;; ...`` or ``text || !reason`` rows.
+
+    ``all_held_out``: every row is held out (a set written before the code it measures);
+    otherwise a third of the rows, by a hash of the text. Values may be quoted
+    (``item="oat milk"``).
+    """
     import hashlib
+    import shlex
 
     cases = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         text, _, spec = (p.strip() for p in line.partition("||"))
-        held_out = int(hashlib.sha1(text.encode()).hexdigest(), 16) % 3 == 0
+        held_out = all_held_out or int(hashlib.sha1(text.encode()).hexdigest(), 16) % 3 == 0
         if spec.startswith("!"):
             cases.append(NaturalCase(text, (), spec[1:], held_out))
             continue
         commands = []
         for part in spec.split(";;"):
-            words = part.split()
+            words = shlex.split(part)
             intent = words[0]
             values = {}
             targets: frozenset[str] = frozenset()
@@ -207,6 +213,7 @@ def score_case(case: NaturalCase, result: Any) -> tuple[bool, bool]:
         return False, False
     for c, e in zip(got, case.commands, strict=True):
         values = {k: v for k, v in c.slots.items() if k not in _TARGET_SLOTS}
+        values.update(getattr(c, "schedule", None) or {})  # at=HH:MM / delay=seconds
         if values != e.values or frozenset(c.targets) != e.targets:
             return True, False
     return True, True
