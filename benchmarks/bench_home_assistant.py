@@ -172,7 +172,11 @@ def main(argv: list[str]) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    result: dict[str, Any] = {"home_assistant": args.hass, "entities": list(ANNOUNCED)}
+    version = subprocess.run([args.hass, "--version"], capture_output=True, text=True, check=False)
+    result: dict[str, Any] = {
+        "home_assistant": version.stdout.strip() or args.hass,
+        "entities": list(ANNOUNCED),
+    }
     try:
         started = time.monotonic()
         shown = _wait(lambda: not _unavailable(_view(settings, stream)), args.start_timeout)

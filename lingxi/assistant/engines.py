@@ -245,7 +245,7 @@ def home_matcher(home: HomePort) -> EngineMatcher:
             parsed = home.parse(text, household_id)
         except LingxiError:
             return False  # e.g. a household without devices
-        if any(c.targets and c.tier in (1, 2) for c in parsed.commands):
+        if any(c.targets and c.tier in (1, 2, 3) for c in parsed.commands):
             return True
         return parsed.pending is not None and bool(parsed.candidates)
 

@@ -54,6 +54,9 @@ def parse_cmd(
     if as_json:
         emit_json(result.to_dict())
         return
+    if result.scheduled:
+        _print_scheduled(result.scheduled)
+        return
     if not result.commands:
         console.print(
             f"no command ({result.reason})" + (f": {result.question}" if result.question else "")
@@ -62,6 +65,21 @@ def parse_cmd(
     table = Table("intent", "slots", "targets", "tier")
     for c in result.commands:
         table.add_row(c.intent, str(c.slots), ", ".join(c.targets), str(c.tier))
+    console.print(table)
+
+
+def _print_scheduled(commands: tuple[object, ...]) -> None:
+    table = Table("intent", "slots", "targets", "when", "automation")
+    for c in commands:
+        doc = c.to_dict()  # type: ignore[attr-defined]
+        when = doc["schedule"]
+        table.add_row(
+            doc["intent"],
+            str(doc["slots"]),
+            ", ".join(c.targets),  # type: ignore[attr-defined]
+            f"at {when['at']}" if "at" in when else f"in {when['delay']} s",
+            str(doc["automation"]),
+        )
     console.print(table)
 
 
@@ -96,6 +114,14 @@ def do_cmd(
             from lingxi.errors import ForbiddenError
 
             raise ForbiddenError("That member belongs to another household.", field="member")
+        parsed = controller.parse(text, household, context_area=area)
+        if parsed.scheduled:
+            # For later: nothing is done now; the answer is the automation it becomes.
+            if as_json:
+                emit_json({"ok": True, "done_now": False, **parsed.to_dict()})
+            else:
+                _print_scheduled(parsed.scheduled)
+            return
         result = controller.handle(text, acting, channel="text", context_area=area, confirmed=yes)
     finally:
         controller.close()
@@ -242,6 +268,46 @@ def train_gestures_cmd(
     target = out or Path(__file__).resolve().parents[1] / "home" / "models" / "gestures.npz"
     models.save(target)
     report["saved_to"] = str(target)  # type: ignore[assignment]
+    if as_json:
+        emit_json(report)
+        return
+    for key, value in report.items():
+        console.print(f"{key}: {value}")
+
+
+@app.command("train-nlu")
+@handle_errors
+def train_nlu_cmd(
+    repo: Annotated[
+        Path,
+        typer.Option(
+            "--repo", help="The Lingxi checkout (for tests/home/data and benchmarks/data)."
+        ),
+    ] = Path(),
+    shared: Annotated[
+        Path | None,
+        typer.Option("--shared", help="The shared data folder (SLURP devel under home/slurp)."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the .npz.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Rebuild the learned tier's model (deterministic) from HA templates, SLURP and paraphrases."""
+    from lingxi.errors import InvalidInputError
+    from lingxi.home._training import train
+    from lingxi.home.learned import model_path
+
+    if not (repo / "benchmarks" / "data" / "home").is_dir():
+        raise InvalidInputError.for_field(
+            "repo", "a Lingxi checkout with benchmarks/data/home", str(repo)
+        )
+    import os
+
+    beside = repo.resolve().parent / "shared" / "data"
+    data = shared or Path(os.environ.get("LINGXI_SHARED_DATA") or beside)
+    with console.status("Training the home NLU model (embedding a few thousand sentences)..."):
+        # Embeddings are cached beside the checkout: a rebuild re-embeds only new sentences.
+        cache = repo / "var" / "cache" / "home_nlu_embeddings.npz"
+        report = train(repo, data, out or model_path(), cache=cache)
     if as_json:
         emit_json(report)
         return

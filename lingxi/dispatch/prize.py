@@ -62,7 +62,8 @@ class PrizePolicy:
     final_share`` of it is spent (each at most ``scenario_time`` seconds), the final solve
     gets the rest minus a reserve. With ``scenarios`` and ``iterations`` set, the number of
     scenarios and each solve's iterations are fixed, so a seed gives the same decisions on
-    any machine (provided the time limit is not what stops the searches).
+    any machine: each search is then stopped by its iterations, with ``time_limit`` per
+    search only as a safety net (so a decision may take longer than ``time_limit``).
     """
 
     time_limit: float = 10.0
@@ -154,6 +155,8 @@ class PrizePolicy:
     def _left(self, started: float, size: int) -> float:
         """Search seconds left for the final solve (a reserve for building and reading it:
         the initial construction runs outside PyVRP's runtime limit, ~1 ms per stop)."""
+        if self.iterations is not None:
+            return self.time_limit  # iteration-bounded: the budget is only a safety net
         reserve = 0.05 + 0.0015 * size + 0.05 * self.time_limit
         return self.time_limit - (time.perf_counter() - started) - reserve
 
@@ -208,7 +211,7 @@ class PrizePolicy:
                 break
             limit = min(self._scenario_secs, scenarios_end - now - 0.3 * average)
             if self.scenarios is not None:
-                limit = self._scenario_secs
+                limit = self._scenario_secs if self.iterations is None else self.time_limit
             vote, cost, today = self._scenario(state, sim, rng, max(limit, 0.02), count, today)
             votes += vote
             later += cost

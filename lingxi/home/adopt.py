@@ -235,8 +235,9 @@ def adopt(
     area_id: str | None,
     name: str | None = None,
 ) -> dict[str, Any]:
-    """Adopt the offer ``offer_id`` into ``area_id`` of the household (again: updated, not
-    doubled); returns ``{"entity_id", "name", "area", "outcome"}``.
+    """Adopt the offer ``offer_id`` into ``area_id`` of the household (by default the area its
+    device suggests, when the household has one of that name; again: updated, not doubled);
+    returns ``{"entity_id", "name", "area", "outcome"}``.
 
     Raises
     ------
@@ -253,6 +254,17 @@ def adopt(
     if not title or len(title) > 200:
         raise InvalidInputError.for_field("name", "a name of 1 to 200 characters", name)
     with db.session() as s:
+        if area_id is None and offer.suggested_area:
+            # The device's own suggestion, when the household has an area of that name.
+            key = offer.suggested_area.casefold()
+            area_id = next(
+                (
+                    a.area_id
+                    for a in repo.list_areas(s, household_id=household_id)
+                    if key in (a.name.casefold(), a.area_id, *(x.casefold() for x in a.aliases))
+                ),
+                None,
+            )
         outcome = repo.upsert_entity(
             s,
             household_id=household_id,

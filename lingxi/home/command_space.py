@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
+import yaml
 from rapidfuzz import fuzz, process
 
 from lingxi.errors import InvalidInputError, UnavailableError
@@ -74,31 +78,27 @@ class PhraseMatch:
 
 # --------------------------------------------------------------------------- normalisation
 
-_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-_TEENS = [
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+@functools.cache
+def _space(zh: bool) -> dict[str, Any]:
+    """The phrase tables of ``lang/space_<lang>.yaml``."""
+    name = "space_zh.yaml" if zh else "space_en.yaml"
+    text = resources.files("lingxi.home").joinpath(f"lang/{name}").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
 
 
 def _number_words(n: int) -> str:
+    words = _space(False)["number_words"]
+    units, teens, tens = words["units"], words["teens"], words["tens"]
     if n < 10:
-        return _UNITS[n]
+        return str(units[n])
     if n < 20:
-        return _TEENS[n - 10]
+        return str(teens[n - 10])
     if n < 100:
-        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _UNITS[n % 10])
+        return str(tens[n // 10]) + ("" if n % 10 == 0 else " " + str(units[n % 10]))
     if n == 100:
-        return "one hundred"
+        return str(words["hundred"])
     return str(n)
 
 
@@ -158,117 +158,12 @@ def pinyin_key(text: str) -> str:
 
 # --------------------------------------------------------------------------- templates
 
-_EN_KINDS = {
-    "light": ("light", "lights", "lamp"),
-    "fan": ("fan",),
-    "climate": ("ac", "heating", "air conditioner"),
-    "cover": ("blinds", "curtains"),
-    "media_player": ("speaker", "music"),
-    "vacuum": ("vacuum",),
-    "lock": ("door",),
-    "switch": (),
-}
-_ZH_KINDS = {
-    "light": ("灯",),
-    "fan": ("风扇",),
-    "climate": ("空调",),
-    "cover": ("窗帘",),
-    "media_player": ("音箱",),
-    "vacuum": ("扫地机器人",),
-    "lock": ("门锁",),
-    "switch": (),
-}
 _ON_OFF = ("light", "switch", "fan", "climate", "media_player")
-_EN_ON_OFF = (
-    "turn on the {n}",
-    "turn off the {n}",
-    "switch on the {n}",
-    "switch off the {n}",
-    "turn the {n} on",
-    "turn the {n} off",
-)
-_EN_BY_DOMAIN = {
-    "light": ("dim the {n}", "make the {n} brighter", "make the {n} dimmer"),
-    "cover": ("open the {n}", "close the {n}"),
-    "lock": ("lock the {n}", "unlock the {n}"),
-    "climate": ("turn the {n} up", "turn the {n} down", "make the {n} warmer"),
-    "media_player": ("turn the {n} up", "turn the {n} down", "pause the {n}"),
-    "vacuum": ("start the {n}", "stop the {n}", "send the {n} home"),
-}
-_EN_VALUES = {
-    "light": (("set the {n} to {v} percent",), range(0, 101, 5)),
-    "climate": (("set the {n} to {v} degrees", "turn the {n} up to {v} degrees"), range(16, 31)),
-}
-_EN_FIXED = (
-    "pause the music",
-    "resume the music",
-    "stop the music",
-    "next song",
-    "previous song",
-    "turn it off",
-    "turn it on",
-    "brighter",
-    "a bit brighter",
-    "dimmer",
-    "a bit dimmer",
-    "louder",
-    "quieter",
-)
-_ZH_ON_OFF = (
-    "打开{n}",
-    "开{n}",
-    "开一下{n}",
-    "把{n}打开",
-    "关掉{n}",
-    "关闭{n}",
-    "关{n}",
-    "关一下{n}",
-    "把{n}关掉",
-    "把{n}关了",
-)
-_ZH_BY_DOMAIN = {
-    "light": ("{n}调亮一点", "{n}调暗一点", "把{n}调亮一点", "把{n}调暗一点"),
-    "cover": ("拉开{n}", "把{n}拉开", "关上{n}", "拉上{n}", "打开{n}", "把{n}关上"),
-    "lock": ("锁上{n}", "把{n}锁上"),
-    "climate": ("{n}调高一点", "{n}调低一点"),
-    "media_player": ("{n}声音大一点", "{n}声音小一点", "把{n}音量调大", "把{n}音量调小"),
-    "vacuum": ("开启{n}", "启动{n}", "让{n}回去充电"),
-}
-_ZH_VALUES = {
-    "light": (("把{n}调到百分之{v}",), range(10, 101, 10)),
-    "climate": (("把{n}调到{v}度", "{n}调到{v}度", "把{n}设到{v}度"), range(16, 31)),
-}
-_ZH_FIXED = (
-    "暂停音乐",
-    "播放音乐",
-    "下一首",
-    "上一首",
-    "烧一壶水",
-    "再亮一点",
-    "再暗一点",
-    "亮一点",
-    "暗一点",
-    "关掉它",
-    "打开它",
-)
-_FOLLOW_UPS = frozenset(
-    {
-        "turn it off",
-        "turn it on",
-        "brighter",
-        "a bit brighter",
-        "dimmer",
-        "a bit dimmer",
-        "louder",
-        "quieter",
-        "再亮一点",
-        "再暗一点",
-        "亮一点",
-        "暗一点",
-        "关掉它",
-        "打开它",
-    }
-)
+"""Domains that take the plain on/off phrases."""
+
+
+def _follow_ups() -> frozenset[str]:
+    return frozenset(_space(False)["follow_ups"]) | frozenset(_space(True)["follow_ups"])
 
 
 def _is_han(text: str) -> bool:
@@ -298,53 +193,11 @@ class CommandSpace:
             a.area_id: [n.casefold() for n in (a.name, *a.aliases) if n.isascii()]
             for a in self.home.areas
         }
-        out: set[str] = set(_EN_FIXED)
-        for e in self.home.entities:
-            if e.domain == "sensor":
-                continue
-            names: set[str] = {n.casefold() for n in (e.name, *e.aliases) if n.isascii()}
-            for area in areas.get(e.area_id or "", []):
-                for kind in _EN_KINDS.get(e.domain, ()):
-                    names |= {f"{area} {kind}", f"{kind} in the {area}"}
-            templates = list(_EN_BY_DOMAIN.get(e.domain, ()))
-            if e.domain in _ON_OFF:
-                templates += _EN_ON_OFF
-            for name in names:
-                out |= {t.format(n=name) for t in templates}
-                if e.domain in _EN_VALUES:
-                    value_templates, values = _EN_VALUES[e.domain]
-                    out |= {
-                        t.format(n=name, v=_number_words(v))
-                        for t in value_templates
-                        for v in values
-                    }
-        for area_names in areas.values():
-            out |= {f"and in the {a} too" for a in area_names}
-        return out
+        return _phrases(self.home, _space(False), areas, str.isascii, _number_words)
 
     def _chinese(self) -> set[str]:
         areas = {a.area_id: [n for n in a.aliases if _is_han(n)] for a in self.home.areas}
-        out: set[str] = set(_ZH_FIXED)
-        for e in self.home.entities:
-            if e.domain == "sensor":
-                continue
-            names: set[str] = {n for n in (e.name, *e.aliases) if _is_han(n)}
-            for area in areas.get(e.area_id or "", []):
-                for kind in _ZH_KINDS.get(e.domain, ()):
-                    names |= {f"{area}的{kind}", f"{area}{kind}"}
-            templates = list(_ZH_BY_DOMAIN.get(e.domain, ()))
-            if e.domain in _ON_OFF:
-                templates += _ZH_ON_OFF
-            for name in names:
-                out |= {t.format(n=name) for t in templates}
-                if e.domain in _ZH_VALUES:
-                    value_templates, values = _ZH_VALUES[e.domain]
-                    out |= {
-                        t.format(n=name, v=_zh_number(v)) for t in value_templates for v in values
-                    }
-        for area_names in areas.values():
-            out |= {f"{a}也要" for a in area_names}
-        return out
+        return _phrases(self.home, _space(True), areas, _is_han, _zh_number)
 
     # ------------------------------------------------------------------ matching
 
@@ -365,5 +218,38 @@ class CommandSpace:
         _, score, index = best
         phrase = phrases[index]
         return PhraseMatch(
-            phrase, float(score), phrase in _FOLLOW_UPS or phrase.endswith(("too", "也要"))
+            phrase, float(score), phrase in _follow_ups() or phrase.endswith(("too", "也要"))
         )
+
+
+def _phrases(
+    home: Home,
+    space: dict[str, Any],
+    areas: dict[str, list[str]],
+    spoken: Callable[[str], bool],
+    number: Callable[[int], str],
+) -> set[str]:
+    """Every phrase of one language's tables over the home's names (sensors excluded)."""
+    out: set[str] = set(space["fixed"]) | set(space["follow_ups"])
+    for e in home.entities:
+        if e.domain == "sensor":
+            continue
+        names: set[str] = {n.casefold() for n in (e.name, *e.aliases) if spoken(n)}
+        for area in areas.get(e.area_id or "", []):
+            for kind in space["kinds"].get(e.domain, ()):
+                names |= {t.format(area=area, kind=kind) for t in space["area_kind"]}
+        templates = list(space["by_domain"].get(e.domain, ()))
+        if e.domain in _ON_OFF:
+            templates += space["on_off"]
+        values = space["values"].get(e.domain)
+        for name in names:
+            out |= {t.format(n=name) for t in templates}
+            if values:
+                out |= {
+                    t.format(n=name, v=number(v))
+                    for t in values["templates"]
+                    for v in range(*values["range"])
+                }
+    for area_names in areas.values():
+        out |= {space["area_too"].format(a=a) for a in area_names}
+    return out

@@ -207,13 +207,15 @@ def score_case(case: NaturalCase, result: Any) -> tuple[bool, bool]:
     if case.reason is not None:
         ok = not result.commands and result.reason == case.reason
         return ok, ok
-    got = result.commands
+    # A scheduled request answers with its commands for later (nothing is done now).
+    got = result.commands or getattr(result, "scheduled", ())
     intents_ok = [c.intent for c in got] == [e.intent for e in case.commands]
     if not intents_ok:
         return False, False
     for c, e in zip(got, case.commands, strict=True):
         values = {k: v for k, v in c.slots.items() if k not in _TARGET_SLOTS}
-        values.update(getattr(c, "schedule", None) or {})  # at=HH:MM / delay=seconds
+        if c.schedule is not None:
+            values.update(c.schedule.as_slots())  # at=HH:MM / delay=seconds
         if values != e.values or frozenset(c.targets) != e.targets:
             return True, False
     return True, True

@@ -24,6 +24,7 @@ __all__ = [
     "detect_language",
     "normalize_language",
     "recognize",
+    "sample_templates",
 ]
 
 CONTEXT_AREA = "__context_area__"
@@ -144,3 +145,54 @@ def recognize(
         slot_combination=str(combination) if combination else None,
         context_area=context_area,
     )
+
+
+def sample_templates(
+    language: str,
+    *,
+    intents: frozenset[str],
+    names: list[tuple[str, str]],
+    areas: list[str],
+    rng: Any,
+    per_sentence: int = 2,
+) -> list[tuple[str, str]]:
+    """``(intent, sentence)`` pairs expanded from Home Assistant's templates (for training).
+
+    Each template is expanded over three of ``names`` (``(name, domain)``) and two of
+    ``areas`` drawn with ``rng`` (a ``random.Random``: deterministic for a seed), and
+    ``per_sentence`` of its first 40 expansions are kept. Number ranges and wildcards are left
+    as ``{slot}`` for the caller to fill.
+    """
+    import itertools
+
+    from hassil.sample import sample_sentence
+
+    data = _intents(normalize_language(language))
+    out: list[tuple[str, str]] = []
+    for intent_name, intent in sorted(data.intents.items()):
+        if intent_name not in intents:
+            continue
+        for block in intent.data:
+            rules = {**data.expansion_rules, **block.expansion_rules}
+            for sentence in block.sentences:
+                picked = rng.sample(names, 3)
+                slot_lists = {
+                    **data.slot_lists,
+                    "name": TextSlotList.from_tuples(
+                        [(n, n, {"domain": d}) for n, d in picked], name="name"
+                    ),
+                    "area": TextSlotList.from_tuples(
+                        [(a, a) for a in rng.sample(areas, 2)], name="area"
+                    ),
+                    "floor": TextSlotList.from_tuples([(areas[-1], areas[-1])], name="floor"),
+                }
+                try:
+                    texts = list(
+                        itertools.islice(
+                            sample_sentence(sentence, slot_lists, rules, expand_ranges=False), 40
+                        )
+                    )
+                except Exception:  # noqa: BLE001 - a template hassil cannot sample is skipped
+                    continue
+                out += [(intent_name, t) for t in rng.sample(texts, min(per_sentence, len(texts)))]
+    return out

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from lingxi.data.repos.home import AreaRecord, EntityRecord
+from lingxi.home._lang import Schedule
 
 __all__ = [
     "DOMAIN_OF_INTENT",
@@ -49,6 +50,8 @@ class NoMatchReason(StrEnum):
     """The device cannot do that (colour on a plain dimmer)."""
     EMPTY = "empty"
     """The text was empty."""
+    SCHEDULED = "scheduled"
+    """The commands are for later ("at nine thirty pm"): see ``ParseResult.scheduled``."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,8 @@ class Command:
     intent: str
     slots: dict[str, Any]
     tier: int = 1
-    """1 = Home Assistant's templates, 2 = Lingxi's offline rules, 3 = the LLM."""
+    """1 = Home Assistant's templates, 2 = Lingxi's offline rules, 3 = the learned tier
+    (e5 embeddings), 4 = the LLM."""
     targets: tuple[str, ...] = ()
     """Resolved entity ids (filled when a home is known)."""
     language: str = "en"
@@ -123,10 +127,29 @@ class Command:
     """The text said "all"/"every"/"所有": several targets are meant, not ambiguous."""
     singular: bool = False
     """The text named one device ("the light"), so several matches are ambiguous."""
+    schedule: Schedule | None = None
+    """When it is to be done, for a scheduled command; None = now."""
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"intent", "slots"}`` as in ``lingxi home parse --json``."""
-        return {"intent": self.intent, "slots": dict(self.slots)}
+        """``{"intent", "slots"}`` as in ``lingxi home parse --json`` (and ``"schedule"``)."""
+        doc: dict[str, Any] = {"intent": self.intent, "slots": dict(self.slots)}
+        if self.schedule is not None:
+            doc["schedule"] = self.schedule.as_slots()
+            doc["automation"] = self.schedule.automation(_service(self), self.targets)
+        return doc
+
+
+def _service(command: Command) -> str:
+    """The Home Assistant service a scheduled command's automation calls."""
+    domain = command.targets[0].split(".")[0] if command.targets else "homeassistant"
+    verbs = {"HassTurnOn": "turn_on", "HassTurnOff": "turn_off"}
+    if domain == "lock":
+        verbs = {"HassTurnOn": "lock", "HassTurnOff": "unlock"}
+    elif domain == "cover":
+        verbs = {"HassTurnOn": "open_cover", "HassTurnOff": "close_cover"}
+    elif domain == "vacuum":
+        verbs = {"HassVacuumStart": "start", "HassVacuumReturnToBase": "return_to_base"}
+    return f"{domain}.{verbs.get(command.intent, command.intent)}"
 
 
 @dataclass(frozen=True)
@@ -144,6 +167,9 @@ class ParseResult:
     """Entity ids among which the question asks to choose."""
     pending: Command | None = None
     """The command that waits for the answer to the question."""
+    scheduled: tuple[Command, ...] = ()
+    """Commands for later (each with a ``schedule``); ``commands`` is then empty, so nothing
+    is done now."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``lingxi home parse --json`` document."""
@@ -154,4 +180,6 @@ class ParseResult:
         if self.question:
             doc["question"] = self.question
             doc["candidates"] = list(self.candidates)
+        if self.scheduled:
+            doc["scheduled"] = [c.to_dict() | {"targets": list(c.targets)} for c in self.scheduled]
         return doc

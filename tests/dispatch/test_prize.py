@@ -154,7 +154,7 @@ def test_cli_simulate_prize_reports_policy_and_greedy(tmp_path: Path) -> None:
     assert doc["policy"] == "prize" and doc["epochs"] == len(doc["epoch_modes"]) >= 2
     assert doc["cost_vs_greedy"] == round(doc["total_cost"] / doc["greedy_cost"], 4)
     assert doc["total_cost"] == sum(doc["epoch_costs"].values()) > 0
-    text = runner.invoke(app, ["simulate", str(path), "--seed", "11", "--epoch-time", "0.6"])
+    text = runner.invoke(app, ["simulate", str(path), "--seed", "11", "--epoch-time", "0.3"])
     assert text.exit_code == 0, text.output
     assert "Policy prize" in text.stdout and "x greedy" in text.stdout
     bad = runner.invoke(app, ["simulate", str(path), "--policy", "lazy"])

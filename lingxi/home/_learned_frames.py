@@ -1,0 +1,131 @@
+"""The learned tier inside the parser: it fills a clause's frame where the rules read none.
+
+A clause with no action gets the learned class (when the model is sure enough) and its values
+from the language data; a clause with an action but no device named gets the device type from
+the learned head, and, when the speaker's room has no such device and the home has several,
+the nearest of them by embedding ("make a coffee" -> the coffee maker, "turn the plug off" ->
+the outlet).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from lingxi.home._embed import embed_one
+from lingxi.home._lang import list_item, nlu_data, relative_amount
+from lingxi.home.learned import FRAMES, MIN_DOMAIN_P, MIN_INTENT_P, Prediction, load_model
+
+if TYPE_CHECKING:
+    from lingxi.data.repos.home import EntityRecord
+
+__all__ = ["LearnedReader"]
+
+_NEAREST_MARGIN = 0.015
+"""The nearest entity must beat the second by this much cosine, or the request asks which."""
+_LEVELS = {"high": 100, "max": 100, "medium": 66, "low": 33, "lowest": 33}
+
+
+class LearnedReader:
+    """Reads clauses with the shipped model for one parser (and its home)."""
+
+    def __init__(self, parser: Any) -> None:
+        self.parser = parser
+        self.model = load_model()
+
+    def predict(self, text: str) -> Prediction:
+        """The learned class and device type of ``text``."""
+        return self.model.predict(embed_one(text.casefold()))
+
+    def fill(self, frame: Any, text: str, zh: bool, *, whole: bool) -> None:
+        """Complete ``frame`` (a rule frame of ``text``) in place where the rules left gaps.
+
+        A clause of a longer sentence is left to the rules: one without an action or a device
+        shares its neighbour's ("the kitchen light and the kettle", "lights in the kitchen,
+        off") or is small talk ("I'm home, ...").
+        """
+        if frame.tier1 is not None or frame.unknown or frame.pronoun or frame.has_target:
+            return
+        if not whole:
+            return
+        # No action, or an action on nothing named: the rules' reading is weak there, and a
+        # sure learned class of another kind replaces it ("put yoghurt on the list").
+        pred = self.predict(text)
+        sure = pred.label != "none" and pred.p >= MIN_INTENT_P
+        if sure and FRAMES[pred.label] != (frame.action, frame.kind):
+            value = self._value(pred.label, text.casefold(), zh)
+            if value is not _MISSING:
+                frame.action, frame.kind = FRAMES[pred.label]
+                frame.value = value
+                frame.tier = 3
+        if frame.action is None:
+            return
+        if frame.has_target or frame.pronoun or frame.action in ("list_add", "query_temp"):
+            return
+        if frame.kind is not None or frame.action in _MEDIA_ACTIONS or "vacuum" in frame.action:
+            return  # the intent implies its device type
+        if pred.domain is None or pred.domain_p < MIN_DOMAIN_P:
+            return
+        frame.domain = pred.domain
+        frame.tier = 3
+        chosen = self._nearest(text, pred.domain)
+        if chosen is not None:
+            frame.names = [chosen]
+        elif self._spread(pred.domain):
+            frame.singular = True  # several of that kind and none nearer: ask which one
+
+    def _value(self, label: str, low: str, zh: bool) -> Any:
+        action, kind = FRAMES[label]
+        number = self.parser._number(low, zh)
+        if action == "list_add":
+            item = list_item(low, zh)
+            return item if item else _MISSING
+        if kind == "color":
+            return self.parser._color(low, zh) or _MISSING
+        if action == "set":
+            if number is not None:
+                return number
+            level = next((v for w, v in _LEVELS.items() if re.search(rf"\b{w}", low)), None)
+            return level if level is not None and not zh else _MISSING
+        if action in ("up", "down"):
+            return relative_amount(low, zh, number)
+        return None
+
+    def _spread(self, domain: str) -> bool:
+        here = self.parser.context_area
+        same = [e for e in self.parser.home.entities if e.domain == domain]
+        return len(same) > 1 and not any(e.area_id == here for e in same)
+
+    def _nearest(self, text: str, domain: str) -> str | None:
+        """The home's entity of ``domain`` nearest to ``text``, when the room has none of them."""
+        if not self._spread(domain):
+            return None
+        same = [e for e in self.parser.home.entities if e.domain == domain]
+        query = embed_one(text.casefold())
+        scores = sorted(
+            ((float(np.dot(query, embed_one(_description(e)))), e.name) for e in same),
+            reverse=True,
+        )
+        if scores[0][0] - scores[1][0] >= _NEAREST_MARGIN:
+            return str(scores[0][1])
+        return None
+
+
+class _Missing:
+    pass
+
+
+_MISSING: Any = _Missing()
+_MEDIA_ACTIONS = frozenset({"mute", "unmute", "pause", "unpause", "next", "previous"})
+
+
+def _description(entity: EntityRecord) -> str:
+    """What the entity is called, with words its device class adds ("plug" for an outlet)."""
+    words = [entity.name, *entity.aliases]
+    for zh in (False, True):
+        extra = nlu_data(zh)["device_class_words"].get(entity.device_class or "")
+        if extra:
+            words.append(str(extra))
+    return " ".join(words).casefold()
