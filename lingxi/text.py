@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-__all__ = ["CHINESE_NUMERAL_CHARS", "chinese_numeral_to_int", "detect_language", "load_yaml"]
+__all__ = [
+    "CHINESE_NUMERAL_CHARS",
+    "MAX_MESSAGE_CHARS",
+    "chinese_numeral_to_int",
+    "detect_language",
+    "load_yaml",
+]
+
+MAX_MESSAGE_CHARS = 2000
+"""The longest message a person may send: the chat box (its counter), the assistant's API and
+the assistant itself, and the guide's parser behind them, all use this one limit."""
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 

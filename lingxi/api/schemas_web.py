@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from lingxi.text import MAX_MESSAGE_CHARS
+
 __all__ = [
     "CostPublic",
     "DepotPublic",
@@ -66,6 +68,8 @@ class SessionPublic(BaseModel):
 
     signed_in: bool
     member: MemberPublic | None
+    max_message_chars: int = MAX_MESSAGE_CHARS
+    """The one message limit (the chat box counts down to it; longer messages get 422)."""
 
 
 class ProductFactPublic(BaseModel):

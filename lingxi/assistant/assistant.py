@@ -26,13 +26,12 @@ from lingxi.config import Settings
 from lingxi.data import Database
 from lingxi.data.repos import conversation as conv_repo
 from lingxi.errors import ForbiddenError, InvalidInputError, LingxiError
-from lingxi.text import detect_language
+from lingxi.text import MAX_MESSAGE_CHARS, detect_language
 
 __all__ = ["CHANNELS", "MAX_MESSAGE_CHARS", "Assistant", "Reply"]
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 4000
 CHANNELS = ("text", "voice", "touch", "gesture", "api", "automation")
 
 
@@ -56,6 +55,8 @@ class Reply:
     """``router`` (offline) or ``llm``."""
     action_id: int | None = None
     """The proposed action's id: a yes (or a Confirm button) that names it runs only it."""
+    brief: str | None = None
+    """The reply without what the product cards already show (for clients that show them)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``lingxi chat --json`` document plus conversation id, language, items, action id."""
@@ -68,6 +69,7 @@ class Reply:
             "conversation_id": self.conversation_id,
             "language": self.language,
             "items": list(self.items),
+            "brief": self.brief,
         }
 
 
@@ -220,6 +222,7 @@ class Assistant:
             items=tuple(turn.items),
             source=source,
             action_id=turn.action_id,
+            brief=turn.brief if turn.items else None,
         )
 
     # --- the turn -----------------------------------------------------------------------

@@ -40,7 +40,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 INTENTS: dict[Skill, tuple[str, ...]] = {
-    "guide": ("recommend", "compare", "details", "more"),
+    "guide": ("recommend", "compare", "details", "more", "refine"),
     "orders": ("buy", "track", "list", "cancel", "return"),
     "home": ("command", "state"),
     "account": (

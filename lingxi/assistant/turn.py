@@ -62,6 +62,8 @@ class Turn:
     items: list[dict[str, Any]] = field(default_factory=list)
     action_id: int | None = None
     """The id of the action this reply proposes (it waits for a yes)."""
+    brief: str | None = None
+    """The reply without the lines the product cards show (name, price, reason)."""
     on_text: Callable[[str], None] | None = None
 
     def say(self, key: str, **values: Any) -> str:

@@ -22,14 +22,19 @@ from rapidfuzz import fuzz
 from lingxi.errors import InvalidInputError
 from lingxi.guide.inci import load_inci
 from lingxi.guide.schemas import ProductQuery
-from lingxi.text import CHINESE_NUMERAL_CHARS, chinese_numeral_to_int, load_yaml
+from lingxi.text import (
+    CHINESE_NUMERAL_CHARS,
+    MAX_MESSAGE_CHARS,
+    chinese_numeral_to_int,
+    load_yaml,
+)
 
 if TYPE_CHECKING:
     from lingxi.config import GuideSettings
 
 __all__ = ["MAX_PRICE_USD", "MAX_TEXT_CHARS", "ParseParams", "parse_need"]
 
-MAX_TEXT_CHARS = 2000
+MAX_TEXT_CHARS = MAX_MESSAGE_CHARS  # the one message limit (lingxi.text)
 """Longest request the parser accepts."""
 MAX_PRICE_USD = 100_000
 """A budget above this is treated as a mistake."""

@@ -117,6 +117,8 @@ class ReplyPublic(BaseModel):
     conversation_id: int
     language: str
     items: list[ProductCard]
+    brief: str | None = None
+    """With product cards: the reply without the lines the cards show (name, price, reason)."""
 
 
 def _build(state: Any) -> Assistant:

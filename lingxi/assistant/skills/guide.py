@@ -63,6 +63,10 @@ def recommend(turn: Turn, query: str | ProductQuery, *, k: int = 3) -> GuideResu
 
 
 def _compare(turn: Turn, shown: list[dict[str, Any]], indices: list[int]) -> str:
+    if matches("first_two", turn.text):
+        indices = [0, 1]
+    elif matches("last_two", turn.text):
+        indices = [len(shown) - 2, len(shown) - 1]
     a, b = (indices + [0, 1])[:2] if len(indices) < 2 else indices[:2]
     if max(a, b) >= len(shown) or a == b:
         return turn.say("which_item", count=len(shown))
@@ -103,6 +107,11 @@ def answer(route: Route, turn: Turn) -> str:
             return _compare(turn, shown, indices)
         return _details(turn, shown, indices)
     query = turn.text
+    refine = route.intent == "refine" and bool(shown) and bool(turn.state.get("last_query"))
+    if refine:
+        # "which one is better for acne": the same need plus the concern, answered first
+        # from the products already shown.
+        query = f"{turn.state['last_query']}, {turn.text}"
     if route.intent == "more" and turn.state.get("last_query"):
         query = str(turn.state["last_query"])
         if matches("cheaper", turn.text) and shown:
@@ -113,7 +122,31 @@ def answer(route: Route, turn: Turn) -> str:
     turn.items = [card(p) for p in result.items]
     turn.state["last_items"] = turn.items
     text = _listing(turn, result)
+    if refine:
+        pick = _refined(turn, shown, result)
+        text = f"{pick}\n{text}"
+        turn.brief = f"{pick}\n{turn.brief}" if turn.brief else pick
+    if saved and turn.brief:
+        turn.brief = f"{saved} {turn.brief}"
     return f"{saved} {text}" if saved else text
+
+
+def _refined(turn: Turn, shown: list[dict[str, Any]], result: GuideResult) -> str:
+    """Which of the products shown before fits the added concern best (the new ranking's
+    first that was shown), or that none of them does."""
+    ranked = [p.id for p in result.items]
+    before = {int(p["id"]): n for n, p in enumerate(shown, start=1)}
+    for pid in ranked:
+        if pid in before:
+            item = next(p for p in result.items if p.id == pid)
+            return turn.say(
+                "refine_pick",
+                n=before[pid],
+                brand=item.brand,
+                name=item.name,
+                reason=item.reason or item.category,
+            )
+    return turn.say("refine_none")
 
 
 def _listing(turn: Turn, result: GuideResult) -> str:
@@ -125,6 +158,7 @@ def _listing(turn: Turn, result: GuideResult) -> str:
             text += " " + turn.say("recommend_unlisted", count=count)
         return text
     lines = [note] if note else []
+    brief = list(lines)
     if result.relaxed:
         lines.append(turn.say("recommend_relaxed", relaxed=", ".join(result.relaxed)))
     else:
@@ -140,10 +174,14 @@ def _listing(turn: Turn, result: GuideResult) -> str:
                 reason=p.reason or p.category,
             )
         )
+    # The cards show each product's name, price and reason: the brief says the rest.
+    brief.append(lines[len(brief)])
     if result.ingredients_not_listed:
         lines.append(turn.say("recommend_unlisted", count=len(result.ingredients_not_listed)))
     if result.conversion:
         lines.append(result.conversion)
     # "Compare the first and second" only when there are two to compare.
     lines.append(turn.say("recommend_outro" if len(result.items) >= 2 else "recommend_outro_one"))
+    brief += lines[len(brief) + len(result.items) :]
+    turn.brief = "\n".join(brief)
     return "\n".join(lines)

@@ -23,7 +23,7 @@ const PUBLIC_VIEWS = new Set(["join", "reset", "signup"]);
 // Views of the deployment's staff: their links are hidden from everyone else.
 const STAFF_VIEWS = new Set(["ops", "fleet", "catalogue"]);
 
-const state = { member: null, cleanup: null, renderId: 0 };
+const state = { member: null, cleanup: null, renderId: 0, maxMessageChars: 2000 };
 
 function parseHash() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
@@ -75,7 +75,7 @@ async function route({ focus = true } = {}) {
   if (id !== state.renderId) return;
   const container = h("div", { class: `view view-${view}` });
   replace(main, container);
-  const ctx = { member: state.member, view, params, navigate, signedIn, signedOut };
+  const ctx = { member: state.member, view, params, navigate, signedIn, signedOut, maxMessageChars: state.maxMessageChars };
   const cleanup = await mod.render(container, ctx);
   if (id !== state.renderId) {
     if (typeof cleanup === "function") cleanup();
@@ -92,7 +92,6 @@ async function route({ focus = true } = {}) {
 
 async function signedIn(member) {
   state.member = member;
-  if (!localStorage.getItem("lingxi.lang") && member.locale) setLang(member.locale.startsWith("zh") ? "zh" : "en", { remember: false });
   toast(t("signin.welcome", { name: member.display_name }));
   if (!location.hash || location.hash === "#/" || location.hash.startsWith("#/signin")) navigate(member.role === "courier" ? "courier" : "chat");
   else route();
@@ -106,6 +105,7 @@ function signedOut() {
 async function loadMember() {
   // 200 whether or not anyone is signed in, so loading the page logs no 401.
   const answer = await api("/api/web/session");
+  if (answer.max_message_chars) state.maxMessageChars = answer.max_message_chars;
   return answer.signed_in ? answer.member : null;
 }
 

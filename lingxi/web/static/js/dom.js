@@ -56,6 +56,11 @@ export function toast(message, kind = "info") {
   el.classList.add("show");
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => el.classList.remove("show"), 4000);
+  // A tap dismisses it at once.
+  el.onclick = () => {
+    clearTimeout(toast.timer);
+    el.classList.remove("show");
+  };
 }
 
 /** A modal confirmation dialog; resolves true when confirmed. */

@@ -4,7 +4,7 @@
 import { api, fillPath, postStream } from "../api.js";
 import { add, confirmDialog, formatMoney, h, icon, replace, toast } from "../dom.js";
 import { ENDPOINTS } from "../engines.js";
-import { lang, t } from "../i18n.js";
+import { lang, t, tOr } from "../i18n.js";
 import { MicError, recordUtterance } from "../voice.js";
 
 // Refinement chips: each adds (pressed) or removes (unpressed) one constraint in one tap.
@@ -124,7 +124,13 @@ function comparisonView(cmp, items) {
         "table",
         {},
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, ""), h("th", { scope: "col", text: `${a.brand} ${a.name}` }), h("th", { scope: "col", text: `${b.brand} ${b.name}` }))),
-        h("tbody", {}, rows.map((r) => h("tr", { class: cmp.better ? null : null }, h("th", { scope: "row", text: r.aspect }), h("td", { text: r.a }), h("td", { text: r.b })))),
+        h("tbody", {}, rows.map((r) => {
+          // The guide names its aspects (price, skin_types...): people read labels, and the
+          // rows where the two differ stand out.
+          const value = (v) => (r.aspect === "skin_types" ? String(v).split(", ").map((s) => tOr(`skin.${s}`, s)).join(lang() === "zh" ? "、" : ", ") : v);
+          const differs = String(r.a) !== String(r.b);
+          return h("tr", { class: differs ? "differs" : null, dataset: { aspect: r.aspect } }, h("th", { scope: "row", text: tOr(`compare.${r.aspect}`, r.aspect) }), h("td", { text: value(r.a) }), h("td", { text: value(r.b) }));
+        })),
       ),
     ),
     cmp.verdict ? h("p", { class: "verdict", text: cmp.verdict }) : null,
@@ -141,7 +147,9 @@ function messageView(m, ctx, redraw) {
       m.text || (m.pending ? t("chat.transcribing") : ""),
     );
   }
-  const body = h("div", { class: "msg-text" }, m.text || (m.pending ? t("chat.thinking") : ""));
+  // Beside its cards a reply says only what the cards do not (the brief); alone, all of it.
+  const shown = m.items && m.items.length && m.brief ? m.brief : m.text;
+  const body = h("div", { class: "msg-text" }, shown || (m.pending ? t("chat.thinking") : ""));
   return h(
     "div",
     { class: `msg msg-bot${m.pending ? " pending" : ""}`, "aria-busy": m.pending ? "true" : null },
@@ -171,7 +179,19 @@ export async function render(container, ctx) {
   const be = await backends();
   const available = be.message || be.recommend;
   const log = h("div", { class: "chat-log", role: "log", "aria-live": "polite", "aria-label": t("chat.title") });
-  const input = h("input", { id: "chat-input", type: "text", autocomplete: "off", placeholder: t("chat.placeholder"), "aria-label": t("chat.inputLabel"), maxlength: 4000 });
+  const input = h("input", { id: "chat-input", type: "text", autocomplete: "off", placeholder: t("chat.placeholder"), "aria-label": t("chat.inputLabel"), "aria-describedby": "chat-count" });
+  // One limit for the box, the API and the assistant (lingxi.text.MAX_MESSAGE_CHARS): counted, never cut.
+  const max = ctx.maxMessageChars || 2000;
+  const counter = h("span", { id: "chat-count", class: "char-count", "aria-live": "polite" });
+  const count = () => {
+    const n = input.value.length;
+    counter.textContent = t("chat.count", { n, max });
+    counter.dataset.over = String(n > max);
+    if (sendBtn) sendBtn.disabled = n > max;
+    counter.title = n > max ? t("chat.tooLong", { max }) : "";
+  };
+  let sendBtn = null;
+  input.addEventListener("input", count);
   const chipBar = h("div", { class: "chips", role: "group", "aria-label": t("chat.refine") });
   const compareBar = h("div", { class: "compare-bar" });
   const micBtn = h("button", { type: "button", class: "btn-icon mic", "aria-label": be.voice ? t("chat.mic") : t("chat.micUnavailable"), title: be.voice ? t("chat.mic") : t("chat.micUnavailable"), disabled: !be.voice }, icon("mic"));
@@ -184,7 +204,12 @@ export async function render(container, ctx) {
     replace(log, chat.messages.length ? chat.messages.map((m) => messageView(m, ctx, redraw)) : examples());
     drawChips();
     drawCompareBar();
-    log.scrollTop = log.scrollHeight;
+    // Follow the newest message: its start when it is taller than the screen, else its end.
+    const newest = log.lastElementChild;
+    if (chat.messages.length && newest) {
+      const tall = newest.getBoundingClientRect().height > window.innerHeight * 0.6;
+      newest.scrollIntoView({ block: tall ? "start" : "end", behavior: "instant" });
+    }
   };
 
   const examples = () =>
@@ -275,6 +300,7 @@ export async function render(container, ctx) {
     await postStream(path, body, ({ event, data }) => {
       if (event === "meta" || (event === "done" && data && "items" in data)) {
         bot.items = data.items || bot.items || [];
+        bot.brief = data.brief ?? bot.brief ?? null;
         bot.needsConfirmation = Boolean(data.needs_confirmation);
         bot.actionId = data.action_id ?? null;
         bot.actions = data.actions || bot.actions;
@@ -289,6 +315,8 @@ export async function render(container, ctx) {
         bot.text = t("error", { message: data?.message || data?.error?.message || String(data) });
       }
       if (event === "done" || event === "error") bot.pending = false;
+      const compared = (bot.actions || []).find((a) => a.tool === "guide.compare" && a.result && a.result.rows);
+      if (compared && !bot.comparison) bot.comparison = compared.result; // "compare the first two", typed
       if (compareItems && bot.items && bot.items.length === 2 && !bot.comparison) {
         const facts = (bot.actions || []).map((a) => a.result).find((r) => r && r.rows);
         bot.comparison = facts || { verdict: "" };
@@ -361,14 +389,21 @@ export async function render(container, ctx) {
       onsubmit: (ev) => {
         ev.preventDefault();
         const text = input.value;
+        if (text.length > max) {
+          toast(t("chat.tooLong", { max }), "error");
+          return; // kept in the box to shorten, never cut
+        }
         input.value = "";
+        count();
         send(text);
       },
     },
     micBtn,
     input,
-    h("button", { type: "submit", class: "btn-primary", "aria-label": t("chat.send") }, icon("send"), h("span", { class: "send-label", text: t("chat.send") })),
+    counter,
+    (sendBtn = h("button", { type: "submit", class: "btn-primary", "aria-label": t("chat.send") }, icon("send"), h("span", { class: "send-label", text: t("chat.send") }))),
   );
+  count();
 
   // Microphone: record one utterance (16 kHz WAV, ends on silence), send it to the home engine's
   // voice path; the transcript becomes the user's message. Speech that is not a home command goes
