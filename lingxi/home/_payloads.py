@@ -109,9 +109,15 @@ def device_payload(
             payload["brightness"] = round(_percent(slots["brightness"], "brightness") * 255 / 100)
         if "brightness_step" in slots:
             step = slots["brightness_step"]
-            if step not in ("up", "down"):
-                raise InvalidInputError.for_field("brightness_step", "'up' or 'down'", step)
-            payload["brightness_step"] = _BRIGHTNESS_STEP if step == "up" else -_BRIGHTNESS_STEP
+            if isinstance(step, int) and not isinstance(step, bool) and -100 <= step <= 100:
+                # "dim the lights by twenty percent": points of 0-100, as HA's brightness_step_pct
+                payload["brightness_step"] = round(step * 255 / 100)
+            elif step in ("up", "down"):
+                payload["brightness_step"] = _BRIGHTNESS_STEP if step == "up" else -_BRIGHTNESS_STEP
+            else:
+                raise InvalidInputError.for_field(
+                    "brightness_step", "'up', 'down' or -100..100", step
+                )
         if "color" in slots:
             modes = capabilities.get("color_modes") or []
             if "rgb" not in modes:
