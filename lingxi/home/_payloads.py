@@ -133,7 +133,14 @@ def _light_set(
     if "brightness" in slots:
         payload["brightness"] = round(_percent(slots["brightness"], "brightness") * 255 / 100)
     if "brightness_step" in slots:
-        payload["brightness_step"] = round(_step(slots, "brightness_step", _BRIGHTNESS_STEP))
+        step = slots["brightness_step"]
+        if isinstance(step, int) and not isinstance(step, bool) and -100 <= step <= 100:
+            # "dim the lights by twenty percent": points of 0-100, as HA's brightness_step_pct
+            payload["brightness_step"] = round(step * 255 / 100)
+        elif step in ("up", "down"):
+            payload["brightness_step"] = round(_step(slots, "brightness_step", _BRIGHTNESS_STEP))
+        else:
+            raise InvalidInputError.for_field("brightness_step", "'up', 'down' or -100..100", step)
     if "color" in slots:
         if "rgb" not in (caps.get("color_modes") or []):
             raise InvalidInputError.for_field(
