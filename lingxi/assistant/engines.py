@@ -247,6 +247,8 @@ def home_matcher(home: HomePort) -> EngineMatcher:
             return False  # e.g. a household without devices
         if any(c.targets and c.tier in (1, 2, 3) for c in parsed.commands):
             return True
-        return parsed.pending is not None and bool(parsed.candidates)
+        # A bare action with nothing named ("products that help with open pores" reads "open")
+        # makes the parser ask which device; only a named kind or area is home evidence.
+        return parsed.pending is not None and bool(parsed.pending.slots) and bool(parsed.candidates)
 
     return matches
