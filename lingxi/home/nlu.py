@@ -29,7 +29,6 @@ from lingxi.home._frames import (
 )
 from lingxi.home._lang import extract_schedule
 from lingxi.home.intents import Vocabulary, detect_language, recognize
-from lingxi.home.learned import model_available
 from lingxi.home.model import DOMAIN_OF_INTENT, Command, Home, NoMatchReason, ParseResult
 from lingxi.home.targets import clarifying_question
 
@@ -108,7 +107,7 @@ class Parser(_Compose):
         zh = language == "zh-CN"
         stripped = clean.rstrip("?.!。？！ ")
         schedule, stripped = extract_schedule(stripped, zh) if 2 in tiers else (None, stripped)
-        self._learned_on = 3 in tiers and model_available()
+        self._learned_on = 3 in tiers
         frames = self._frames(stripped, zh, tiers)
         self._pending = None
         commands, reason, candidates = self._commands(frames, zh, previous, area_here)
@@ -230,7 +229,10 @@ class Parser(_Compose):
 
     def _best_frame(self, text: str, zh: bool, tiers: tuple[int, ...], *, whole: bool) -> _Frame:
         frame = self._rule_frame(text, zh, tiers, whole=whole)
-        if self._learned_on:
+        # The learned tier (numpy and the encoder) loads only for a whole request the rules
+        # left without a target: a plain "turn on the kitchen light" never imports it.
+        weak = not (frame.tier1 is not None or frame.unknown or frame.pronoun or frame.has_target)
+        if self._learned_on and weak and whole and _model_available():
             self._learner().fill(frame, text, zh, whole=whole)
         return frame
 
@@ -296,3 +298,9 @@ class Parser(_Compose):
         )
 
     # ---------------------------------------------------------------------------- tier 2
+
+
+def _model_available() -> bool:
+    from lingxi.home.learned import model_available
+
+    return model_available()
