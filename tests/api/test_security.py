@@ -21,6 +21,7 @@ from lingxi.config import Settings, masked_url
 from lingxi.data import Database
 from lingxi.data.models import Customer
 from lingxi.data.repos import identity
+from lingxi.text import MAX_MESSAGE_CHARS
 from tests.assistant.conftest import build_world, offline_assistant
 from tests.assistant.fake_llm import serve
 from tests.helpers import PASSWORD, Seeded, sign_in
@@ -94,7 +95,11 @@ def test_every_route_but_health_and_sign_in_refuses_anonymous(
         r = client.get("/api/orders", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401
     # The anonymous session probe reveals nothing.
-    assert client.get("/api/web/session").json() == {"signed_in": False, "member": None}
+    assert client.get("/api/web/session").json() == {
+        "signed_in": False,
+        "member": None,
+        "max_message_chars": MAX_MESSAGE_CHARS,
+    }
 
 
 # -- rate limits ------------------------------------------------------------------------------

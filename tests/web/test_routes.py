@@ -7,12 +7,17 @@ from fastapi.testclient import TestClient
 
 from lingxi.data import Database
 from lingxi.data.repos import orders
+from lingxi.text import MAX_MESSAGE_CHARS
 from tests.helpers import Seeded, add_staff, sign_in
 
 
 def test_session_is_200_whether_or_not_signed_in(client: TestClient, seeded: Seeded) -> None:
     """Anonymous, bad token and signed in all answer 200, so page loads log no 401."""
-    assert client.get("/api/web/session").json() == {"signed_in": False, "member": None}
+    assert client.get("/api/web/session").json() == {
+        "signed_in": False,
+        "member": None,
+        "max_message_chars": MAX_MESSAGE_CHARS,
+    }
     bad = client.get("/api/web/session", headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 200 and bad.json()["signed_in"] is False
     me = client.get("/api/web/session", headers=sign_in(client, "alice@example.org")).json()
