@@ -10,6 +10,7 @@ import json
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -137,6 +138,34 @@ def test_command_is_not_retained_and_state_is_read_back(
     assert state.state == "unlocked"
 
 
+def test_two_commands_in_flight_on_one_entity_are_both_answered(
+    bus: tuple[MQTTSettings, SimulatedHub, MQTTDriver],
+) -> None:
+    """A slider's input and change events send twice at once; neither may time out as
+    'withdrawn' (the second used to replace the first's waiter)."""
+    _, hub, driver = bus
+    payloads = [{"state": "ON", "brightness": 102}, {"state": "ON", "brightness": 102}]
+    payloads.append({"state": "ON", "brightness": 51})
+    barrier = threading.Barrier(len(payloads))
+    results: list[object] = []
+
+    def send(payload: dict[str, object]) -> None:
+        barrier.wait()
+        try:
+            results.append(driver.send(DeviceCommand("light.kitchen", payload, 7)))
+        except DeviceUnavailableError as err:
+            results.append(err)
+
+    threads = [threading.Thread(target=send, args=(p,)) for p in payloads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(results) == 3
+    assert all(isinstance(r, DeviceState) and r.state == "on" for r in results), results
+    assert len(hub.received) == 3
+
+
 def test_device_changes_reach_listeners(bus: tuple[MQTTSettings, SimulatedHub, MQTTDriver]) -> None:
     """A change made at the device (a wall switch) is reported to the driver's listeners."""
     _, hub, driver = bus
@@ -147,6 +176,20 @@ def test_device_changes_reach_listeners(bus: tuple[MQTTSettings, SimulatedHub, M
         lambda: any(s.entity_id == "cover.bedroom_blinds" and s.state == "closed" for s in seen)
     )
     assert driver.state("cover.bedroom_blinds", household_id=7).state == "closed"  # type: ignore[union-attr]
+
+
+def test_a_state_the_driver_already_knows_is_no_news(
+    bus: tuple[MQTTSettings, SimulatedHub, MQTTDriver],
+) -> None:
+    """A hub re-announcing the state it already had (as at start-up) reaches no listener, so
+    the home's history is not filled with entries that changed nothing."""
+    _, hub, driver = bus
+    seen: list[DeviceState] = []
+    driver.add_listener(seen.append)
+    hub.set_state(DeviceState("lock.front_door", "locked"))  # what the driver knows already
+    hub.set_state(DeviceState("cover.bedroom_blinds", "closed", {"position": 0}))
+    assert _wait(lambda: any(s.entity_id == "cover.bedroom_blinds" for s in seen))
+    assert [s.entity_id for s in seen] == ["cover.bedroom_blinds"]
 
 
 def test_malformed_device_payload_is_survived(

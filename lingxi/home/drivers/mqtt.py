@@ -137,7 +137,8 @@ class MQTTDriver:
         self._entities: dict[tuple[int, str], EntityRecord] = {}
         self._by_state_topic: dict[str, tuple[int, str]] = {}
         self._states: dict[tuple[int, str], DeviceState] = {}
-        self._waiters: dict[tuple[int, str], _Waiter] = {}
+        # Every command in flight per entity: two quick touches on one slider both wait.
+        self._waiters: dict[tuple[int, str], dict[str, _Waiter]] = {}
         self._listeners: list[StateListener] = []
         self._lock = threading.Lock()
         self._last_message_at: float | None = None
@@ -241,23 +242,21 @@ class MQTTDriver:
         with self._lock:
             known = self._states.get(key)
             self._states[key] = state
-            waiter = self._waiters.get(key)
-            # A retained state replayed on (re)subscribe that matches what we knew is no news.
-            replay = retained and known is not None and _same(known, state)
-            listeners = [] if replay else list(self._listeners)
+            waiters = list(self._waiters.get(key, {}).values())
+            # A state that matches what we knew is no news, whether a retained one replayed on
+            # (re)subscribe or a hub re-announcing at start-up: it must not fill the history.
+            no_news = known is not None and _same(known, state)
+            listeners = [] if no_news else list(self._listeners)
         # A retained message is an old state replayed on subscribe, not the answer to a command;
         # nor is the pre-command state re-published live (a hub re-announcing after a broker
         # restart) when the command was meant to change it.
         if answers is not None:
             self._naming.add(household_id)
-        if (
-            waiter is not None
-            and not retained
-            and waiter.is_answer(
-                state, answers, hub_names=household_id in self._naming and own is None
-            )
-        ):
-            waiter.done.set()
+        if not retained:
+            hub_names = household_id in self._naming and own is None
+            for waiter in waiters:
+                if waiter.is_answer(state, answers, hub_names=hub_names):
+                    waiter.done.set()
         for listener in listeners:
             try:
                 listener(state)
@@ -350,7 +349,7 @@ class MQTTDriver:
                 else apply_command(before, command.payload, capabilities=entity.capabilities)
             )
             waiter = _Waiter(uuid.uuid4().hex, before, expected)
-            self._waiters[key] = waiter
+            self._waiters.setdefault(key, {})[waiter.command_id] = waiter
         window = self.timeout_s * DELIVERY_SHARE
         meta = {"command_id": waiter.command_id, "deadline": round(self.wall_clock() + window, 3)}
         try:
@@ -377,7 +376,10 @@ class MQTTDriver:
             )
         finally:
             with self._lock:
-                self._waiters.pop(key, None)
+                pending = self._waiters.get(key, {})
+                pending.pop(waiter.command_id, None)
+                if not pending:
+                    self._waiters.pop(key, None)
 
     def state(self, entity_id: str, *, household_id: int = 0) -> DeviceState | None:
         """The last state the device reported (or the stored one until it does)."""
