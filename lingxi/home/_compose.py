@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from lingxi.home._frames import _NO_TARGET_INTENTS, _SWITCHABLE, _TARGET_SLOTS, _Frame
-from lingxi.home._rules_zh import _Rules
+from lingxi.home._rules import _Rules
 from lingxi.home.model import DOMAIN_OF_INTENT, Command, NoMatchReason
 from lingxi.home.targets import TargetMatch, resolve_targets
 

@@ -13,16 +13,27 @@ import yaml
 
 from lingxi.text import chinese_numeral_to_int
 
-__all__ = ["Schedule", "extract_schedule", "list_item", "nlu_data", "relative_amount"]
+__all__ = [
+    "Schedule",
+    "extract_schedule",
+    "list_item",
+    "nlu_data",
+    "read_lang_yaml",
+    "relative_amount",
+]
+
+
+def read_lang_yaml(name: str) -> dict[str, Any]:
+    """One parsed file of ``lingxi/home/lang/``."""
+    text = resources.files("lingxi.home").joinpath(f"lang/{name}").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
 
 
 @cache
 def nlu_data(zh: bool) -> dict[str, Any]:
     """The parsed ``lang/nlu_zh.yaml`` or ``lang/nlu_en.yaml``."""
-    name = "nlu_zh.yaml" if zh else "nlu_en.yaml"
-    text = resources.files("lingxi.home").joinpath(f"lang/{name}").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
+    return read_lang_yaml("nlu_zh.yaml" if zh else "nlu_en.yaml")
 
 
 @cache
