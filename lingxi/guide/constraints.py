@@ -113,53 +113,101 @@ def _words() -> _Words:
     )
 
 
-_REGION_WORDS = re.compile(r"t-?zone|cheeks?|forehead|nose|chin|t区|两颊|脸颊|额头|鼻子|下巴")
+@dataclass(frozen=True, slots=True)
+class _Grammar:
+    """The grammar words of every language (``grammar`` in ``data/lang/<lang>.yaml``), each
+    key's alternatives joined across languages into one pattern."""
 
-_POST_NEG = re.compile(
-    r"^\s*(?:-\s*free|free\b|makes? me (?:break out|breakout|itch)|breaks? me out|"
-    r"irritates|过敏|不要|不行|会过敏|免谈)"
-)
-_CONJ = re.compile(r"(?:\s*(?:,|and|or|nor|&|/|、|和|或|或者|及|以及|与|跟|还有|also|either)\s*)$")
-_CONJ_FWD = re.compile(r"^(?:\s*(?:,|and|or|nor|&|/|、|和|或|或者|及|以及|与|跟)\s*)")
-_CLAUSE_SPLIT = re.compile(r"[.?!;。？！；\n]|\bbut\b|但是|但|不过|however")
+    region: re.Pattern[str]
+    post_negation: re.Pattern[str]
+    conj_back: re.Pattern[str]
+    conj_forward: re.Pattern[str]
+    clause_split: re.Pattern[str]
+    skin_negation: dict[str, re.Pattern[str]]
+    """By the language of the skin word."""
+    verb_uses: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]
+    not_negated: frozenset[str]
+    allergy: tuple[tuple[frozenset[str], re.Pattern[str]], ...]
+    implied_exclusions: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+    brand_exclusion: re.Pattern[str]
+    brand_cue_before: re.Pattern[str]
+    brand_cue_after: re.Pattern[str]
+    amount: re.Pattern[str]
+    cny: re.Pattern[str]
+    not_price_before: re.Pattern[str]
+    not_price_after: re.Pattern[str]
+    max_before: re.Pattern[str]
+    min_before: re.Pattern[str]
+    around_before: re.Pattern[str]
+    max_after: re.Pattern[str]
+    min_after: re.Pattern[str]
+    around_after: re.Pattern[str]
+    range_separator: re.Pattern[str]
+    numeral_amount_follow: re.Pattern[str]
 
-_SKIN_NEG = re.compile(
-    r"(?:\b(?:not|never|no|isnt|arent|dont|doesnt|wont|didnt|wasnt|cant|aint|im not)\b)\s*(?:\S+\s*){0,2}$"
-)
-_SKIN_NEG_ZH = re.compile(r"(?:不是|并不是|不|没有|非)$")
+
+@lru_cache(maxsize=1)
+def _grammar() -> _Grammar:
+    specs: dict[str, dict[str, Any]] = {}
+    for lang in LANGUAGES:
+        ref = resources.files("lingxi.guide").joinpath(f"data/lang/{lang}.yaml")
+        specs[lang] = load_yaml(ref.read_text(encoding="utf-8")).get("grammar") or {}
+
+    def alts(key: str) -> str:
+        joined = "|".join(str(a) for lang in LANGUAGES for a in specs[lang].get(key) or ())
+        return joined or "(?!)"  # no language has any: a pattern that never matches
+
+    def rows(key: str) -> list[Any]:
+        return [row for lang in LANGUAGES for row in specs[lang].get(key) or ()]
+
+    def c(template: str, key: str) -> re.Pattern[str]:
+        return re.compile(template.replace("ALTS", alts(key)))
+
+    usd, cny = f"(?:{alts('usd')})", f"(?:{alts('cny')})"
+    allergy = [specs[lang]["allergy"] for lang in LANGUAGES if specs[lang].get("allergy")]
+    return _Grammar(
+        region=c("ALTS", "region_words"),
+        post_negation=c(r"^\s*(?:ALTS)", "post_negation"),
+        conj_back=c(r"(?:\s*(?:ALTS)\s*)$", "conjunctions_back"),
+        conj_forward=c(r"^(?:\s*(?:ALTS)\s*)", "conjunctions_forward"),
+        clause_split=c("ALTS", "clause_breaks"),
+        skin_negation={
+            lang: re.compile("|".join(specs[lang]["skin_negation"]))
+            for lang in LANGUAGES
+            if specs[lang].get("skin_negation")
+        },
+        verb_uses=tuple(
+            (str(r["word"]), re.compile(r["after"]), re.compile(r["before"]))
+            for r in rows("verb_uses")
+        ),
+        not_negated=frozenset(rows("not_negated")),
+        allergy=tuple((frozenset(a["words"]), re.compile(a["before"])) for a in allergy),
+        implied_exclusions=tuple(
+            (re.compile(r["pattern"]), tuple(r["exclude"])) for r in rows("implied_exclusions")
+        ),
+        brand_exclusion=c("ALTS", "brand_exclusion"),
+        brand_cue_before=c(r"(?:ALTS)\s*$", "brand_cue_before"),
+        brand_cue_after=c(r"^\s*(?:ALTS)", "brand_cue_after"),
+        amount=re.compile(
+            rf"(?P<pre>{usd}|{cny})?\s*(?P<neg>-)?(?P<num>\d+(?:\.\d+)?)(?P<k>k\b)?\s*(?P<post>{usd}|{cny})?"
+        ),
+        cny=re.compile(cny),
+        not_price_before=c(r"(?:ALTS)\s*$", "not_price_before"),
+        not_price_after=c(r"^\s*(?:ALTS)", "not_price_after"),
+        max_before=re.compile(rf"(?:{alts('max_before')})\s*(?:{alts('max_before_filler')})?\s*$"),
+        min_before=c(r"(?:ALTS)\s*$", "min_before"),
+        around_before=c(r"(?:ALTS)\s*$", "around_before"),
+        max_after=c(r"^\s*(?:ALTS)", "max_after"),
+        min_after=c(r"^\s*(?:ALTS)", "min_after"),
+        around_after=c(r"^\s*(?:ALTS)", "around_after"),
+        range_separator=c(r"^\s*(?:ALTS)\s*$", "range_separators"),
+        numeral_amount_follow=c("(?:ALTS)", "numeral_amount_follow"),
+    )
+
 
 # ------------------------------------------------------------------------- prices
 
 _CN_NUM = re.compile(rf"[{CHINESE_NUMERAL_CHARS}]+")
-
-
-_USD = r"(?:\$|usd|dollars?|bucks?|dollar|刀|美元|美金|美刀)"
-_CNY = r"(?:rmb|yuan|cny|¥|￥|元|块钱|块|人民币)"
-_AMOUNT = re.compile(
-    rf"(?P<pre>{_USD}|{_CNY})?\s*(?P<neg>-)?(?P<num>\d+(?:\.\d+)?)(?P<k>k\b)?\s*(?P<post>{_USD}|{_CNY})?",
-)
-_NOT_PRICE_BEFORE = re.compile(r"(?:spf|spf of|b|pa|vitamin|benzophenone|-|age|in my)\s*$")
-_NOT_PRICE_AFTER = re.compile(
-    r"^\s*(?:ml|oz|%|s\b|years?|yrs?|yo\b|y/o|g\b|step|mins?|minutes|岁|毫升|ml)"
-)
-_MAX_BEFORE = re.compile(
-    r"(?:under|below|less than|lower than|cheaper than|no more than|not more than|not over|"
-    r"max(?:imum)?|up to|upto|within|at most|budget(?: is| of|:)?|can spend|spend|<|≤|"
-    r"不超过|不到|最多|低于|少于|预算|控制在|别超过|不要超过|不高于|以内)\s*(?:around|about)?\s*$"
-)
-_MIN_BEFORE = re.compile(
-    r"(?:over|above|more than|at least|min(?:imum)?|starting at|>|≥|至少|不低于|高于|超过|"
-    r"fine if over)\s*$"
-)
-_AROUND_BEFORE = re.compile(
-    r"(?:around|about|approximately|approx\.?|roughly|~|大概|差不多|大约)\s*$"
-)
-_MAX_AFTER = re.compile(
-    r"^\s*(?:or less|or under|or below|max|tops|and under|以内|以下|之内|内|封顶|以下的)"
-)
-_MIN_AFTER = re.compile(r"^\s*(?:or more|and up|\+|and above|plus|or higher|以上|起|往上)")
-_AROUND_AFTER = re.compile(r"^\s*(?:ish|左右|上下)")
-_RANGE_SEP = re.compile(r"^\s*(?:-|–|—|~|to|and|到|至)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,24 +272,32 @@ def _lexicon(catalogue_brands: tuple[str, ...] = ()) -> _Lexicon:
     text = resources.files("lingxi.guide").joinpath("data/brands.yaml").read_text(encoding="utf-8")
     spec: dict[str, Any] = load_yaml(text)
     brand_rows: list[tuple[str, str, bool]] = []
+    # The catalogue filter compares brands exactly, so a known brand takes the catalogue's own
+    # spelling ("Origins" where brands.yaml says ORIGINS).
+    catalogue_by_key = {_brand_key(b): b for b in sorted(catalogue_brands)}
     for brand, info in spec.items():
         common = bool(info.get("common_word", False))
+        keys = [_brand_key(str(brand)), *(_brand_key(a) for a in info.get("en", []))]
+        name = next((catalogue_by_key[k] for k in keys if k in catalogue_by_key), str(brand))
         for alias in [*info.get("en", []), *info.get("zh", [])]:
             # Only a Latin-script alias can be an everyday word ("fresh"); 馥蕾诗 is the brand.
             folded = _fold(alias).replace("'", "")
-            brand_rows.append((folded, str(brand), common and folded.isascii()))
-        brand_rows.append((_brand_key(str(brand)), str(brand), common))
+            brand_rows.append((folded, name, common and folded.isascii()))
+        brand_rows.append((_brand_key(str(brand)), name, common))
     lang_words = _words()
     words = {_fold(w) for ws in lang_words.categories.values() for w in ws}
     words |= {w for w, _ in lang_words.skin}
     words |= {a for a, _c in inci.aliases()}
-    for brand in catalogue_brands:
-        if brand not in spec:
+    known = {name for _a, name, _c in brand_rows}
+    for brand in sorted(catalogue_brands):
+        if brand not in spec and brand not in known:
             key = _brand_key(brand)
             brand_rows.append((key, brand, key in words))
+    # Longest alias first; ties keep the order above (a stable sort of first occurrences), so
+    # the result never depends on the hash seed.
     brands = tuple(
         sorted(
-            {(a, b, c) for a, b, c in brand_rows if a},
+            dict.fromkeys(r for r in brand_rows if r[0]),
             key=lambda r: (-len(r[0]), r[0]),
         )
     )
@@ -287,13 +343,13 @@ def _find(
 
 def _clause_start(text: str, pos: int) -> int:
     start = 0
-    for m in _CLAUSE_SPLIT.finditer(text, 0, pos):
+    for m in _grammar().clause_split.finditer(text, 0, pos):
         start = m.end()
     return start
 
 
 def _clause_end(text: str, pos: int) -> int:
-    m = _CLAUSE_SPLIT.search(text, pos)
+    m = _grammar().clause_split.search(text, pos)
     return m.start() if m else len(text)
 
 
@@ -316,14 +372,14 @@ def _polarity(text: str, start: int, end: int, mention_spans: list[tuple[int, in
     pos = end
     while True:
         # Skip "and Y", ", Y" only when another ingredient follows the conjunction.
-        m = _CONJ_FWD.match(suffix)
+        m = _grammar().conj_forward.match(suffix)
         skip = m.end() if m else 0
         nxt = next(((s, e) for s, e in mention_spans if s == pos + skip), None)
         if nxt is None:
             break
         suffix = suffix[skip + nxt[1] - nxt[0] :]
         pos = nxt[1]
-    if _POST_NEG.match(suffix):
+    if _grammar().post_negation.match(suffix):
         return "exclude"
     # Before: walk back over coordinated mentions and conjunctions to the governing cue.
     prefix = text[_clause_start(text, start) : start]
@@ -334,7 +390,7 @@ def _polarity(text: str, start: int, end: int, mention_spans: list[tuple[int, in
         if stripped != prefix:
             prefix = stripped
             continue
-        m = _CONJ.search(prefix)
+        m = _grammar().conj_back.search(prefix)
         if m and m.group(0):
             prefix = prefix[: m.start()]
             continue
@@ -358,27 +414,28 @@ def _polarity(text: str, start: int, end: int, mention_spans: list[tuple[int, in
 def _amounts(text: str, lang: str, blocked: list[tuple[int, int]]) -> list[_Amount]:
     # Chinese numerals become digits first (same length is not needed: we work on a copy).
     out = []
-    for m in _AMOUNT.finditer(text):
+    g = _grammar()
+    for m in g.amount.finditer(text):
         s, e = m.span("num")
         if any(a <= s < b for a, b in blocked):
             continue
         before = text[max(0, m.start("num") - 12) : m.start("num")]
         if (
             m.group("pre") is None
-            and _NOT_PRICE_BEFORE.search(before.rstrip("- "))
+            and g.not_price_before.search(before.rstrip("- "))
             and not before.endswith(" -")
         ):
             continue
         if s > 0 and (text[s - 1].isalpha() and text[s - 1].isascii()):
             continue
         after = text[e : e + 10]
-        if m.group("k") is None and _NOT_PRICE_AFTER.match(after):
+        if m.group("k") is None and g.not_price_after.match(after):
             continue
         value = float(m.group("num")) * (1000 if m.group("k") else 1)
         cur_text = m.group("pre") or m.group("post")
         currency = None
         if cur_text:
-            currency = "CNY" if re.fullmatch(_CNY, cur_text) else "USD"
+            currency = "CNY" if g.cny.fullmatch(cur_text) else "USD"
         negative = bool(m.group("neg")) and (
             m.start("neg") == 0 or not text[m.start("neg") - 1].isdigit()
         )
@@ -391,7 +448,7 @@ def _replace_cn_numerals(text: str) -> str:
         value = chinese_numeral_to_int(m.group(0))
         # Only a numeral that reads as an amount (followed by a unit or range word) is rewritten.
         follow = text[m.end() : m.end() + 3]
-        if value is None or not re.match(r"(?:块|元|刀|美|以|左|到|至|多|-)", follow):
+        if value is None or not _grammar().numeral_amount_follow.match(follow):
             return m.group(0)
         return str(value)
 
@@ -410,6 +467,7 @@ class _Budget:
 
 
 def _prices(text: str, lang: str, blocked: list[tuple[int, int]], params: ParseParams) -> _Budget:
+    g = _grammar()
     amounts = _amounts(text, lang, blocked)
     lo: float | None = None
     hi: float | None = None
@@ -437,19 +495,19 @@ def _prices(text: str, lang: str, blocked: list[tuple[int, int]], params: ParseP
         before = text[clause_start : a.start]
         after = text[a.end : _clause_end(text, a.end)]
         # A range: "20 to 40 dollars", "$25-$50", "100到200块", "between 20 and 40".
-        if i + 1 < len(amounts) and _RANGE_SEP.match(text[a.end : amounts[i + 1].start]):
+        if i + 1 < len(amounts) and g.range_separator.match(text[a.end : amounts[i + 1].start]):
             b = amounts[i + 1]
             cur = a.currency or b.currency
             x, y = usd(a, cur), usd(b, cur)
             lo, hi = min(x, y), max(x, y)
             used.update({i, i + 1})
             continue
-        if _AROUND_BEFORE.search(before) or _AROUND_AFTER.match(after):
+        if g.around_before.search(before) or g.around_after.match(after):
             v = usd(a, None)
             lo, hi = round(v * (1 - params.around_band), 2), round(v * (1 + params.around_band), 2)
-        elif _MAX_BEFORE.search(before) or _MAX_AFTER.match(after):
+        elif g.max_before.search(before) or g.max_after.match(after):
             hi = usd(a, None)
-        elif _MIN_BEFORE.search(before) or _MIN_AFTER.match(after):
+        elif g.min_before.search(before) or g.min_after.match(after):
             lo = usd(a, None)
         elif a.currency is not None:
             hi = usd(a, None)
@@ -550,18 +608,16 @@ def parse_need(
     include: set[str] = set()
     for s, e, canonical in ingredient_hits:
         (exclude if _polarity(folded, s, e, mention_spans) == "exclude" else include).add(canonical)
-    if re.search(r"\bunscented\b|\bfragrance-?free\b|\bscent-?free\b|无香|不含香", folded):
-        exclude.add("fragrance")
-    if re.search(r"\breef[- ]?(?:safe|friendly)\b|对珊瑚礁友好", folded):
-        exclude.update({"oxybenzone", "octinoxate"})
+    for pattern, implied in _grammar().implied_exclusions:
+        if pattern.search(folded):  # "fragrance-free", "reef safe"
+            exclude.update(implied)
     include -= exclude
 
     brands: set[str] = set()
     excluded_brands: set[str] = set()
     for s, e, brand in brand_hits:
-        if _polarity(folded, s, e, [(a, b) for a, b, _ in brand_hits]) == "exclude" or re.search(
-            r"(?:not|no|anything but|except|other than|besides|不要|除了|别)\s*(?:from\s*)?$",
-            folded[_clause_start(folded, s) : s],
+        if _polarity(folded, s, e, [(a, b) for a, b, _ in brand_hits]) == "exclude" or (
+            _grammar().brand_exclusion.search(folded[_clause_start(folded, s) : s])
         ):
             excluded_brands.add(brand)
         else:
@@ -614,12 +670,13 @@ def _brand_cue(folded: str, s: int, e: int, lex: _Lexicon) -> bool:
     """A common-word brand ("fresh", "origins") counts only with a cue that it is the brand."""
     before = folded[max(0, s - 12) : s]
     after = folded[e : e + 32]
-    if re.search(r"(?:from|by|brand|love|like|prefer)\s*$", before):
+    if _grammar().brand_cue_before.search(before) or _grammar().brand_cue_after.match(after):
         return True
-    if re.match(r"^\s*(?:s\b|brand|products?|stuff|的)", after):
+    # The whole request ("fresh"), or directly followed by a category word: "origins mask",
+    # "fresh face mask", "Origins面膜".
+    if folded.strip(" .,!?。！？") == folded[s:e]:
         return True
-    # Directly followed by a category word: "origins mask", "fresh face mask".
-    return any(re.match(r"^\s*" + re.escape(w), after) for w, _c in lex.categories if w.isascii())
+    return any(re.match(r"^\s*" + re.escape(w), after) for w, _c in lex.categories)
 
 
 def _category(hits: list[tuple[int, int, str]]) -> str | None:
@@ -638,26 +695,29 @@ def _category(hits: list[tuple[int, int, str]]) -> str | None:
 def _skin_types(
     text: str, hits: list[tuple[int, int, tuple[str, ...]]], ingredients: list[tuple[int, int, str]]
 ) -> set[str]:
+    g = _grammar()
     types: set[str] = set()
     ingredient_ends = {e for _, e, _ in ingredients}
     for s, e, values in hits:
         word = text[s:e]
         clause = text[_clause_start(text, s) : s]
-        if word == "过敏" and (s in ingredient_ends or re.search(r"(?:对\S{1,6})$", clause)):
-            continue  # "酒精过敏": an allergy to an ingredient, not a skin type
-        if (
-            word in ("dry",)
-            and re.match(r"^\s*(?:me|my|out|it|off|down|skin out)\b", text[e:])
-            and re.search(r"(?:not|doesnt|wont|dont|didnt)\s*$", clause)
+        if any(
+            word in words and (s in ingredient_ends or before.search(clause))
+            for words, before in g.allergy
         ):
-            continue
-        # "rosacea" is a condition, not a claim the shopper can negate.
-        negated = _SKIN_NEG.search(clause) if word.isascii() else _SKIN_NEG_ZH.search(clause)
-        if negated and word != "rosacea":
+            continue  # an allergy to an ingredient ("酒精过敏"), not a skin type
+        if any(
+            word == verb and after.match(text[e:]) and before.search(clause)
+            for verb, after, before in g.verb_uses
+        ):
+            continue  # the word as a verb: "doesn't dry me out"
+        # A condition ("rosacea") is not a claim the shopper can negate.
+        negation = g.skin_negation.get(_language(word))
+        if negation is not None and negation.search(clause) and word not in g.not_negated:
             continue
         types.update(values)
-    if "combination" in types and _REGION_WORDS.search(text):
+    if "combination" in types and g.region.search(text):
         types -= {"oily", "dry"}
-    elif {"oily", "dry"} <= types and _REGION_WORDS.search(text):
+    elif {"oily", "dry"} <= types and g.region.search(text):
         types = (types - {"oily", "dry"}) | {"combination"}
     return types

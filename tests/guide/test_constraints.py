@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lingxi.errors import InvalidInputError
@@ -132,3 +134,34 @@ def test_mixed_scripts() -> None:
     assert q.category == "Cleanser"
     assert q.exclude_ingredients == ("fragrance",)
     assert q.max_price == 27.78
+
+
+@pytest.mark.parametrize("spelling", ["Origins", "ORIGINS"])
+def test_a_known_brand_takes_the_catalogues_own_spelling(spelling: str) -> None:
+    # The catalogue filter compares brands exactly: an imported catalogue that spells the brand
+    # "Origins" must get "Origins" back (before, the spelling depended on the hash seed).
+    for text in ("origins eye cream", "Origins面膜，不含香精", "悦木之源面膜"):
+        query = parse_need(text, catalogue_brands=(spelling, "COOLA", "fresh"))
+        assert query.brands == (spelling,), text
+
+
+def test_a_common_word_brand_needs_a_cue_even_from_the_catalogue() -> None:
+    brands = ("fresh", "Origins")
+    assert parse_need("a toner that feels fresh on the skin", catalogue_brands=brands).brands == ()
+    assert parse_need("fresh face mask", catalogue_brands=brands).brands == ("fresh",)
+    assert parse_need("fresh", catalogue_brands=brands).brands == ("fresh",)
+    assert parse_need("a cleanser, not from fresh", catalogue_brands=brands).exclude_brands == (
+        "fresh",
+    )
+
+
+def test_the_grammar_words_are_data() -> None:
+    from lingxi.guide import constraints
+
+    g = constraints._grammar()
+    # Every language's alternatives are in the joined pattern.
+    assert g.max_before.search("under ") and g.max_before.search("不超过")
+    assert g.clause_split.search("好的但是") and g.clause_split.search("ok but")
+    source = Path(constraints.__file__).read_text(encoding="utf-8")
+    code = "\n".join(line.split("#")[0] for line in source.splitlines())
+    assert "不超过" not in code and "cheaper than" not in code
