@@ -114,6 +114,9 @@ class DispatchSettings(BaseModel):
     solver_processes: int = Field(default=1, ge=0, le=64)
     """Worker processes for the API's planning and traffic re-plans (PyVRP holds the GIL while
     it searches, so in a request thread it would stall every other request); 0 = in-thread."""
+    eta_stale_after_s: int = Field(default=600, ge=10, le=86_400)
+    """A parcel on its way whose ETA was last updated longer ago than this is shown as stale
+    (the web app says when it was updated and that it may be out of date)."""
     owntracks: bool = False
     """Record couriers' positions published by OwnTracks (``owntracks/<user>/<device>``) on
     the MQTT broker (``LINGXI_MQTT__URL``)."""

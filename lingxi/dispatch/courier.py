@@ -407,7 +407,7 @@ def record_position(
                     occurred_at=now,
                 )
             else:
-                orders_repo.set_shipment_eta(s, shipment_id=st.shipment_id, eta=eta)
+                orders_repo.set_shipment_eta(s, shipment_id=st.shipment_id, eta=eta, at=now)
             changed.append((st.shipment_id, eta))
     return PositionResult(vehicle.vehicle_name, True, tuple(changed))
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         RankingParams as RankingParams,
         ShoppingGuide as ShoppingGuide,
     )
+    from lingxi.guide.product_page import ProductPage as ProductPage, product_page as product_page
     from lingxi.guide.schemas import (
         CATEGORIES as CATEGORIES,
         SKIN_TYPES as SKIN_TYPES,
@@ -48,6 +49,7 @@ else:
                 "RankingParams",
                 "ShoppingGuide",
             ],
+            "lingxi.guide.product_page": ["ProductPage", "product_page"],
             "lingxi.guide.schemas": [
                 "CATEGORIES",
                 "SKIN_TYPES",
@@ -72,10 +74,12 @@ __all__ = [
     "ParseParams",
     "PersonContext",
     "ProductFacts",
+    "ProductPage",
     "ProductQuery",
     "RankingParams",
     "Recommendation",
     "ShoppingGuide",
     "parse_need",
+    "product_page",
     "satisfies",
 ]

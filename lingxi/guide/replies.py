@@ -20,6 +20,7 @@ __all__ = [
     "reason",
     "usd",
     "verdict",
+    "yuan",
 ]
 
 ZH_CATEGORY = {
@@ -53,7 +54,8 @@ def usd(minor: int) -> str:
     return f"${minor // 100}" if minor % 100 == 0 else f"${minor / 100:.2f}"
 
 
-def _yuan(amount: float) -> str:
+def yuan(amount: float) -> str:
+    """``¥86`` or ``¥86.40``."""
     return f"¥{amount:.0f}" if abs(amount - round(amount)) < 0.005 else f"¥{amount:.2f}"
 
 
@@ -63,7 +65,7 @@ def price_text(minor: int, query: ProductQuery, *, rate: float | None = None) ->
     if query.currency != "CNY":
         return usd(minor)
     r = query.cny_per_usd or rate or DEFAULT_CNY_PER_USD
-    return f"{_yuan(minor / 100 * r)}（{usd(minor)}）"
+    return f"{yuan(minor / 100 * r)}（{usd(minor)}）"
 
 
 def conversion_note(query: ProductQuery) -> str | None:
@@ -77,7 +79,7 @@ def conversion_note(query: ProductQuery) -> str | None:
         (query.stated_max, query.max_price_minor),
     ):
         if stated is not None and minor is not None:
-            parts.append(f"{_yuan(stated)} ≈ {usd(minor)}")
+            parts.append(f"{yuan(stated)} ≈ {usd(minor)}")
     amounts = "，".join(parts) if query.language == "zh" else ", ".join(parts)
     if query.language == "zh":
         return f"预算按 1 美元 = {rate:g} 元换算（{amounts}），目录价格为美元。"

@@ -17,6 +17,7 @@ from lingxi.api.routes import (
     ops,
     orders,
     people,
+    products,
     web,
 )
 
@@ -37,6 +38,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     integrations.router,
     catalogue.router,
     catalogue.products_router,
+    products.router,
 )
 
 __all__ = ["ROUTERS"]

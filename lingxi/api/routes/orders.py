@@ -10,9 +10,10 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field, StrictInt
 
 from lingxi import commerce
-from lingxi.api.deps import CurrentMember, DatabaseDep
+from lingxi.api.deps import CurrentMember, DatabaseDep, SettingsDep
 from lingxi.api.services import DeliveryPlannerDep
 from lingxi.commerce import MAX_LINES, MAX_QUANTITY, MAX_REASON_CHARS
+from lingxi.config import Settings
 
 __all__ = ["router"]
 
@@ -101,6 +102,8 @@ class ShipmentPublic(BaseModel):
     tracking_number: str
     status: str
     eta: str | None
+    eta_updated_at: str | None = None
+    """When ``eta`` was last set (a plan, a re-plan, a courier's position); null: never."""
     destination: PointPublic
     events: list[TrackingEventPublic]
     pickup: PointPublic | None = None
@@ -143,7 +146,16 @@ class OrderPublic(BaseModel):
     returnable: bool
 
 
-class PlannedOrderPublic(OrderPublic):
+class TrackedOrderPublic(OrderPublic):
+    """An order as the orders routes answer it: with how old an ETA may get before it is shown
+    as stale."""
+
+    eta_stale_after_s: int
+    """A parcel on its way whose ETA was last updated longer ago than this is shown as stale
+    (``LINGXI_DISPATCH__ETA_STALE_AFTER_S``)."""
+
+
+class PlannedOrderPublic(TrackedOrderPublic):
     """An order just confirmed (or a return just booked) and the ETA its new plan gave."""
 
     eta: str | None
@@ -153,29 +165,38 @@ class PlannedOrderPublic(OrderPublic):
 class OrdersPublic(BaseModel):
     """The household's orders, newest first."""
 
-    data: list[OrderPublic]
+    data: list[TrackedOrderPublic]
     count: int
 
 
-def _public(order: commerce.OrderView) -> OrderPublic:
-    return OrderPublic.model_validate(order.to_dict())
+def _public(order: commerce.OrderView, settings: Settings) -> TrackedOrderPublic:
+    stale = settings.dispatch.eta_stale_after_s
+    return TrackedOrderPublic.model_validate({**order.to_dict(), "eta_stale_after_s": stale})
 
 
-def _planned(order: commerce.OrderView, eta: datetime | None) -> PlannedOrderPublic:
+def _planned(
+    order: commerce.OrderView, eta: datetime | None, settings: Settings
+) -> PlannedOrderPublic:
     return PlannedOrderPublic.model_validate(
-        {**order.to_dict(), "eta": eta.isoformat() if eta else None}
+        {
+            **order.to_dict(),
+            "eta": eta.isoformat() if eta else None,
+            "eta_stale_after_s": settings.dispatch.eta_stale_after_s,
+        }
     )
 
 
 @router.get("")
-def list_orders(member: CurrentMember, db: DatabaseDep) -> OrdersPublic:
+def list_orders(member: CurrentMember, db: DatabaseDep, settings: SettingsDep) -> OrdersPublic:
     """The household's orders, newest first."""
-    data = [_public(o) for o in commerce.list_orders(db, member)]
+    data = [_public(o, settings) for o in commerce.list_orders(db, member)]
     return OrdersPublic(data=data, count=len(data))
 
 
 @router.post("", status_code=201)
-def create_order(body: OrderCreate, member: CurrentMember, db: DatabaseDep) -> OrderPublic:
+def create_order(
+    body: OrderCreate, member: CurrentMember, db: DatabaseDep, settings: SettingsDep
+) -> TrackedOrderPublic:
     """Create a pending order (prices are snapshotted now); a child's account gets 403."""
     order = commerce.create_order(
         db,
@@ -183,31 +204,39 @@ def create_order(body: OrderCreate, member: CurrentMember, db: DatabaseDep) -> O
         [commerce.LineRequest(line.product_id, line.quantity) for line in body.lines],
         address_id=body.address_id,
     )
-    return _public(order)
+    return _public(order, settings)
 
 
 @router.get("/{order_id}")
-def get_order(order_id: OrderIdPath, member: CurrentMember, db: DatabaseDep) -> OrderPublic:
+def get_order(
+    order_id: OrderIdPath, member: CurrentMember, db: DatabaseDep, settings: SettingsDep
+) -> TrackedOrderPublic:
     """One order with its lines, shipments and tracking events."""
-    return _public(commerce.get_order(db, member, order_id))
+    return _public(commerce.get_order(db, member, order_id), settings)
 
 
 @router.post("/{order_id}/confirm")
 def confirm_order(
-    order_id: OrderIdPath, member: CurrentMember, db: DatabaseDep, planner: DeliveryPlannerDep
+    order_id: OrderIdPath,
+    member: CurrentMember,
+    db: DatabaseDep,
+    planner: DeliveryPlannerDep,
+    settings: SettingsDep,
 ) -> PlannedOrderPublic:
     """Confirm (pay for) a pending order exactly once: its shipment, then its delivery plan.
 
     A second confirm (or one racing a cancel that won) answers 409 and creates nothing.
     """
     placed = commerce.confirm_order(db, member, order_id, planner=planner)
-    return _planned(placed.order, placed.eta)
+    return _planned(placed.order, placed.eta, settings)
 
 
 @router.post("/{order_id}/cancel")
-def cancel_order(order_id: OrderIdPath, member: CurrentMember, db: DatabaseDep) -> OrderPublic:
+def cancel_order(
+    order_id: OrderIdPath, member: CurrentMember, db: DatabaseDep, settings: SettingsDep
+) -> TrackedOrderPublic:
     """Cancel an order that has not left the depot; its shipments are voided."""
-    return _public(commerce.cancel_order(db, member, order_id))
+    return _public(commerce.cancel_order(db, member, order_id), settings)
 
 
 @router.post("/{order_id}/return", status_code=201)
@@ -217,6 +246,7 @@ def request_return(
     member: CurrentMember,
     db: DatabaseDep,
     planner: DeliveryPlannerDep,
+    settings: SettingsDep,
 ) -> PlannedOrderPublic:
     """Request a return within 30 days of delivery: a pickup at the order's address.
 
@@ -233,4 +263,4 @@ def request_return(
         reason=body.reason,
         planner=planner,
     )
-    return _planned(booked.order, booked.eta)
+    return _planned(booked.order, booked.eta, settings)

@@ -104,6 +104,8 @@ class Shipment(TimestampMixin, Base):
     tracking_number: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(30), default=TrackingStatus.CREATED.value)
     eta: Mapped[datetime | None] = mapped_column(default=None)
+    eta_updated_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When ``eta`` was last set (by a plan, a re-plan or a tracking event); None: never."""
     demand: Mapped[int] = mapped_column(default=1)
     """Capacity units the parcel takes on a vehicle."""
     kind: Mapped[str] = mapped_column(

@@ -73,6 +73,8 @@ class ShipmentView:
     window_start: datetime | None = None
     """The delivery window the customer asked for (orders taken in from a shop); None: any."""
     window_end: datetime | None = None
+    eta_updated_at: datetime | None = None
+    """When ``eta`` was last set (a plan, a re-plan, a tracking event); None: never."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -84,6 +86,7 @@ class ShipmentView:
             "tracking_number": self.tracking_number,
             "status": self.status,
             "eta": self.eta.isoformat() if self.eta else None,
+            "eta_updated_at": self.eta_updated_at.isoformat() if self.eta_updated_at else None,
             "destination": {"lat": self.lat, "lon": self.lon},
             "events": [e.to_dict() for e in self.events],
             "window": (
@@ -188,6 +191,7 @@ def _shipment_view(s: Shipment, order: Order, address: Address | None) -> Shipme
         return_lines=return_lines,
         window_start=s.window_start,
         window_end=s.window_end,
+        eta_updated_at=s.eta_updated_at,
     )
 
 

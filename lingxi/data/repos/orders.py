@@ -354,6 +354,7 @@ def add_tracking_event(
     shipment.status = st.value
     if eta is not None:
         shipment.eta = eta
+        shipment.eta_updated_at = occurred_at or utcnow()
     order = shipment.order
     if shipment.kind == ShipmentKind.RETURN.value:
         if st == TrackingStatus.DELIVERED and order.status == OrderStatus.RETURN_REQUESTED.value:
@@ -452,12 +453,16 @@ def insert_return(
     return _shipment_view(shipment, order, address)
 
 
-def set_shipment_eta(session: Session, *, shipment_id: int, eta: datetime) -> None:
-    """Update a shipment's current ETA (from a new plan) without a tracking event."""
+def set_shipment_eta(
+    session: Session, *, shipment_id: int, eta: datetime, at: datetime | None = None
+) -> None:
+    """Update a shipment's current ETA (from a new plan) without a tracking event; ``at``
+    (default: now) is recorded as when the ETA was last updated, even when it is unchanged."""
     shipment = session.get(Shipment, shipment_id)
     if shipment is None:
         raise NotFoundError(f"No shipment with id {shipment_id}.", field="shipment_id")
     shipment.eta = eta
+    shipment.eta_updated_at = at or utcnow()
     session.flush()
 
 
