@@ -17,6 +17,7 @@ client: commands and states only); ``server_controller(db, settings)`` is ``ling
 the MQTT bridge that owns Lingxi's availability in Home Assistant and announces every household.
 """
 
+from lingxi.home._replies import state_labels as state_labels
 from lingxi.home.bridge import server_controller as server_controller
 from lingxi.home.controller import (
     AUTOMATION_ROLE as AUTOMATION_ROLE,
@@ -63,4 +64,5 @@ __all__ = [
     "ha_entity",
     "register_driver",
     "server_controller",
+    "state_labels",
 ]

@@ -12,7 +12,15 @@ import yaml
 from lingxi.home.devices import DeviceState
 from lingxi.home.model import Command, Home
 
-__all__ = ["describe_states", "done_reply", "entity_names", "no_match_reply", "say"]
+__all__ = [
+    "describe_states",
+    "done_reply",
+    "entity_names",
+    "no_match_reply",
+    "say",
+    "state_label",
+    "state_labels",
+]
 
 
 @cache
@@ -31,8 +39,22 @@ def say(key: str, language: str, **values: Any) -> str:
     return str(template).format(**values)
 
 
+def state_labels(language: str) -> dict[str, str]:
+    """How each Home Assistant state value reads in ``language`` (``locked`` -> ``已上锁``)."""
+    return {str(k): str(v) for k, v in _phrases(language)["states"].items()}
+
+
+def state_label(state: str, language: str) -> str:
+    """How the state value ``state`` reads in ``language``; a value without a label (a sensor's
+    reading) reads as itself."""
+    return state_labels(language).get(state, state)
+
+
 def _spoken_name(entity: Any, language: str) -> str:
     if language.casefold().startswith("zh"):
+        own = getattr(entity, "names", {}).get("zh")
+        if own:
+            return str(own)
         zh = [a for a in entity.aliases if any("\u4e00" <= ch <= "\u9fff" for ch in a)]
         if zh:
             return str(zh[0])
@@ -78,9 +100,9 @@ def describe_states(
             attrs = state.attributes
             current = attrs.get("current_temperature", attrs.get("temperature"))
             target = attrs.get("temperature")
-            parts.append(
-                say("temperature", language, name=entity.name, current=current, target=target)
-            )
+            name = _spoken_name(entity, language)
+            parts.append(say("temperature", language, name=name, current=current, target=target))
         else:
-            parts.append(say("state", language, name=entity.name, state=state.state))
+            label = state_label(state.state, language)
+            parts.append(say("state", language, name=_spoken_name(entity, language), state=label))
     return " ".join(parts) or say("no_reading", language)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lingxi.errors import NotFoundError
+from lingxi.home._replies import state_label
 from lingxi.home.devices import DeviceState
 from lingxi.home.drivers.base import DeviceDriver
 from lingxi.home.model import Home
@@ -20,10 +21,11 @@ def current_state(driver: DeviceDriver, household_id: int, entity_id: str) -> De
 
 
 def state_rows(
-    home: Home, driver: DeviceDriver, entity_id: str | None = None
+    home: Home, driver: DeviceDriver, entity_id: str | None = None, *, language: str = "en"
 ) -> list[dict[str, Any]]:
     """One row per entity (or only ``entity_id``): name, area, domain, state, attributes,
-    capabilities.
+    capabilities. ``name``, ``area_name`` and ``state_label`` read in ``language`` where the
+    home has names in it; ``names`` holds every language's.
 
     Raises
     ------
@@ -35,14 +37,20 @@ def state_rows(
         if entity_id is not None and e.entity_id != entity_id:
             continue
         s = driver.state(e.entity_id, household_id=home.household_id)
+        area = home.area(e.area_id) if e.area_id else None
+        state = s.state if s else "unknown"
         out.append(
             {
                 "entity_id": e.entity_id,
-                "name": e.name,
+                "name": e.name_in(language),
+                "names": e.names,
                 "area": e.area_id,
+                "area_name": area.name_in(language) if area else None,
+                "area_names": area.names if area else {},
                 "domain": e.domain,
                 "device_class": e.device_class,
-                "state": s.state if s else "unknown",
+                "state": state,
+                "state_label": state_label(state, language),
                 "attributes": s.attributes if s else {},
                 "capabilities": e.capabilities,
             }

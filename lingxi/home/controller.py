@@ -485,9 +485,12 @@ class HomeController(Modalities):
 
     # ------------------------------------------------------------------ state and events
 
-    def state(self, household_id: int, entity_id: str | None = None) -> list[dict[str, Any]]:
-        """Current states of the household's entities (as the devices report them)."""
-        return state_rows(self.home(household_id), self.driver, entity_id)
+    def state(
+        self, household_id: int, entity_id: str | None = None, *, language: str = "en"
+    ) -> list[dict[str, Any]]:
+        """Current states of the household's entities (as the devices report them), named in
+        ``language`` where the home has names in it."""
+        return state_rows(self.home(household_id), self.driver, entity_id, language=language)
 
     def history(
         self, household_id: int, *, entity_id: str | None = None, limit: int = 50

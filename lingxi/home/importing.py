@@ -46,6 +46,7 @@ def import_inventory(db: Database, inventory: Inventory, *, household_id: int = 
                 name=area.name,
                 aliases=area.aliases,
                 floor=area.floor,
+                names=area.names,
             )
             report.count("areas", outcome)
         s.flush()
@@ -73,6 +74,7 @@ def import_inventory(db: Database, inventory: Inventory, *, household_id: int = 
                 aliases=e.aliases,
                 device_class=e.device_class,
                 capabilities=e.capabilities,
+                names=e.names,
             )
             report.count("entities", outcome)
             known = current.get(e.entity_id)

@@ -5,7 +5,9 @@ The file has ``areas: [{id, name}]``, ``devices: [{id, name, area, info}]`` and 
 attribute names (brightness 0-255, ``percentage``, ``current_position``, ``temperature``,
 ``volume_level``, ``supported_features``, ``supported_color_modes``). Every row is checked
 before anything is written; each problem names its row and field. Importing the same file
-again changes nothing. See ``examples/homes/small_flat.yaml``.
+again changes nothing. An area or entity may carry its display name per language, ``names:
+{en: Living Room, zh: 客厅}`` (``name`` defaults to the English one). See
+``examples/homes/small_flat.yaml``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lingxi.data.repos.home import LANGUAGES
 from lingxi.errors import InvalidInputError
 
 __all__ = ["DOMAINS", "ImportReport", "Inventory", "entity_capabilities", "read_inventory"]
@@ -98,6 +101,8 @@ class AreaRow:
     name: str
     aliases: tuple[str, ...] = ()
     floor: str | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    """The display name per language (``{"en": "Living Room", "zh": "客厅"}``)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,8 @@ class EntityRow:
     state: str | None
     """None for HA's ``unknown``/``unavailable``: no state is recorded."""
     attributes: dict[str, Any]
+    names: dict[str, str] = field(default_factory=dict)
+    """The display name per language."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,23 @@ def _aliases(value: Any, errors: _Errors, row: str) -> tuple[str, ...]:
     return tuple(a.strip() for a in value)
 
 
+def _names(value: Any, errors: _Errors, row: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.add(row, "names", f"must be a mapping of language to name, not {value!r:.60}")
+        return {}
+    out: dict[str, str] = {}
+    for language, name in value.items():
+        if language not in LANGUAGES:
+            errors.add(row, f"names.{language}", f"unknown language; use {', '.join(LANGUAGES)}")
+            continue
+        text = _text(name, errors, row, f"names.{language}", required=True)
+        if text is not None:
+            out[str(language)] = text
+    return out
+
+
 def _rows(doc: Mapping[str, Any], key: str, errors: _Errors) -> list[Any]:
     rows = doc.get(key)
     if rows is None:
@@ -268,19 +292,20 @@ def _areas(rows: list[Any], errors: _Errors) -> list[AreaRow]:
     seen: set[str] = set()
     for i, raw in enumerate(rows):
         label = f"areas[{i}]"
-        r = _row_of(raw, errors, label, {"id", "name", "aliases", "floor"})
+        r = _row_of(raw, errors, label, {"id", "name", "names", "aliases", "floor"})
         if r is None:
             continue
         area_id = _slug(r.get("id"), errors, label, "id")
         label = f"{label} ({area_id})" if area_id else label
-        name = _text(r.get("name"), errors, label, "name", required=True)
+        names = _names(r.get("names"), errors, label)
+        name = _text(r.get("name"), errors, label, "name", required=not names) or _default(names)
         floor = _text(r.get("floor"), errors, label, "floor", required=False)
         aliases = _aliases(r.get("aliases"), errors, label)
         if area_id in seen:
             errors.add(label, "id", "is used by an earlier area")
         elif area_id and name:
             seen.add(area_id)
-            out.append(AreaRow(area_id, name, aliases, floor))
+            out.append(AreaRow(area_id, name, aliases, floor, names))
     return out
 
 
@@ -321,7 +346,9 @@ def _devices(rows: list[Any], area_ids: set[str], errors: _Errors) -> dict[str, 
 def _entities(
     rows: list[Any], area_ids: set[str], devices: dict[str, DeviceRow], errors: _Errors
 ) -> list[EntityRow]:
-    allowed = {"id", "name", "area", "device", "state", "attributes", "aliases", "capabilities"}
+    allowed = {
+        "id", "name", "names", "area", "device", "state", "attributes", "aliases", "capabilities",
+    }  # fmt: skip
     out: list[EntityRow] = []
     seen: set[str] = set()
     for i, raw in enumerate(rows):
@@ -344,7 +371,10 @@ def _entities(
         device = devices.get(device_id) if device_id else None
         if device_id and device is None:
             errors.add(label, "device", f"{device_id!r} is not a device of the inventory")
-        name = _text(r.get("name"), errors, label, "name", required=device is None)
+        names = _names(r.get("names"), errors, label)
+        name = _text(
+            r.get("name"), errors, label, "name", required=device is None and not names
+        ) or _default(names)
         area = _text(r.get("area"), errors, label, "area", required=False)
         if area is not None and area not in area_ids:
             errors.add(label, "area", f"{area!r} is not an area of the inventory")
@@ -376,9 +406,15 @@ def _entities(
                 capabilities=caps,
                 state=state,
                 attributes=lingxi_attributes(domain, state, attributes),
+                names=names,
             )
         )
     return out
+
+
+def _default(names: dict[str, str]) -> str | None:
+    """The name a row without ``name`` goes by: its English one, else its first."""
+    return names.get("en") or next(iter(names.values()), None)
 
 
 def _state(value: Any, domain: str, errors: _Errors, row: str) -> str | None:

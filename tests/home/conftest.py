@@ -36,6 +36,7 @@ def load_home(db: Database, *, tag: str = "") -> dict[str, Member]:
                 household_id=hid,
                 entity_id=e["entity_id"],
                 name=e["name"],
+                names=e.get("names", {}),
                 area_id=e["area"],
                 aliases=e.get("aliases", []),
                 device_class=e.get("device_class"),

@@ -50,6 +50,30 @@ def test_command_acts_and_history_shows_who_and_how(
     assert h["data"][0]["actor_customer_id"] == members["owner"].customer_id
 
 
+def test_state_reads_in_the_asked_language(
+    api: tuple[TestClient, dict[str, dict[str, str]], dict[str, Member]],
+) -> None:
+    """GET /state?lang=zh names rooms and devices in Chinese and says each state in Chinese;
+    without it (or with lang=en) the English names and labels stay."""
+    client, headers, _ = api
+    zh = client.get("/api/home/state", params={"lang": "zh"}, headers=headers["owner"]).json()
+    door = next(e for e in zh["data"] if e["entity_id"] == "lock.front_door")
+    assert (door["name"], door["area_name"], door["state_label"]) == ("大门", "门廊", "已上锁")
+    assert door["names"] == {"en": "Front Door", "zh": "大门"}
+    assert zh["language"] == "zh" and zh["state_labels"]["docked"] == "在充电座"
+    temp = next(e for e in zh["data"] if e["domain"] == "sensor")
+    assert temp["state_label"] == temp["state"]  # a reading has no label: it reads as itself
+    en = client.get("/api/home/state", headers=headers["owner"]).json()
+    door = next(e for e in en["data"] if e["entity_id"] == "lock.front_door")
+    assert (door["name"], door["area_name"], door["state_label"]) == (
+        "Front Door",
+        "Porch",
+        "locked",
+    )
+    bad = client.get("/api/home/state", params={"lang": "fr"}, headers=headers["owner"])
+    assert bad.status_code == 422
+
+
 def test_unlock_needs_confirmation_over_http(
     api: tuple[TestClient, dict[str, dict[str, str]], dict[str, Member]],
 ) -> None:

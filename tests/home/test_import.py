@@ -83,6 +83,40 @@ def test_small_flat_imports_into_an_empty_database_once(cli: Database) -> None:
     assert got["vacuum.roborock_s7"]["attributes"]["supported_features"] == 13052
 
 
+def test_names_per_language_are_imported_and_shown(cli: Database, tmp_path: Path) -> None:
+    """An area's and an entity's ``names`` reach the state in that language (the English one
+    stands in for a missing ``name``); importing again changes nothing; an unknown language or
+    a name that is not text is refused naming its row and field."""
+    assert _run("import", str(SMALL_FLAT))[0] == 0
+    rows = HomeController(cli, driver=MemoryDriver()).state(1, "light.hall_light", language="zh-CN")
+    assert (rows[0]["name"], rows[0]["area_name"], rows[0]["state_label"]) == (
+        "门厅灯",
+        "门厅",
+        "关",
+    )
+    again = _run("import", str(SMALL_FLAT))[1]
+    assert again["areas"] == {"unchanged": 5} and again["entities"] == {"unchanged": 13}
+    doc = {
+        "areas": [{"id": "den", "names": {"en": "Den", "zh": "小房间"}}],
+        "entities": [
+            {"id": "light.den", "names": {"en": "Den Lamp"}, "area": "den", "state": "on"}
+        ],
+    }
+    path = tmp_path / "names.json"
+    path.write_text(json.dumps(doc))
+    assert _run("import", str(path))[0] == 0
+    rows = HomeController(cli, driver=MemoryDriver()).state(1, "light.den", language="en")
+    assert (rows[0]["name"], rows[0]["area_name"]) == ("Den Lamp", "Den")
+    doc["areas"][0]["names"] = {"fr": "Tanière"}
+    doc["entities"][0]["names"] = ["Den Lamp"]
+    path.write_text(json.dumps(doc))
+    code, refused = _run("import", str(path))
+    assert code == 2
+    where = {(e["row"], e["field"]) for e in refused["error"]["details"]["errors"]}
+    assert ("areas[0] (den)", "names.fr") in where
+    assert ("entities[0] (light.den)", "names") in where
+
+
 def test_home_do_acts_as_the_owner_and_yes_confirms(cli: Database) -> None:
     """On the imported home: a plain act is done; unlocking asks for a yes (exit 1) and
     --yes gives it; every change is in `home state` afterwards."""

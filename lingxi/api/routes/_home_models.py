@@ -65,19 +65,32 @@ class EntityStatePublic(BaseModel):
 
     entity_id: str
     name: str
+    """The display name in the asked language (``lang``), else the default one."""
+    names: dict[str, str] = {}
+    """The display name per language the home has (``{"en": ..., "zh": ...}``)."""
     area: str | None
+    """The area's slug (``living_room``)."""
+    area_name: str | None = None
+    """The area's display name in the asked language."""
+    area_names: dict[str, str] = {}
     domain: str
     device_class: str | None
     state: str
+    """Home Assistant's state value (``locked``, ``on``, a sensor's reading)."""
+    state_label: str = ""
+    """How the state reads in the asked language (``已上锁``)."""
     attributes: dict[str, Any]
     capabilities: dict[str, Any]
 
 
 class StatesPublic(BaseModel):
-    """The household's entities."""
+    """The household's entities, and how every state value reads in the asked language (for
+    the states a live stream brings later)."""
 
     data: list[EntityStatePublic]
     count: int
+    language: str = "en"
+    state_labels: dict[str, str] = {}
 
 
 class StateChangePublic(BaseModel):

@@ -33,7 +33,7 @@ from lingxi.api.routes._home_models import (
 from lingxi.api.services import home_controller
 from lingxi.data.repos import home as repo
 from lingxi.errors import ForbiddenError, InvalidInputError, NotFoundError
-from lingxi.home import DEFAULT_GESTURE_BINDINGS, DeviceState, HomeController
+from lingxi.home import DEFAULT_GESTURE_BINDINGS, DeviceState, HomeController, state_labels
 from lingxi.home._payloads import clean_json, refuse_unsafe_text
 from lingxi.home.nlu import HOME_INTENTS, MAX_TEXT_CHARS
 
@@ -276,10 +276,16 @@ def state(
     request: Request,
     member: CurrentMember,
     entity_id: Annotated[str | None, Query(max_length=200)] = None,
+    lang: Annotated[
+        Literal["en", "zh"], Query(description="The language of names and state labels.")
+    ] = "en",
 ) -> StatesPublic:
-    """Current states of the household's entities."""
-    rows = _controller(request).state(member.household_id, entity_id)
-    return StatesPublic.model_validate({"data": rows, "count": len(rows)})
+    """Current states of the household's entities, named in ``lang`` where the home has names
+    in it (the interface's language, not the member's stored locale)."""
+    rows = _controller(request).state(member.household_id, entity_id, language=lang)
+    return StatesPublic.model_validate(
+        {"data": rows, "count": len(rows), "language": lang, "state_labels": state_labels(lang)}
+    )
 
 
 @router.get("/history")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lingxi.data.base import Base, TimestampMixin
@@ -24,6 +24,8 @@ class Area(TimestampMixin, Base):
     area_id: Mapped[str] = mapped_column(String(100))
     """Stable slug, e.g. ``living_room``."""
     name: Mapped[str] = mapped_column(String(200))
+    names: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    """The display name per language, ``{"en": "Living Room", "zh": "客厅"}``; ``name`` is the default."""
     aliases: Mapped[list[Any]] = mapped_column(default=list)
     floor: Mapped[str | None] = mapped_column(String(100), default=None)
 
@@ -58,6 +60,8 @@ class Entity(TimestampMixin, Base):
     entity_id: Mapped[str] = mapped_column(String(200))
     domain: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
+    names: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    """The display name per language; ``name`` is the default."""
     aliases: Mapped[list[Any]] = mapped_column(default=list)
     device_id: Mapped[int | None] = mapped_column(
         ForeignKey("device.id", ondelete="CASCADE"), default=None

@@ -234,13 +234,17 @@ def _load_homes(session: Session, spec: dict[str, Any]) -> dict[str, int]:
                 session.add(area)
                 areas[a["area_id"]] = area
                 created += 1
+            elif not areas[a["area_id"]].names:  # loaded before homes had names per language
+                areas[a["area_id"]].names = a.get("names", {})
         session.flush()
         existing = {
-            e.entity_id
+            e.entity_id: e
             for e in session.scalars(select(Entity).where(Entity.household_id == household_id))
         }
         for e in home["entities"]:
             if e["entity_id"] in existing:
+                if not existing[e["entity_id"]].names:
+                    existing[e["entity_id"]].names = e.get("names", {})
                 continue
             area = areas[e["area"]]
             device = Device(
@@ -256,6 +260,7 @@ def _load_homes(session: Session, spec: dict[str, Any]) -> dict[str, int]:
                 entity_id=e["entity_id"],
                 domain=e["entity_id"].split(".", 1)[0],
                 name=e["name"],
+                names=e.get("names", {}),
                 aliases=e.get("aliases", []),
                 device_id=device.id,
                 area_id=area.id,

@@ -18,6 +18,7 @@ from lingxi.data.models import Area, Device, Entity, EntityState, GestureBinding
 from lingxi.errors import InvalidInputError, NotFoundError
 
 __all__ = [
+    "LANGUAGES",
     "STATE_SOURCES",
     "AreaRecord",
     "EntityRecord",
@@ -28,6 +29,7 @@ __all__ = [
     "current_states",
     "delete_gesture_binding",
     "get_entity",
+    "language_key",
     "list_areas",
     "list_entities",
     "list_gesture_bindings",
@@ -39,6 +41,15 @@ __all__ = [
     "upsert_device",
     "upsert_entity",
 ]
+
+LANGUAGES = ("en", "zh")
+"""The languages a home's display names may be given in."""
+
+
+def language_key(language: str) -> str:
+    """``"zh"`` for any Chinese tag (``zh``, ``zh-CN``), else ``"en"``."""
+    return "zh" if language.casefold().startswith("zh") else "en"
+
 
 STATE_SOURCES = ("voice", "text", "touch", "gesture", "device", "automation", "undo")
 """How a state change came about."""
@@ -52,6 +63,12 @@ class AreaRecord:
     name: str
     aliases: tuple[str, ...] = ()
     floor: str | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    """The display name per language (``{"zh": "客厅"}``); ``name`` where one is missing."""
+
+    def name_in(self, language: str) -> str:
+        """The display name in ``language`` (``en``, ``zh``, ``zh-CN``), else ``name``."""
+        return self.names.get(language_key(language)) or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +83,12 @@ class EntityRecord:
     """The area's slug (``living_room``), not the row id."""
     device_class: str | None = None
     capabilities: dict[str, Any] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    """The display name per language; ``name`` where one is missing."""
+
+    def name_in(self, language: str) -> str:
+        """The display name in ``language`` (``en``, ``zh``, ``zh-CN``), else ``name``."""
+        return self.names.get(language_key(language)) or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +135,12 @@ def _area_record(area: Area) -> AreaRecord:
         name=area.name,
         aliases=tuple(str(a) for a in area.aliases or ()),
         floor=area.floor,
+        names=_names(area.names),
     )
+
+
+def _names(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (value or {}).items() if v}
 
 
 def create_area(
@@ -123,12 +151,18 @@ def create_area(
     name: str,
     aliases: list[str] | tuple[str, ...] = (),
     floor: str | None = None,
+    names: dict[str, str] | None = None,
 ) -> AreaRecord:
-    """Add an area to a household."""
+    """Add an area to a household (``names``: its display name per language)."""
     if not area_id or not area_id.replace("_", "").isalnum():
         raise InvalidInputError.for_field("area_id", "a slug of letters, digits and '_'", area_id)
     area = Area(
-        household_id=household_id, area_id=area_id, name=name, aliases=list(aliases), floor=floor
+        household_id=household_id,
+        area_id=area_id,
+        name=name,
+        names=dict(names or {}),
+        aliases=list(aliases),
+        floor=floor,
     )
     session.add(area)
     session.flush()
@@ -145,8 +179,10 @@ def create_entity(
     aliases: list[str] | tuple[str, ...] = (),
     device_class: str | None = None,
     capabilities: dict[str, Any] | None = None,
+    names: dict[str, str] | None = None,
 ) -> EntityRecord:
-    """Add an entity (``domain.object_id``) to a household, optionally in one of its areas."""
+    """Add an entity (``domain.object_id``) to a household, optionally in one of its areas
+    (``names``: its display name per language)."""
     domain, dot, object_id = entity_id.partition(".")
     if not dot or not domain or not object_id:
         raise InvalidInputError.for_field("entity_id", "of the form 'domain.object_id'", entity_id)
@@ -162,6 +198,7 @@ def create_entity(
         entity_id=entity_id,
         domain=domain,
         name=name,
+        names=dict(names or {}),
         aliases=list(aliases),
         area_id=area_pk,
         device_class=device_class,
@@ -177,6 +214,7 @@ def create_entity(
         area_id=area_id,
         device_class=device_class,
         capabilities=dict(capabilities or {}),
+        names=dict(names or {}),
     )
 
 
@@ -188,6 +226,7 @@ def upsert_area(
     name: str,
     aliases: list[str] | tuple[str, ...] = (),
     floor: str | None = None,
+    names: dict[str, str] | None = None,
 ) -> str:
     """Create the area or bring it to these values; ``created``, ``updated`` or ``unchanged``."""
     area = session.scalar(
@@ -201,9 +240,10 @@ def upsert_area(
             name=name,
             aliases=aliases,
             floor=floor,
+            names=names,
         )
         return "created"
-    wanted = {"name": name, "aliases": list(aliases), "floor": floor}
+    wanted = {"name": name, "names": dict(names or {}), "aliases": list(aliases), "floor": floor}
     return _update(area, wanted)
 
 
@@ -265,6 +305,7 @@ def upsert_entity(
     aliases: list[str] | tuple[str, ...] = (),
     device_class: str | None = None,
     capabilities: dict[str, Any] | None = None,
+    names: dict[str, str] | None = None,
 ) -> str:
     """Create the entity or bring it to these values; ``created``, ``updated`` or
     ``unchanged``."""
@@ -281,6 +322,7 @@ def upsert_entity(
             aliases=aliases,
             device_class=device_class,
             capabilities=capabilities,
+            names=names,
         )
         if device_pk is not None:
             session.execute(
@@ -291,6 +333,7 @@ def upsert_entity(
         return "created"
     wanted = {
         "name": name,
+        "names": dict(names or {}),
         "area_id": _area_pk(session, household_id, area_id),
         "device_id": device_pk,
         "aliases": list(aliases),
@@ -327,6 +370,7 @@ def list_entities(session: Session, *, household_id: int) -> list[EntityRecord]:
             area_id=area_slug,
             device_class=e.device_class,
             capabilities=dict(e.capabilities or {}),
+            names=_names(e.names),
         )
         for e, area_slug in rows
     ]

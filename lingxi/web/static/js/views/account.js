@@ -2,10 +2,11 @@
 
 import { api } from "../api.js";
 import { add, confirmDialog, formatMoney, formatTime, h, icon, replace, toast } from "../dom.js";
-import { lang, t } from "../i18n.js";
+import { lang, t, tOr } from "../i18n.js";
 
 const PURPOSES = ["profile", "personalisation", "automation", "marketing"];
 const LIST_FIELDS = ["skin_types", "concerns", "brands", "avoid_ingredients", "include_ingredients"];
+const LABELS = { skin_types: "skin", concerns: "concern", avoid_ingredients: "ingredient", include_ingredients: "ingredient" };
 
 function consentRow(purpose, consent, onChange) {
   const id = `consent-${purpose}`;
@@ -30,8 +31,11 @@ function profileList(profile) {
   const rows = [];
   for (const field of LIST_FIELDS) {
     const values = profile[field] || [];
-    const shown = field === "skin_types" ? values.map((v) => t(`skin.${v}`)) : values;
-    rows.push(h("dt", { text: t(`field.${field}`) }), h("dd", { dataset: { field }, text: shown.length ? shown.join(", ") : t("none") }));
+    // Stored values are canonical English words: each reads in the interface's language where
+    // there is a label for it (brands are names and stay as they are).
+    const label = LABELS[field];
+    const shown = label ? values.map((v) => tOr(`${label}.${String(v).toLowerCase()}`, v)) : values;
+    rows.push(h("dt", { text: t(`field.${field}`) }), h("dd", { dataset: { field }, text: shown.length ? shown.join(t("list.sep")) : t("none") }));
   }
   rows.push(
     h("dt", { text: t("field.max_price") }),

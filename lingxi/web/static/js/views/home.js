@@ -11,7 +11,6 @@ const ON_STATES = new Set(["on", "open", "unlocked", "playing", "cleaning", "hea
 async function backends() {
   return {
     state: ENDPOINTS.homeState,
-    areas: null, // the state answer names each entity's area
     touch: ENDPOINTS.homeTouch,
     gesture: ENDPOINTS.homeGesture,
     history: ENDPOINTS.homeHistory,
@@ -24,10 +23,24 @@ function isOn(e) {
   return ON_STATES.has(String(e.state));
 }
 
-function areaName(id, areas) {
-  const a = areas.find((x) => x.area_id === id || x.id === id);
-  if (a) return a.name;
+// How each state value reads in the interface's language: the server's table (GET /state?lang=),
+// so a state that arrives later by the stream reads the same.
+let stateLabels = {};
+
+function areaName(id, entities) {
+  const e = entities.find((x) => x.area === id && x.area_name);
+  if (e) return e.area_name;
   return String(id || "").replace(/_/g, " ").replace(/\b\w/g, (c) => c.toUpperCase());
+}
+
+function readState(state) {
+  return stateLabels[state] ?? String(state);
+}
+
+/** What a gesture binding does, in words: "brighten the lights", never the intent's name. */
+function describeBinding(r) {
+  const step = r.slots && (r.slots.brightness_step || r.slots.volume_step);
+  return tOr(`intent.${r.intent}${step ? `.${step}` : ""}`, tOr(`intent.${r.intent}`, t("home.bindingOther")));
 }
 
 /** The touch command a tile sends: an intent and its slots (Home Assistant names). */
@@ -50,9 +63,8 @@ function toggleIntent(e) {
 
 function stateLabel(e) {
   if (e.domain === "sensor") return `${e.state}${e.attributes?.unit_of_measurement ? ` ${e.attributes.unit_of_measurement}` : ""}`;
-  if (e.domain === "climate") return `${e.state} · ${e.attributes?.temperature ?? "–"}°`;
-  if (["on", "off"].includes(e.state)) return t(`home.${e.state}`);
-  return String(e.state);
+  if (e.domain === "climate") return `${readState(e.state)} · ${e.attributes?.temperature ?? "–"}°`;
+  return readState(e.state);
 }
 
 function slider({ label, min, max, step = 1, value, unit = "", onCommit, id }) {
@@ -77,7 +89,6 @@ export async function render(container, ctx) {
   add(container, h("div", { class: "home-layout" }, areasBox, sideBox));
 
   let entities = [];
-  let areas = [];
   const tiles = new Map();
 
   // A risky touch (unlock, garage, heating above the limit) answers 409 with a token; the
@@ -183,7 +194,7 @@ export async function render(container, ctx) {
         h(
           "section",
           { class: "area", "aria-labelledby": `area-${area}` },
-          h("h2", { id: `area-${area}`, text: areaName(area, areas) }),
+          h("h2", { id: `area-${area}`, text: areaName(area, entities) }),
           h(
             "div",
             { class: "tiles" },
@@ -219,7 +230,7 @@ export async function render(container, ctx) {
               h(
                 "li",
                 {},
-                h("strong", { text: `${names[r.entity_id] || r.entity_id}: ${r.state}` }),
+                h("strong", { text: `${names[r.entity_id] || r.entity_id}${t("home.stateSep")}${readState(r.state)}` }),
                 h("span", { class: "muted", text: ` · ${t("home.by", { who: who(r), how: tOr(`source.${r.source}`, r.source || "") })}` }),
                 h("time", { datetime: r.changed_at, text: formatTime(r.changed_at, lang(), { timeStyle: "short" }) }),
               ),
@@ -291,12 +302,9 @@ export async function render(container, ctx) {
   );
 
   try {
-    const answer = await api(fillPath(be.state, {}));
+    const answer = await api(fillPath(be.state, {}), { query: { lang: lang() } });
     entities = Array.isArray(answer) ? answer : answer.data || answer.entities || [];
-    if (be.areas) {
-      const a = await api(fillPath(be.areas, {}));
-      areas = Array.isArray(a) ? a : a.data || a.areas || [];
-    }
+    stateLabels = answer.state_labels || {};
   } catch (err) {
     add(areasBox, h("p", { class: "error", role: "alert", text: t("error", { message: err.message }) }));
     return null;
@@ -308,7 +316,7 @@ export async function render(container, ctx) {
     api(fillPath(be.bindings, {}))
       .then((b) => {
         const rows = Array.isArray(b) ? b : [...(b.data || b.bindings || []), ...(b.defaults || [])];
-        replace(bindingList, rows.map((r) => h("li", {}, h("strong", { text: gestureName(r.gesture) }), ` → ${r.intent}${r.slots && Object.keys(r.slots).length ? ` ${JSON.stringify(r.slots)}` : ""}`)));
+        replace(bindingList, rows.map((r) => h("li", { dataset: { intent: r.intent } }, h("strong", { text: gestureName(r.gesture) }), ` → ${describeBinding(r)}`)));
       })
       .catch((err) => console.warn("bindings unavailable", err));
   }
