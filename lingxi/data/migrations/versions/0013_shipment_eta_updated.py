@@ -1,7 +1,7 @@
 """shipment: when its ETA was last set (the web app shows an old ETA as stale)
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 import lingxi.data.base
 
 revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0010"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
