@@ -31,7 +31,7 @@ __all__ = ["BuiltIndex", "cached", "code_fingerprint", "load", "store"]
 
 logger = logging.getLogger(__name__)
 
-_FORMAT = 1
+_FORMAT = 2
 """Bumped when the pickled layout changes."""
 
 
@@ -60,12 +60,19 @@ def code_fingerprint() -> str:
 def cached(db: Database, cache_dir: Path, build: Callable[[], BuiltIndex]) -> BuiltIndex:
     """The index stored for ``db``'s current catalogue in ``cache_dir``, or ``build()`` stored
     there for next time."""
-    from lingxi.data.repos import guide as guide_repo
-    from lingxi.guide.retrieval import EMBEDDING_MODEL
+    from lingxi.embeddings import EMBEDDING_MODEL
 
     def key() -> str:
-        with db.session() as s:
-            data = guide_repo.catalogue_fingerprint(s, model=EMBEDDING_MODEL)
+        if db.sqlite_file is not None:  # the stdlib reads it: no SQLAlchemy on a cache hit
+            from lingxi.data.repos import lean
+
+            with db.lean() as conn:
+                data = lean.catalogue_fingerprint(conn, model=EMBEDDING_MODEL)
+        else:
+            from lingxi.data.repos import guide as guide_repo
+
+            with db.session() as s:
+                data = guide_repo.catalogue_fingerprint(s, model=EMBEDDING_MODEL)
         return f"{data}:{code_fingerprint()}"
 
     # One file per data folder: another database's index (different fingerprint) replaces it
@@ -81,9 +88,6 @@ def cached(db: Database, cache_dir: Path, build: Callable[[], BuiltIndex]) -> Bu
 
 def load(path: Path, key: str) -> BuiltIndex | None:
     """The index stored at ``path`` under ``key``, or ``None`` (missing, stale or unreadable)."""
-    from lingxi.guide.retrieval import import_bm25s
-
-    import_bm25s()  # before the unpickling imports it, JAX hidden
     try:
         with path.open("rb") as f:
             stored_key, built = pickle.load(f)
