@@ -9,9 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
-from lingxi.text import chinese_numeral_to_int
+from lingxi.text import chinese_numeral_to_int, load_yaml
 
 __all__ = ["Schedule", "extract_schedule", "list_item", "nlu_data", "relative_amount"]
 
@@ -21,7 +19,7 @@ def nlu_data(zh: bool) -> dict[str, Any]:
     """The parsed ``lang/nlu_zh.yaml`` or ``lang/nlu_en.yaml``."""
     name = "nlu_zh.yaml" if zh else "nlu_en.yaml"
     text = resources.files("lingxi.home").joinpath(f"lang/{name}").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = load_yaml(text)
     return data
 
 
