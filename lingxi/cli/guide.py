@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -56,16 +55,25 @@ def parse_cmd(
 
 def _catalogue_brands() -> list[str]:
     """The stored catalogue's brands (the recommend path reads the same), or none when no
-    catalogue is reachable: parsing needs no database, it then knows the shipped brand list."""
+    catalogue is reachable: parsing needs no database, it then knows the shipped brand list.
+    A SQLite file is read with the stdlib alone (no SQLAlchemy to import: a cold start)."""
+    db = database()
+    if db.sqlite_file is not None:
+        from lingxi.data.repos import lean
+
+        if not db.sqlite_file.is_file():
+            return []  # never create an empty database file just to parse a sentence
+        try:
+            with db.lean() as conn:
+                return lean.list_brands(conn)
+        except LingxiError:
+            return []
     from sqlalchemy.exc import SQLAlchemyError
 
     from lingxi.data.repos import catalog
 
-    url = settings().db.url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
-        return []  # never create an empty database file just to parse a sentence
     try:
-        with database().session() as s:
+        with db.session() as s:
             return catalog.list_brands(s)
     except (SQLAlchemyError, LingxiError):
         return []

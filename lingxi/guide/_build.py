@@ -1,4 +1,5 @@
-"""Building the guide's index from the data layer: products, cached embeddings, interactions."""
+"""Building the guide's index from the data layer: the catalogue part (products, cached
+embeddings) and the personal part (the model fitted on the interactions), each on its own."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 from lingxi.data import Database
 from lingxi.errors import NotFoundError
 from lingxi.guide.catalogue import CatalogueIndex, facts_from_record
-from lingxi.guide.index_cache import BuiltIndex
+from lingxi.guide.index_cache import BuiltIndex, CatalogueParts, PersonalParts
 from lingxi.guide.personal import fit_personal
 from lingxi.guide.retrieval import (
     EMBEDDING_MODEL,
@@ -19,14 +20,21 @@ from lingxi.guide.retrieval import (
     shipped_embeddings,
 )
 
-__all__ = ["build_from_database"]
+__all__ = ["build_catalogue", "build_from_database", "build_personal"]
 
 logger = logging.getLogger(__name__)
 
 
 def build_from_database(db: Database) -> BuiltIndex:
-    """The index over the stored catalogue; embeddings missing from ``product_embedding`` are
-    taken from the shipped file or computed, and stored for next time."""
+    """The whole index over the stored catalogue and interactions."""
+    catalogue = build_catalogue(db)
+    return BuiltIndex.of(catalogue, build_personal(db, catalogue.index))
+
+
+def build_catalogue(db: Database) -> CatalogueParts:
+    """The catalogue columns and the retriever over the stored catalogue; embeddings missing
+    from ``product_embedding`` are taken from the shipped file or computed, and stored for next
+    time."""
     from lingxi.data.repos import catalog, guide as guide_repo
 
     with db.session() as s:
@@ -38,7 +46,6 @@ def build_from_database(db: Database) -> BuiltIndex:
         cached = guide_repo.get_embeddings(
             s, model=EMBEDDING_MODEL, product_ids=[v.id for v in views]
         )
-        histories = guide_repo.interaction_sequences(s)
     products = [
         facts_from_record(
             id=v.id,
@@ -70,10 +77,18 @@ def build_from_database(db: Database) -> BuiltIndex:
             guide_repo.put_embeddings(s, model=EMBEDDING_MODEL, vectors=new)
         cached.update(new)
     embeddings = np.vstack([cached[p.id] for p in products]).astype(np.float32)
+    index = CatalogueIndex(products)
+    return CatalogueParts(index, HybridRetriever(index.products, embeddings=embeddings))
+
+
+def build_personal(db: Database, index: CatalogueIndex) -> PersonalParts:
+    """The item-item model and popularity fitted on the stored interactions, over ``index``."""
+    from lingxi.data.repos import guide as guide_repo
+
+    with db.session() as s:
+        histories = guide_repo.interaction_sequences(s)
     sequences = [
         [pid for pid, kind, _v in events if kind != "rating"] for events in histories.values()
     ]
-    index = CatalogueIndex(products)
-    retriever = HybridRetriever(index.products, embeddings=embeddings)
     recommender, popularity = fit_personal(index, sequences)
-    return BuiltIndex(index, retriever, recommender, popularity)
+    return PersonalParts(recommender, popularity)

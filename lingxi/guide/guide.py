@@ -135,19 +135,24 @@ class ShoppingGuide:
     ) -> ShoppingGuide:
         """A guide over the stored catalogue; embeddings are cached in ``product_embedding``.
 
-        With ``cache_dir`` the built index is kept there and reused until the catalogue, its
-        embeddings or the interactions change (:mod:`lingxi.guide.index_cache`).
+        With ``cache_dir`` the built index is kept there: its catalogue part is reused until the
+        catalogue or its embeddings change, its personal part until the interactions do
+        (:mod:`lingxi.guide.index_cache`).
         With ``vector_search="auto"`` on PostgreSQL with the ``vector`` extension, the semantic
         scores of each request's candidates are computed by the server (pgvector); otherwise by
         one in-process mat-vec. Both give the same scores.
         """
-        from lingxi.guide import index_cache
-        from lingxi.guide._build import build_from_database
+        from lingxi.guide import _build, index_cache
 
         parts = (
-            index_cache.cached(db, cache_dir, lambda: build_from_database(db))
+            index_cache.cached(
+                db,
+                cache_dir,
+                catalogue=lambda: _build.build_catalogue(db),
+                personal=lambda index: _build.build_personal(db, index),
+            )
             if cache_dir is not None
-            else build_from_database(db)
+            else _build.build_from_database(db)
         )
         guide = cls(
             parts.index,

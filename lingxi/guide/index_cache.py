@@ -1,11 +1,19 @@
-"""The guide's built index kept on disk between runs, rebuilt only when the catalogue changes.
+"""The guide's built index kept on disk between runs, each part rebuilt only when its data changes.
 
 Building the index reads every product, folds every ingredient list, indexes BM25 and fits the
 item-item model: seconds on the demo catalogue, paid by every CLI call and every start-up. The
-built parts (catalogue columns, retriever, recommender, popularity) are pickled under the data
-folder with the fingerprint of what they were built from (the stored catalogue, embeddings and
-interactions, see :func:`lingxi.data.repos.guide.catalogue_fingerprint`) and of the code and data
-files that build them; a file with any other fingerprint is ignored and replaced.
+built parts are pickled under the data folder in two files:
+
+* ``guide-catalogue.pkl``: the catalogue columns and the retriever (BM25 arrays, embeddings),
+  keyed by the fingerprint of the stored catalogue and its embeddings
+  (:func:`lingxi.data.repos.guide.catalogue_fingerprint`) and of the code and data files that
+  build them;
+* ``guide-personal.pkl``: the item-item model and popularity, keyed by the catalogue part's key
+  and the interactions' fingerprint. A new view or purchase refits this part alone, over the
+  stored catalogue part.
+
+A file with any other key is ignored and replaced. On SQLite the keys are read with the stdlib
+(:mod:`lingxi.data.repos.lean`), so a cache hit imports no SQLAlchemy.
 
 The cache lives in the deployment's own data folder, written only by Lingxi itself (pickle
 executes what it loads, so the folder must not be writable by others, like the database file).
@@ -19,20 +27,48 @@ import os
 import pickle
 import tempfile
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from lingxi.data import Database
 
-__all__ = ["BuiltIndex", "cached", "code_fingerprint", "load", "store"]
+__all__ = [
+    "BuiltIndex",
+    "CatalogueParts",
+    "PersonalParts",
+    "cached",
+    "code_fingerprint",
+    "fingerprints",
+    "load",
+    "store",
+]
 
 logger = logging.getLogger(__name__)
 
-_FORMAT = 1
+_FORMAT = 3
 """Bumped when the pickled layout changes."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueParts:
+    """What is built from the catalogue alone."""
+
+    index: Any
+    retriever: Any
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalParts:
+    """What is fitted on the interactions, over a :class:`CatalogueParts`' index."""
+
+    recommender: Any
+    popularity: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +79,11 @@ class BuiltIndex:
     retriever: Any
     recommender: Any
     popularity: Any
+
+    @classmethod
+    def of(cls, catalogue: CatalogueParts, personal: PersonalParts) -> BuiltIndex:
+        """The two parts together."""
+        return cls(catalogue.index, catalogue.retriever, personal.recommender, personal.popularity)
 
 
 def code_fingerprint() -> str:
@@ -57,33 +98,62 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cached(db: Database, cache_dir: Path, build: Callable[[], BuiltIndex]) -> BuiltIndex:
-    """The index stored for ``db``'s current catalogue in ``cache_dir``, or ``build()`` stored
-    there for next time."""
+def fingerprints(db: Database) -> tuple[str, str]:
+    """The stored catalogue's and the interactions' fingerprints, in one read."""
+    from lingxi.embeddings import EMBEDDING_MODEL
+
+    if db.sqlite_file is not None:  # the stdlib reads it: no SQLAlchemy on a cache hit
+        from lingxi.data.repos import lean
+
+        with db.lean() as conn:
+            return (
+                lean.catalogue_fingerprint(conn, model=EMBEDDING_MODEL),
+                lean.interactions_fingerprint(conn),
+            )
     from lingxi.data.repos import guide as guide_repo
-    from lingxi.guide.retrieval import EMBEDDING_MODEL
 
-    def key() -> str:
-        with db.session() as s:
-            data = guide_repo.catalogue_fingerprint(s, model=EMBEDDING_MODEL)
-        return f"{data}:{code_fingerprint()}"
-
-    # One file per data folder: another database's index (different fingerprint) replaces it
-    # instead of piling up beside it.
-    path = cache_dir / "guide-index.pkl"
-    hit = load(path, key())
-    if hit is not None:
-        return hit
-    built = build()
-    store(path, key(), built)  # read again: the build may have stored embeddings
-    return built
+    with db.session() as s:
+        return (
+            guide_repo.catalogue_fingerprint(s, model=EMBEDDING_MODEL),
+            guide_repo.interactions_fingerprint(s),
+        )
 
 
-def load(path: Path, key: str) -> BuiltIndex | None:
-    """The index stored at ``path`` under ``key``, or ``None`` (missing, stale or unreadable)."""
-    from lingxi.guide.retrieval import import_bm25s
+def cached(
+    db: Database,
+    cache_dir: Path,
+    *,
+    catalogue: Callable[[], CatalogueParts],
+    personal: Callable[[Any], PersonalParts],
+) -> BuiltIndex:
+    """The index stored for ``db``'s current data in ``cache_dir``; a part whose data changed
+    is built again (``catalogue()``, ``personal(index)``) and stored for next time."""
+    # One file per part and data folder: another database's index (different key) replaces
+    # it instead of piling up beside it.
+    catalogue_path = cache_dir / "guide-catalogue.pkl"
+    personal_path = cache_dir / "guide-personal.pkl"
+    with suppress(OSError):
+        (cache_dir / "guide-index.pkl").unlink(missing_ok=True)  # the one-file layout before
+    code = code_fingerprint()
+    catalogue_fp, interactions_fp = fingerprints(db)
+    catalogue_key = f"{catalogue_fp}:{code}"
+    parts = load(catalogue_path, catalogue_key, CatalogueParts)
+    if parts is None:
+        parts = catalogue()
+        # read again: the build may have stored embeddings
+        catalogue_fp, interactions_fp = fingerprints(db)
+        catalogue_key = f"{catalogue_fp}:{code}"
+        store(catalogue_path, catalogue_key, parts)
+    personal_key = f"{catalogue_key}:{interactions_fp}"
+    fitted = load(personal_path, personal_key, PersonalParts)
+    if fitted is None:
+        fitted = personal(parts.index)
+        store(personal_path, personal_key, fitted)
+    return BuiltIndex.of(parts, fitted)
 
-    import_bm25s()  # before the unpickling imports it, JAX hidden
+
+def load(path: Path, key: str, kind: type[T]) -> T | None:
+    """The ``kind`` stored at ``path`` under ``key``, or ``None`` (missing, stale or unreadable)."""
     try:
         with path.open("rb") as f:
             stored_key, built = pickle.load(f)
@@ -101,12 +171,12 @@ def load(path: Path, key: str) -> BuiltIndex | None:
         # a torn, foreign or older file is rebuilt, never fatal
         logger.warning("Ignoring the guide index cache %s: %s", path, err)
         return None
-    if stored_key != key or not isinstance(built, BuiltIndex):
+    if stored_key != key or not isinstance(built, kind):
         return None
     return built
 
 
-def store(path: Path, key: str, built: BuiltIndex) -> None:
+def store(path: Path, key: str, built: object) -> None:
     """Write ``built`` under ``key`` atomically (a concurrent reader sees the old or the new
     file whole); a folder that cannot be written only costs the next run a rebuild."""
     tmp: str | None = None

@@ -19,14 +19,17 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
-import scipy.linalg
-import scipy.sparse as sp
 
 from lingxi.errors import InvalidInputError, LingxiError
+
+if TYPE_CHECKING:
+    # SciPy (~0.2-0.6 s to import) is needed to fit a model, never to score with a stored one:
+    # each fitting function imports it itself.
+    import scipy.sparse as sp
 
 __all__ = [
     "EASERecommender",
@@ -96,6 +99,8 @@ def profile_matrix(
 ) -> sp.csr_matrix:
     """Sparse profiles, one row per history, the last item weighted 1 and older ones
     ``exp(-age / decay)`` (``decay=None``: all 1). Repeats add up."""
+    import scipy.sparse as sp
+
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
@@ -115,6 +120,8 @@ def attribute_features(item_attributes: Sequence[Sequence[int]], n_items: int) -
     ``F @ F.T`` is the cosine similarity of items' attributes (brand, category, ...).
 
     ``item_attributes[i]`` lists the attribute ids of item ``i`` (may be empty)."""
+    import scipy.sparse as sp
+
     if len(item_attributes) != n_items:
         raise InvalidInputError.for_field(
             "item_attributes", f"one attribute list per item ({n_items})", len(item_attributes)
@@ -148,6 +155,8 @@ def _top_k(scores: FloatArray, k: int) -> tuple[IntArray, FloatArray]:
 
 def _spd_inverse(gram: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Inverse of a symmetric positive definite matrix through Cholesky (half LU's work)."""
+    import scipy.linalg
+
     chol, info = scipy.linalg.lapack.dpotrf(gram, lower=False, overwrite_a=True)
     if info != 0:
         raise InvalidInputError.for_field(
@@ -372,6 +381,8 @@ class SLISTRecommender(_ItemItemBase):
     def _prefix_suffix(
         self, sequences: Sequence[Sequence[int]], n_items: int
     ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        import scipy.sparse as sp
+
         s_rows: list[int] = []
         s_cols: list[int] = []
         s_vals: list[float] = []

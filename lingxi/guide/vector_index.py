@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from lingxi.data import Database
-from lingxi.data.vectors import PgVectorStore, pgvector_available
+from lingxi.embeddings import EMBEDDING_MODEL, embed_query
 from lingxi.errors import InvalidInputError
-from lingxi.guide.retrieval import EMBEDDING_MODEL, embed_query
+
+if TYPE_CHECKING:  # SQLAlchemy (under lingxi.data.vectors) loads only for PostgreSQL
+    from lingxi.data import Database
+    from lingxi.data.vectors import PgVectorStore
 
 __all__ = ["NumpyIndex", "PgVectorIndex", "VectorIndex", "build_index", "search_text"]
 
@@ -105,13 +107,15 @@ def build_index(
 
     With pgvector the vectors are written to ``product_vector_<dim>`` (replacing this model's rows).
     """
-    if prefer == "auto" and pgvector_available(db.engine):
-        store = PgVectorStore(db.engine, model=model, dim=int(vectors.shape[1]))
-        store.ensure_table()
-        store.replace(product_ids, vectors)
-        logger.info("product vector search in PostgreSQL (pgvector), %d products", len(vectors))
-        return PgVectorIndex(store)
     if prefer == "auto" and db.dialect == "postgresql":
+        from lingxi.data.vectors import PgVectorStore, pgvector_available
+
+        if pgvector_available(db.engine):
+            store = PgVectorStore(db.engine, model=model, dim=int(vectors.shape[1]))
+            store.ensure_table()
+            store.replace(product_ids, vectors)
+            logger.info("product vector search in PostgreSQL (pgvector), %d products", len(vectors))
+            return PgVectorIndex(store)
         logger.info("PostgreSQL without the vector extension: in-process vector search")
     return NumpyIndex(product_ids, vectors)
 

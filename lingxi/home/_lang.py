@@ -9,9 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
-from lingxi.text import chinese_numeral_to_int
+from lingxi.text import chinese_numeral_to_int, load_yaml
 
 __all__ = [
     "Schedule",
@@ -26,7 +24,7 @@ __all__ = [
 def read_lang_yaml(name: str) -> dict[str, Any]:
     """One parsed file of ``lingxi/home/lang/``."""
     text = resources.files("lingxi.home").joinpath(f"lang/{name}").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = load_yaml(text)
     return data
 
 

@@ -7,10 +7,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from lingxi.home.devices import DeviceState
 from lingxi.home.model import Command, Home
+from lingxi.text import load_yaml
 
 __all__ = [
     "describe_states",
@@ -27,7 +26,7 @@ __all__ = [
 def _phrases(language: str) -> dict[str, Any]:
     name = "zh" if language.casefold().startswith("zh") else "en"
     text = resources.files("lingxi.home").joinpath(f"lang/{name}.yaml").read_text("utf-8")
-    phrases: dict[str, Any] = yaml.safe_load(text)
+    phrases: dict[str, Any] = load_yaml(text)
     return phrases
 
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
 from rapidfuzz import fuzz, process
 
 from lingxi.errors import InvalidInputError, UnavailableError
 from lingxi.home.model import Home
+from lingxi.text import load_yaml
 
 __all__ = ["CommandSpace", "PhraseMatch", "SpeechParams", "english_words", "pinyin_key"]
 
@@ -84,7 +84,7 @@ def _space(zh: bool) -> dict[str, Any]:
     """The phrase tables of ``lang/space_<lang>.yaml``."""
     name = "space_zh.yaml" if zh else "space_en.yaml"
     text = resources.files("lingxi.home").joinpath(f"lang/{name}").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = load_yaml(text)
     return data
 
 

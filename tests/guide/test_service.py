@@ -135,40 +135,62 @@ def test_empty_catalogue_is_a_clear_error(db: Database) -> None:
 def test_the_built_index_is_reused_until_the_catalogue_changes(
     stocked: tuple[Database, int, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A second start reads the stored index (no build); a product edit, a new interaction or a
-    torn cache file makes it build again, with the same answers as a guide built afresh."""
+    """A second start reads the stored index (no build). A product edit builds both parts again;
+    a new interaction refits only the personal part, over the stored catalogue part; a torn
+    file rebuilds its own part. Each time the answers are those of a guide built afresh."""
     db, ann, _ = stocked
     cache = tmp_path / "cache"
     first = ShoppingGuide.from_database(db, cache_dir=cache)
-    assert [f.name for f in cache.iterdir()] == ["guide-index.pkl"]
-    builds: list[int] = []
-    real = build_module.build_from_database
+    assert sorted(f.name for f in cache.iterdir()) == ["guide-catalogue.pkl", "guide-personal.pkl"]
+    builds: list[str] = []
+    real_catalogue, real_personal = build_module.build_catalogue, build_module.build_personal
 
-    def counting(database: Database) -> Any:
-        builds.append(1)
-        return real(database)
+    def catalogue(database: Database) -> Any:
+        builds.append("catalogue")
+        return real_catalogue(database)
 
-    monkeypatch.setattr(build_module, "build_from_database", counting)
+    def personal(database: Database, index: Any) -> Any:
+        builds.append("personal")
+        return real_personal(database, index)
+
+    monkeypatch.setattr(build_module, "build_catalogue", catalogue)
+    monkeypatch.setattr(build_module, "build_personal", personal)
+
+    def same_as_fresh(guide: ShoppingGuide, person: int | None = None) -> None:
+        fresh = ShoppingGuide.from_database(db)
+        for text in ("cleanser", "moisturiser for dry skin"):
+            got = guide.recommend_for(db, text, customer_id=person, k=5).to_dict()
+            assert got == fresh.recommend_for(db, text, customer_id=person, k=5).to_dict()
+
     again = ShoppingGuide.from_database(db, cache_dir=cache)
     assert builds == []
-    assert [i.id for i in again.recommend("cleanser", k=5).items] == [
-        i.id for i in first.recommend("cleanser", k=5).items
-    ]
+    same_as_fresh(again)
+    builds.clear()  # the fresh guides above built too
 
     with db.session() as s:
         product = s.get(Product, first.index.products[0].id)
         assert product is not None
         product.price_minor += 100
     changed = ShoppingGuide.from_database(db, cache_dir=cache)
-    assert builds == [1]
+    assert builds == ["catalogue", "personal"]
     assert changed.product(first.index.products[0].id).price_minor == (
         first.index.products[0].price_minor + 100
     )
-    changed.record_interaction(
-        db, customer_id=ann, product_id=first.index.products[1].id, kind="view"
-    )
+    builds.clear()
+    with db.session() as s:
+        identity.grant_consent(s, customer_id=ann, purpose="personalisation")
+    for pid in (first.index.products[1].id, first.index.products[2].id):
+        changed.record_interaction(db, customer_id=ann, product_id=pid, kind="purchase")
+    refit = ShoppingGuide.from_database(db, cache_dir=cache)
+    assert builds == ["personal"]
+    builds.clear()
+    same_as_fresh(refit, person=ann)
+    builds.clear()
+
+    (cache / "guide-catalogue.pkl").write_bytes(b"torn")
     ShoppingGuide.from_database(db, cache_dir=cache)
-    assert builds == [1, 1]
-    (cache / "guide-index.pkl").write_bytes(b"torn")
+    assert builds == ["catalogue"]
+    builds.clear()
+    (cache / "guide-personal.pkl").write_bytes(b"torn")
     ShoppingGuide.from_database(db, cache_dir=cache)
-    assert builds == [1, 1, 1]
+    assert builds == ["personal"]

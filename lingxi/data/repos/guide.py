@@ -21,13 +21,15 @@ __all__ = [
     "get_embeddings",
     "interaction_events",
     "interaction_sequences",
+    "interactions_fingerprint",
     "put_embeddings",
 ]
 
 
 def catalogue_fingerprint(session: Session, *, model: str) -> str:
-    """A digest of everything the guide's index is built from: each product's fields, the
-    ingredient links, the catalogue versions, ``model``'s cached embeddings and the interactions.
+    """A digest of everything the guide's catalogue index is built from: each product's
+    fields, the ingredient links, the catalogue versions and ``model``'s cached embeddings
+    (the interactions have their own, :func:`interactions_fingerprint`).
 
     One pass over the product columns (no ORM objects), so it stays far cheaper than a build.
     """
@@ -62,10 +64,16 @@ def catalogue_fingerprint(session: Session, *, model: str) -> str:
         ),
         select(func.count(), func.max(CatalogueVersion.id)),
         select(func.count(), func.max(ProductEmbedding.id)).where(ProductEmbedding.model == model),
-        select(func.count(), func.max(Interaction.id)),
     ):
         digest.update(repr(tuple(session.execute(query).one())).encode("utf-8"))
     return digest.hexdigest()
+
+
+def interactions_fingerprint(session: Session) -> str:
+    """A digest of the stored interactions (what the guide's personal model is fitted on):
+    they are only ever added, so their count and newest id tell."""
+    row = session.execute(select(func.count(), func.max(Interaction.id))).one()
+    return hashlib.sha256(repr(tuple(row)).encode("utf-8")).hexdigest()
 
 
 def get_embeddings(
