@@ -16,6 +16,10 @@
 
 Intent accuracy = the command intents in order; exact = intents, value slots (and schedule)
 and the resolved devices all right. ``by_class`` gives the accuracy per expected intent.
+``confusion`` (held-out sets) counts every intent miss as expected -> given: the intents in
+order joined by ``+``, or ``!reason`` when no command was given; ``misses_by_tier`` says which
+tier gave the wrong reading (3 = the learned tier, 1-2 = a rule reading the learned tier left
+standing, ``none`` = nothing was given).
 """
 
 from __future__ import annotations
@@ -62,8 +66,20 @@ def _label(case: NaturalCase) -> str:
     return first.intent
 
 
+def _given(result: Any) -> str:
+    """The intents a parse gave, in order (scheduled ones too), or ``!reason``."""
+    got = result.commands or result.scheduled
+    return "+".join(c.intent for c in got) if got else f"!{result.reason}"
+
+
+def _expected(case: NaturalCase) -> str:
+    return "+".join(c.intent for c in case.commands) if case.commands else f"!{case.reason}"
+
+
 def _score(parser: Parser, cases: list[NaturalCase], tiers: tuple[Any, ...]) -> dict[str, Any]:
     scores = []
+    confusion: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_tier: dict[str, int] = defaultdict(int)
     latencies = []
     by_class: dict[str, list[bool]] = defaultdict(list)
     wrong: list[dict[str, Any]] = []
@@ -74,12 +90,17 @@ def _score(parser: Parser, cases: list[NaturalCase], tiers: tuple[Any, ...]) -> 
         intent_ok, exact = score_case(c, result)
         scores.append((intent_ok, exact))
         by_class[_label(c)].append(intent_ok)
+        if not intent_ok:
+            confusion[_expected(c)][_given(result)] += 1
+            got = result.commands or result.scheduled
+            by_tier[max((str(x.tier) for x in got), default="none")] += 1
         if not exact:
             wrong.append(
                 {
                     "text": c.text,
                     "class": _label(c),
                     "intent_ok": intent_ok,
+                    "tiers": [cmd.tier for cmd in (result.commands or result.scheduled)],
                     "got": [
                         {**cmd.to_dict(), "targets": list(cmd.targets)} for cmd in result.commands
                     ]
@@ -95,6 +116,13 @@ def _score(parser: Parser, cases: list[NaturalCase], tiers: tuple[Any, ...]) -> 
         "by_class": {
             k: f"{sum(v)}/{len(v)}" for k, v in sorted(by_class.items()) if sum(v) < len(v)
         },
+        "confusion": {
+            expected: dict(sorted(given.items(), key=lambda kv: (-kv[1], kv[0])))
+            for expected, given in sorted(
+                confusion.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])
+            )
+        },
+        "misses_by_tier": dict(sorted(by_tier.items())),
         "latency_ms": {
             "p50": round(latencies[n // 2], 2),
             "p95": round(latencies[min(n - 1, int(0.95 * n))], 2),

@@ -134,6 +134,8 @@ class HomeSettings(BaseModel):
     stt_url: str | None = None
     """An OpenAI-compatible server for ``/v1/audio/transcriptions``; else the offline ``[voice]`` extra."""
     stt_model: str = "whisper-1"
+    learned_tier: bool = True
+    """Use the learned tier (e5 embeddings) where the rules leave a gap; False = rules only."""
 
 
 class AuthSettings(BaseModel):

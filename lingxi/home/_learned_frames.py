@@ -16,7 +16,14 @@ import numpy as np
 
 from lingxi.home._embed import embed_one
 from lingxi.home._lang import list_item, nlu_data, relative_amount
-from lingxi.home.learned import FRAMES, MIN_DOMAIN_P, MIN_INTENT_P, Prediction, load_model
+from lingxi.home.learned import (
+    DOMAINS,
+    FRAMES,
+    MIN_DOMAIN_P,
+    MIN_INTENT_P,
+    Prediction,
+    load_model,
+)
 
 if TYPE_CHECKING:
     from lingxi.data.repos.home import EntityRecord
@@ -34,6 +41,11 @@ class LearnedReader:
     def __init__(self, parser: Any) -> None:
         self.parser = parser
         self.model = load_model()
+        # The home's entities are embedded once, with the model's load, not during the first
+        # request that needs the nearest of them (each is one encoder call).
+        for e in parser.home.entities:
+            if e.domain in DOMAINS:
+                embed_one(_description(e))
 
     def predict(self, text: str) -> Prediction:
         """The learned class and device type of ``text``."""

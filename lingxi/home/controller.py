@@ -205,9 +205,13 @@ class HomeController(Modalities):
         self, text: str, household_id: int, *, context_area: str | None = None
     ) -> ParseResult:
         """What ``text`` means for this household (no device is touched)."""
-        return self._parser(household_id, context_area).parse(text)
+        return self._parser(household_id, context_area).parse(text, tiers=self._tiers)
 
     # ------------------------------------------------------------------ requests
+
+    @property
+    def _tiers(self) -> tuple[int, ...]:
+        return (1, 2, 3) if self.settings.learned_tier else (1, 2)
 
     def _context(self, member: Member) -> Context:
         return self._contexts.setdefault(member.customer_id, Context())
@@ -263,7 +267,7 @@ class HomeController(Modalities):
             previous = Command("HassTurnOn", {}, targets=(ctx.pointed,))
         elif ctx.last_command is not None and now - ctx.last_at <= _FOLLOW_UP_S:
             previous = ctx.last_command
-        result = parser.parse(text, previous=previous)
+        result = parser.parse(text, previous=previous, tiers=self._tiers)
         if not result.commands:
             ctx.last_candidates = result.candidates
             ctx.pending, ctx.pending_at = result.pending, now

@@ -391,3 +391,13 @@ def test_an_old_state_republished_is_not_taken_as_the_answer() -> None:
         driver.withdraw()
         driver.close()
         hub.close(clear_retained=True)
+
+
+def test_commands_leave_without_nagle_delay(
+    bus: tuple[MQTTSettings, SimulatedHub, MQTTDriver],
+) -> None:
+    """The driver's socket has TCP_NODELAY, so a small command never waits for a delayed ACK."""
+    _, _, driver = bus
+    sock = driver._mqtt.client.socket()
+    assert isinstance(sock, socket.socket)
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
