@@ -48,6 +48,8 @@ export const SHOP_STRINGS = {
     "orders.refuse.delivered_at": "returns are accepted within 30 days of delivery",
     "orders.refuse.items": "every item is already being returned",
     "orders.etaUpdated": "ETA updated {when}",
+    // The page's own last look at the server (beside the ETA's age, "updated" would mislead).
+    "orders.updated": "Checked {when}",
     "orders.etaStale": "ETA last updated {minutes} min ago: it may be out of date",
     "orders.etaPlanning": "Being planned: the arrival time shows here as soon as it is set",
     "orders.returnPickup": "Return pickup {tracking}: {status}",
@@ -99,6 +101,7 @@ export const SHOP_STRINGS = {
     "orders.refuse.delivered_at": "只接受送达后 30 天内的退货",
     "orders.refuse.items": "所有商品都已在退货中",
     "orders.etaUpdated": "预计时间更新于 {when}",
+    "orders.updated": "检查于 {when}",
     "orders.etaStale": "预计送达时间已 {minutes} 分钟未更新，可能不准确",
     "orders.etaPlanning": "正在安排配送：时间确定后会显示在这里",
     "orders.returnPickup": "退货取件 {tracking}：{status}",

@@ -12,6 +12,7 @@ const POLL_MS = 3000;
 function statusBadge(status) {
   const cls = {
     delivered: "badge-ok",
+    return_requested: "badge-warn",
     shipped: "badge-accent",
     out_for_delivery: "badge-accent",
     in_transit: "badge-accent",
@@ -212,7 +213,10 @@ async function renderDetail(container, id, ctx) {
   const returnNote = () => {
     if (!order.return_until || !["delivered", "return_requested"].includes(order.status)) return null;
     const date = formatTime(order.return_until, lang(), { dateStyle: "medium" });
-    return h("p", { class: "muted small return-note", text: t(canReturn(order) ? "orders.returnUntil" : "orders.returnClosed", { date }) });
+    const ended = Date.now() > Date.parse(order.return_until);
+    // Nothing left to send back (every unit is in a return): no window to speak of.
+    if (!ended && !order.returnable) return null;
+    return h("p", { class: "muted small return-note", text: t(ended ? "orders.returnClosed" : "orders.returnUntil", { date }) });
   };
 
   // The same rules as chat's return (POST /return runs commerce.request_return); asked once,
