@@ -136,6 +136,8 @@ def test_product_page_in_chinese(page: Any, server: Server) -> None:
     assert "适合肤质" in rows and "Skin types" not in rows and "油性" in rows
     category = page.locator(".shop-compare .comparison tr[data-aspect=category] td")
     assert category.all_inner_texts() == ["洁面", "洁面"]  # the catalogue's label, in Chinese
+    key = page.locator(".shop-compare .comparison tr[data-aspect=notable_ingredients] td")
+    assert not any(re.search(r"[a-z]{3}", v) for v in key.all_inner_texts()), key.all_inner_texts()
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     shot(page, "shop-compare-zh")
 
@@ -214,6 +216,26 @@ def test_live_eta_goes_stale_on_a_pinned_clock(page: Any, server: Server) -> Non
     )
     assert "may be out of date" in page.inner_text("[data-testid=eta-age]")
     shot(page, "shop-eta-stale")
+    # A fresh ETA (a courier's re-estimate, stamped at the page's moved-on time) reaches the page
+    # by its poll of the order route, without a reload, and it is no longer stale.
+    fresh_at = server.now() + timedelta(seconds=limit_s + 120)
+    db = Database.from_url(server.env["LINGXI_DB__URL"])
+    try:
+        with db.session() as s:
+            orders.add_tracking_event(
+                s,
+                shipment_id=doc["shipments"][0]["id"],
+                status="out_for_delivery",
+                place="Avenue de la Costa",
+                eta=eta + timedelta(minutes=20),
+                occurred_at=fresh_at,
+            )
+    finally:
+        db.dispose()
+    wait_until(
+        page, "document.querySelector('[data-testid=eta]').dataset.stale === 'false'", timeout_s=20
+    )
+    assert "ETA updated" in page.inner_text("[data-testid=eta-age]")
 
 
 @pytest.mark.parametrize("width", ["desktop"], indirect=True)

@@ -307,7 +307,7 @@ export async function render(container, ctx) {
     redraw();
     try {
       const method = be.compare.split(" ")[0];
-      const body = { a: String(a), b: String(b), need: chat.baseQuery };
+      const body = { a: String(a), b: String(b), need: chat.baseQuery, language: lang() };
       const cmp = method === "GET" ? await api(fillPath(be.compare, {}), { query: { a, b, need: chat.baseQuery } }) : await api(fillPath(be.compare, {}), { method, body });
       Object.assign(bot, { pending: false, text: cmp.verdict || "", comparison: cmp, items });
     } catch (err) {

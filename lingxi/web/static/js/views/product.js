@@ -116,7 +116,7 @@ function compareBox(p, need) {
     button.disabled = true;
     try {
       const [method] = ENDPOINTS.compare.split(" ");
-      const cmp = await api(fillPath(ENDPOINTS.compare, {}), { method, body: { a: String(p.id), b: String(other.id), need } });
+      const cmp = await api(fillPath(ENDPOINTS.compare, {}), { method, body: { a: String(p.id), b: String(other.id), need, language: lang() } });
       replace(out, comparisonView(cmp, [p, other]));
     } catch (err) {
       replace(out, h("p", { class: "error", role: "alert", text: t("error", { message: err.message }) }));
