@@ -79,6 +79,10 @@ class ProductFactPublic(BaseModel):
     rating: float | None
     category: str
     ingredients: list[str] = Field(description="The first 12 label entries.")
+    image_src: str = Field(default="", description="The app's own image (a file or a placeholder).")
+    review_count: int | None = Field(
+        default=None, description="From a credited public source; null when none gives one."
+    )
 
 
 class ProductFactsPublic(BaseModel):

@@ -333,9 +333,18 @@ class ShoppingGuide:
         )
 
     def compare(
-        self, a: str | int, b: str | int, *, need: str | ProductQuery | None = None
+        self,
+        a: str | int,
+        b: str | int,
+        *,
+        need: str | ProductQuery | None = None,
+        language: Literal["en", "zh"] | None = None,
     ) -> Comparison:
-        """Line up two products and say which fits ``need`` better, and why."""
+        """Line up two products and say which fits ``need`` better, and why.
+
+        ``language`` (default: the need's) is the page's: with no need typed, a Chinese page
+        still gets its prices in ¥, its verdict and its ingredient names in Chinese.
+        """
         pa, pb = self.find_product(a), self.find_product(b)
         if pa.id == pb.id:
             raise InvalidInputError.for_field("b", "a different product from a", b)
@@ -344,8 +353,19 @@ class ShoppingGuide:
             if isinstance(need, ProductQuery)
             else self.parse(need)
             if need
-            else ProductQuery(text="")
+            else ProductQuery(
+                text="",
+                language=language or "en",
+                currency="CNY" if language == "zh" else "USD",
+            )
         )
+        zh = (language or query.language) == "zh"
+
+        def names(found: frozenset[str]) -> str:
+            if zh:
+                return "、".join(sorted(replies.zh_name(c) for c in found)) or "-"
+            return ", ".join(sorted(found)) or "-"
+
         only_a = tuple(sorted(pa.canonical_ingredients - pb.canonical_ingredients))
         only_b = tuple(sorted(pb.canonical_ingredients - pa.canonical_ingredients))
         rows = (
@@ -359,8 +379,8 @@ class ShoppingGuide:
             ("skin_types", ", ".join(pa.skin_types) or "-", ", ".join(pb.skin_types) or "-"),
             (
                 "notable_ingredients",
-                ", ".join(sorted(pa.canonical_ingredients)) or "-",
-                ", ".join(sorted(pb.canonical_ingredients)) or "-",
+                names(pa.canonical_ingredients),
+                names(pb.canonical_ingredients),
             ),
         )
         fa, fb = replies.fit_facts(pa, query), replies.fit_facts(pb, query)

@@ -239,3 +239,25 @@ def test_cold_start_profile_shapes_the_ranking(demo_guide: ShoppingGuide) -> Non
     suited = sum("sensitive" in i.skin_types for i in mine.items)
     assert suited >= sum("sensitive" in i.skin_types for i in anon.items)
     assert [i.id for i in mine.items] != [i.id for i in anon.items]
+
+
+def test_compare_on_a_chinese_page_without_a_need(demo_guide: ShoppingGuide) -> None:
+    """A Chinese page comparing with no need typed: ¥ beside US$, the ingredients by their
+    Chinese names, the verdict in Chinese (an English page keeps the English names)."""
+    a, b = (
+        demo_guide.find_product("la mer creme de la mer"),
+        demo_guide.find_product("CLINIQUE Moisture Surge 72-Hour Auto-Replenishing Hydrator"),
+    )
+    zh = demo_guide.compare(a.id, b.id, language="zh")
+    rows = {r[0]: r for r in zh.rows}
+    assert rows["price"][1].startswith("¥") and "$" in rows["price"][1]
+    assert "glycerin" not in rows["notable_ingredients"][1] and "甘油" in (
+        rows["notable_ingredients"][1] + rows["notable_ingredients"][2]
+    )
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in zh.verdict)
+    en = demo_guide.compare(a.id, b.id)
+    assert (
+        "glycerin"
+        in {r[0]: r for r in en.rows}["notable_ingredients"][1]
+        + {r[0]: r for r in en.rows}["notable_ingredients"][2]
+    )

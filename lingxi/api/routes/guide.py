@@ -49,6 +49,8 @@ class CompareBody(BaseModel):
     a: Annotated[str, Field(min_length=1, max_length=300)]
     b: Annotated[str, Field(min_length=1, max_length=300)]
     need: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = ""
+    language: Literal["en", "zh"] | None = None
+    """The page's language (default: the need's): names the ingredients and writes the verdict."""
 
 
 class FeedbackBody(BaseModel):
@@ -80,7 +82,7 @@ def recommend(
 @router.post("/compare", response_model=ComparisonPublic)
 def compare(body: CompareBody, member: CurrentMember, guide: GuideDep) -> dict[str, Any]:
     """Two products side by side, and which fits the need better."""
-    return guide.compare(body.a, body.b, need=body.need or None).to_dict()
+    return guide.compare(body.a, body.b, need=body.need or None, language=body.language).to_dict()
 
 
 @router.post("/feedback", status_code=201)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -21,6 +22,7 @@ from lingxi.api.schemas_web import (
 from lingxi.api.services import CityMapDep, ClockDep, FleetOperator
 from lingxi.data.repos import catalog
 from lingxi.errors import UnauthorizedError
+from lingxi.guide.product_page import reviews_for
 
 __all__ = ["router"]
 
@@ -90,16 +92,24 @@ def product_facts(
     db: DatabaseDep,
     ids: Annotated[str, Query(max_length=400, pattern=r"^\d{1,10}(,\d{1,10}){0,29}$")],
 ) -> ProductFactsPublic:
-    """Catalogue facts the product cards show (rating, ingredients) for up to 30 ids ("1,2,3")."""
+    """Catalogue facts the product cards show (rating, review count, ingredients, image) for up
+    to 30 ids ("1,2,3")."""
     wanted = [int(i) for i in ids.split(",")]
     with db.session() as session:
         views = catalog.get_products(session, product_ids=wanted)
-    data = [
-        ProductFactPublic(
-            id=p.id, rating=p.rating, category=p.category, ingredients=list(p.ingredients[:12])
+    data = []
+    for p in views:
+        counted = reviews_for(p.brand, p.name)
+        data.append(
+            ProductFactPublic(
+                id=p.id,
+                rating=p.rating,
+                category=p.category,
+                ingredients=list(p.ingredients[:12]),
+                image_src=f"/api/products/{quote(p.sku, safe='')}/image",
+                review_count=counted.count if counted else None,
+            )
         )
-        for p in views
-    ]
     return ProductFactsPublic(data=data, count=len(data))
 
 

@@ -7,6 +7,7 @@ import { initialLang, lang, onLangChange, setLang, t } from "./i18n.js";
 const VIEWS = {
   chat: () => import("./views/chat.js"),
   orders: () => import("./views/orders.js"),
+  product: () => import("./views/product.js"),
   home: () => import("./views/home.js"),
   ops: () => import("./views/ops.js"),
   courier: () => import("./views/courier.js"),

@@ -14,6 +14,8 @@ export const ENDPOINTS = Object.freeze({
   recommend: "POST /api/guide/recommend",
   compare: "POST /api/guide/compare",
   productFacts: "GET /api/web/products",
+  product: "GET /api/products/{product_id}",
+  parse: "POST /api/guide/parse",
   // home
   homeState: "GET /api/home/state",
   homeTouch: "POST /api/home/touch",

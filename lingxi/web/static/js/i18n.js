@@ -1,6 +1,7 @@
 // All UI text in English and Chinese. `t(key, vars)` looks up the current language.
 
 import { OPS_STRINGS } from "./i18n_ops.js";
+import { SHOP_STRINGS } from "./i18n_shop.js";
 
 const STRINGS = {
   en: {
@@ -704,7 +705,7 @@ const STRINGS = {
     "none": "无",
   },
 };
-for (const language of Object.keys(STRINGS)) Object.assign(STRINGS[language], OPS_STRINGS[language]);
+for (const language of Object.keys(STRINGS)) Object.assign(STRINGS[language], OPS_STRINGS[language], SHOP_STRINGS[language]);
 
 const listeners = new Set();
 let current = "en";

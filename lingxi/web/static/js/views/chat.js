@@ -2,7 +2,7 @@
 // a confirmation dialog before any order, and the microphone.
 
 import { api, fillPath, postStream } from "../api.js";
-import { add, confirmDialog, formatMoney, h, icon, replace, toast } from "../dom.js";
+import { add, confirmDialog, formatMoney, formatTime, h, icon, replace, toast } from "../dom.js";
 import { ENDPOINTS } from "../engines.js";
 import { lang, t, tOr } from "../i18n.js";
 import { MicError, recordUtterance } from "../voice.js";
@@ -45,21 +45,40 @@ function stars(rating) {
   return h("span", { class: "rating", "aria-label": `${t("product.rating")}: ${value.toFixed(1)} / 5` }, icon("star", "icon star"), ` ${value.toFixed(1)}`);
 }
 
+/** The products of the newest reply that had cards (the product page compares among them). */
+export function recentProducts() {
+  return [...chat.messages].reverse().find((m) => m.role === "bot" && m.items && m.items.length && !m.comparison)?.items || [];
+}
+
+/** `#/product/<id>`, carrying the need the cards answered (its ingredients are marked there). */
+export function productHref(id) {
+  return `#/product/${id}${chat.baseQuery ? `?need=${encodeURIComponent(chat.baseQuery)}` : ""}`;
+}
+
+function reviewCount(p) {
+  if (p.review_count === undefined) return null;
+  return h("span", { class: "review-count muted", text: p.review_count === null ? t("shop.noReviews") : t("shop.reviews", { n: p.review_count.toLocaleString(lang() === "zh" ? "zh-CN" : "en-US") }) });
+}
+
 function productCard(p, index, ctx, redraw) {
   const id = `pick-${p.id}-${index}`;
   const selected = chat.selected.has(p.id);
+  const href = productHref(p.id);
   return h(
     "article",
     { class: `card product${selected ? " selected" : ""}`, dataset: { productId: p.id }, "aria-labelledby": `${id}-name` },
+    p.image_src
+      ? h("a", { class: "product-thumb", href, tabindex: "-1", "aria-hidden": "true" }, h("img", { src: p.image_src, alt: "", width: "72", height: "72", loading: "lazy", decoding: "async" }))
+      : null,
     h("div", { class: "product-top" }, h("span", { class: "product-rank", text: String(index + 1) }), h("span", { class: "product-brand", text: p.brand })),
-    h("h3", { id: `${id}-name`, class: "product-name", text: p.name }),
+    h("h3", { id: `${id}-name`, class: "product-name" }, h("a", { href, class: "product-link", text: p.name })),
     h(
       "dl",
       { class: "product-facts" },
       h("dt", { text: t("product.price") }),
       h("dd", { class: "product-price", text: p.display_price || formatMoney(p.price, p.currency || "USD", lang()) }),
       h("dt", { text: t("product.rating") }),
-      h("dd", {}, stars(p.rating)),
+      h("dd", {}, stars(p.rating), " ", reviewCount(p)),
       h("dt", { text: t("product.skin") }),
       h("dd", { text: (p.skin_types || []).map((s) => t(`skin.${s}`)).join(", ") || t("none") }),
     ),
@@ -78,12 +97,15 @@ function productCard(p, index, ctx, redraw) {
           redraw();
         },
       }), t("chat.compare")),
-      h("button", { type: "button", class: "btn-small btn-order", onclick: () => orderProduct(p, ctx) }, t("chat.order")),
+      h("span", { class: "product-buttons" },
+        h("a", { class: "btn-small btn-details", href, text: t("shop.details") }),
+        h("button", { type: "button", class: "btn-small btn-order", onclick: () => orderProduct(p, ctx) }, t("chat.order"))),
     ),
   );
 }
 
-async function orderProduct(p, ctx) {
+/** Ask once, then place and pay for one unit of `p` (chat's cards and the product page). */
+export async function orderProduct(p, ctx) {
   const ok = await confirmDialog({
     title: t("chat.orderConfirmTitle"),
     body: t("chat.orderConfirmBody", { name: `${p.brand} ${p.name}`, price: formatMoney(p.price, p.currency || "USD", lang()) }),
@@ -97,7 +119,8 @@ async function orderProduct(p, ctx) {
     const body = { lines: [{ product_id: p.id, quantity: 1 }] };
     if (addresses.length) body.address_id = addresses[0].id;
     const order = await api("/api/orders", { method: "POST", body });
-    const confirmed = await api(`/api/orders/${order.id}/confirm`, { method: "POST" });
+    // One key per order: a retry after a lost answer replays the first confirm, never pays twice.
+    const confirmed = await api(`/api/orders/${order.id}/confirm`, { method: "POST", idempotencyKey: `confirm-${order.id}` });
     toast(t("chat.ordered", { id: confirmed.id }));
     ctx.navigate(`orders/${confirmed.id}`);
   } catch (err) {
@@ -105,7 +128,8 @@ async function orderProduct(p, ctx) {
   }
 }
 
-function comparisonView(cmp, items) {
+/** The comparison table: human labels, values in the page's language, differing rows marked. */
+export function comparisonView(cmp, items) {
   const byId = Object.fromEntries(items.map((p) => [p.id, p]));
   const a = cmp.a || items[0], b = cmp.b || items[1];
   const rows = cmp.rows || [
@@ -127,7 +151,7 @@ function comparisonView(cmp, items) {
         h("tbody", {}, rows.map((r) => {
           // The guide names its aspects (price, skin_types...): people read labels, and the
           // rows where the two differ stand out.
-          const value = (v) => (r.aspect === "skin_types" ? String(v).split(", ").map((s) => tOr(`skin.${s}`, s)).join(lang() === "zh" ? "、" : ", ") : v);
+          const value = (v) => (r.aspect === "skin_types" ? String(v).split(", ").map((s) => tOr(`skin.${s}`, s)).join(lang() === "zh" ? "、" : ", ") : r.aspect === "category" ? tOr(`cat.${v}`, v) : v);
           const differs = String(r.a) !== String(r.b);
           return h("tr", { class: differs ? "differs" : null, dataset: { aspect: r.aspect } }, h("th", { scope: "row", text: tOr(`compare.${r.aspect}`, r.aspect) }), h("td", { text: value(r.a) }), h("td", { text: value(r.b) }));
         })),
@@ -160,8 +184,17 @@ function messageView(m, ctx, redraw) {
     m.items && m.items.length && !m.comparison
       ? h("div", { class: "products" }, m.items.map((p, i) => productCard(p, i, ctx, redraw)))
       : null,
+    placedOrders(m).map((o) => h("p", { class: "card placed-order", dataset: { orderId: o.order_id } },
+      h("strong", { text: t("chat.orderPlaced", { id: o.order_id }) }), " · ",
+      o.eta ? `${t("orders.eta")}: ${formatTime(o.eta, lang(), { weekday: "short", hour: "2-digit", minute: "2-digit" })}` : t("orders.etaPlanning"), " · ",
+      h("a", { href: `#/orders/${o.order_id}`, text: t("chat.trackOrder") }))),
     m.needsConfirmation ? h("div", { class: "actions" }, h("button", { type: "button", class: "btn-primary", onclick: () => confirmAction(m, ctx, redraw) }, t("chat.confirm"))) : null,
   );
+}
+
+/** Orders this reply placed (the assistant's orders.place_order results), with their ETA. */
+function placedOrders(m) {
+  return (m.actions || []).filter((a) => a.tool === "orders.place_order" && a.result && a.result.order_id).map((a) => a.result);
 }
 
 let sendImpl = null;
@@ -274,7 +307,7 @@ export async function render(container, ctx) {
     redraw();
     try {
       const method = be.compare.split(" ")[0];
-      const body = { a: String(a), b: String(b), need: chat.baseQuery };
+      const body = { a: String(a), b: String(b), need: chat.baseQuery, language: lang() };
       const cmp = method === "GET" ? await api(fillPath(be.compare, {}), { query: { a, b, need: chat.baseQuery } }) : await api(fillPath(be.compare, {}), { method, body });
       Object.assign(bot, { pending: false, text: cmp.verdict || "", comparison: cmp, items });
     } catch (err) {
@@ -332,14 +365,19 @@ export async function render(container, ctx) {
     Object.assign(bot, { text: result.message || "", items: result.items || [], relaxed: result.relaxed || [] });
   }
 
-  // The engines' cards carry no rating: fill it in from the catalogue.
+  // The engines' cards carry no rating, review count or image: fill them in from the catalogue.
   async function enrich(bot) {
-    const missing = (bot.items || []).filter((p) => p.rating === undefined);
+    const missing = (bot.items || []).filter((p) => p.rating === undefined || p.image_src === undefined);
     if (!missing.length || !be.facts) return;
     try {
       const { data } = await api(fillPath(be.facts, {}), { query: { ids: missing.map((p) => p.id).join(",") } });
       const by = Object.fromEntries(data.map((f) => [f.id, f]));
-      for (const p of missing) p.rating = by[p.id] ? by[p.id].rating : null;
+      for (const p of missing) {
+        const f = by[p.id];
+        if (p.rating === undefined) p.rating = f ? f.rating : null;
+        p.image_src = f ? f.image_src : "";
+        p.review_count = f ? f.review_count : null;
+      }
     } catch (err) {
       console.warn("product facts unavailable", err);
     }

@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { add, confirmDialog, formatMoney, formatTime, h, icon, replace, toast } from "../dom.js";
 import { delivery } from "../engines.js";
-import { lang, t } from "../i18n.js";
+import { lang, t, tOr } from "../i18n.js";
 import { drawMap, legend } from "../map.js";
 
 const LIVE_STATUSES = new Set(["picked_up", "in_transit", "out_for_delivery", "delayed"]);
@@ -12,6 +12,7 @@ const POLL_MS = 3000;
 function statusBadge(status) {
   const cls = {
     delivered: "badge-ok",
+    return_requested: "badge-warn",
     shipped: "badge-accent",
     out_for_delivery: "badge-accent",
     in_transit: "badge-accent",
@@ -46,14 +47,35 @@ function timeline(shipment) {
 }
 
 function etaText(eta) {
-  if (!eta) return t("orders.etaUnknown");
+  // No ETA yet: the order is waiting for its plan (the poll shows the ETA once it is set).
+  if (!eta) return t("orders.etaPlanning");
   // A passed ETA is never shown as upcoming: the parcel is late and its ETA is re-estimated.
   if (Date.parse(eta) < Date.now()) return t("orders.etaLate");
   return formatTime(eta, lang(), { weekday: "short", hour: "2-digit", minute: "2-digit" });
 }
 
 function etaLine(eta) {
-  return eta && Date.parse(eta) < Date.now() ? etaText(eta) : `${t("orders.eta")}: ${etaText(eta)}`;
+  if (!eta) return etaText(eta);
+  return Date.parse(eta) < Date.now() ? etaText(eta) : `${t("orders.eta")}: ${etaText(eta)}`;
+}
+
+/** An open order's delivery: its ETA is shown (or "being planned") from confirmation on. */
+function awaitsDelivery(order, shipment) {
+  return Boolean(shipment) && ["confirmed", "shipped"].includes(order.status) && !["delivered", "failed"].includes(shipment.status);
+}
+
+/** How old the shipment's ETA is, and whether it is older than the deployment allows. */
+function etaAge(order, s) {
+  if (!s || !s.eta || !s.eta_updated_at) return null;
+  const ageMs = Date.now() - Date.parse(s.eta_updated_at);
+  const limitS = order.eta_stale_after_s;
+  const stale = LIVE_STATUSES.has(s.status) && Number.isFinite(limitS) && ageMs > limitS * 1000;
+  return { stale, minutes: Math.max(0, Math.floor(ageMs / 60000)), at: s.eta_updated_at };
+}
+
+/** Whether the Return button shows: the API's returnable flag, within the return window. */
+function canReturn(order) {
+  return order.returnable && (!order.return_until || Date.now() <= Date.parse(order.return_until));
 }
 
 function orderCard(order) {
@@ -74,9 +96,7 @@ function orderCard(order) {
       `${t("orders.total")}: ${formatMoney(order.total, order.currency, lang())} · `,
       t("orders.placed", { when: formatTime(order.created_at, lang(), { dateStyle: "medium" }) }),
     ),
-    shipment && LIVE_STATUSES.has(shipment.status)
-      ? h("p", {}, etaLine(shipment.eta))
-      : null,
+    awaitsDelivery(order, shipment) ? h("p", { class: "eta-line" }, etaLine(shipment.eta)) : null,
   );
 }
 
@@ -99,6 +119,8 @@ async function renderDetail(container, id, ctx) {
   add(container, head);
 
   const etaBox = h("p", { class: "eta", "aria-live": "polite", "data-testid": "eta" });
+  const ageBox = h("p", { class: "eta-age muted small", "data-testid": "eta-age" });
+  let returning = false;
   const updated = h("p", { class: "muted small" });
   const trackBox = h("div", {});
   const summary = h("section", { class: "card", "aria-labelledby": "sum-h" });
@@ -112,10 +134,13 @@ async function renderDetail(container, id, ctx) {
     replace(
       summary,
       map ? null : etaBox,
+      map ? null : ageBox,
       h("h2", { id: "sum-h" }, t("orders.details"), " ", statusBadge(s && LIVE_STATUSES.has(s.status) ? s.status : order.status)),
       h("ul", { class: "order-lines" }, order.lines.map((l) => h("li", { text: `${l.quantity} × ${l.name} · ${formatMoney(l.unit_price, order.currency, lang())}` }))),
       h("p", {}, `${t("orders.total")}: `, h("strong", { text: formatMoney(order.total, order.currency, lang()) })),
       actions(),
+      returnNote(),
+      order.shipments.filter((x) => x.kind === "return").map((r) => h("p", { class: "muted small return-pickup", dataset: { shipmentId: r.id } }, t("orders.returnPickup", { tracking: r.tracking_number, status: tOr(`status.${r.status}`, r.status) }))),
       s ? h("h3", { text: t("orders.tracking") }) : null,
       trackBox,
     );
@@ -123,6 +148,11 @@ async function renderDetail(container, id, ctx) {
     if (s) {
       etaBox.textContent = s.status === "delivered" ? t("status.delivered") : etaLine(s.eta);
       etaBox.dataset.late = String(Boolean(s.eta && Date.parse(s.eta) < Date.now()));
+      const age = s.status === "delivered" ? null : etaAge(order, s);
+      etaBox.dataset.stale = String(Boolean(age && age.stale));
+      ageBox.dataset.stale = etaBox.dataset.stale;
+      ageBox.hidden = !age;
+      ageBox.textContent = !age ? "" : age.stale ? t("orders.etaStale", { minutes: age.minutes }) : t("orders.etaUpdated", { when: formatTime(age.at, lang(), { timeStyle: "short" }) });
       updated.textContent = t("orders.updated", { when: formatTime(new Date().toISOString(), lang(), { timeStyle: "medium" }) });
     }
   };
@@ -174,8 +204,49 @@ async function renderDetail(container, id, ctx) {
         }),
       );
     }
+    if (canReturn(order)) {
+      list.append(h("button", { type: "button", class: "btn-ghost btn-return", text: t("orders.return"), onclick: startReturn }));
+    }
     return list.childElementCount ? list : null;
   };
+
+  const returnNote = () => {
+    if (!order.return_until || !["delivered", "return_requested"].includes(order.status)) return null;
+    const date = formatTime(order.return_until, lang(), { dateStyle: "medium" });
+    const ended = Date.now() > Date.parse(order.return_until);
+    // Nothing left to send back (every unit is in a return): no window to speak of.
+    if (!ended && !order.returnable) return null;
+    return h("p", { class: "muted small return-note", text: t(ended ? "orders.returnClosed" : "orders.returnUntil", { date }) });
+  };
+
+  // The same rules as chat's return (POST /return runs commerce.request_return); asked once,
+  // and a double-click, a second tap while it runs or a retry of the same act books one pickup.
+  async function startReturn() {
+    if (returning) return;
+    returning = true;
+    try {
+      const left = order.lines.filter((l) => l.returnable_quantity > 0);
+      const refund = left.reduce((sum, l) => sum + l.unit_price * l.returnable_quantity, 0);
+      const ok = await confirmDialog({
+        title: t("orders.returnTitle"),
+        body: t("orders.returnBody", { items: left.map((l) => `${l.returnable_quantity} × ${l.name}`).join(", "), refund: formatMoney(refund, order.currency, lang()) }),
+        confirmLabel: t("orders.returnConfirm"),
+        cancelLabel: t("orders.keep"),
+      });
+      if (!ok) return;
+      const key = `return-${order.id}-${order.shipments.filter((x) => x.kind === "return").length}`;
+      order = await api(`/api/orders/${order.id}/return`, { method: "POST", body: {}, idempotencyKey: key });
+      toast(t("orders.returnRequested", { id: order.id }));
+    } catch (err) {
+      // The commerce rule's refusal: its own words in English, the same reason in Chinese.
+      const field = err.details && err.details.field;
+      const reason = lang() === "zh" && field ? tOr(`orders.refuse.${field}`, err.message) : err.message;
+      toast(t("orders.returnRefused", { reason }), "error");
+    } finally {
+      returning = false;
+      fillSummary();
+    }
+  }
 
   fillSummary();
 
@@ -201,6 +272,7 @@ async function renderDetail(container, id, ctx) {
       mapBox,
       h("h2", { id: "map-h" }, icon("pin"), " ", t("orders.map")),
       etaBox,
+      ageBox,
       updated,
       h("div", { class: "map-wrap" }, map.svg),
       legend([
@@ -217,10 +289,13 @@ async function renderDetail(container, id, ctx) {
   mapBox.remove();
   await ensureMap();
 
-  if (["delivered", "cancelled", "returned"].includes(order.status)) return null;
+  if (["delivered", "cancelled", "returned", "return_requested"].includes(order.status)) return null;
   let stopped = false;
   const timer = setInterval(async () => {
     if (stopped || document.hidden) return;
+    // Each tick redraws with the clock too: an ETA nobody updated turns stale on screen, even
+    // while the server cannot be reached.
+    fillSummary();
     try {
       order = await api(`/api/orders/${order.id}`);
       fillSummary();
