@@ -66,6 +66,7 @@ async function route({ focus = true } = {}) {
   const { view, params } = PUBLIC_VIEWS.has(wanted.view) || state.member ? wanted : { view: "signin", params: [] };
   setNav(state.member ? view : null);
   document.body.dataset.view = view;
+  delete main.dataset.rendered;
   let mod;
   try {
     mod = await VIEWS[view]();
@@ -83,6 +84,7 @@ async function route({ focus = true } = {}) {
     return;
   }
   state.cleanup = typeof cleanup === "function" ? cleanup : null;
+  main.dataset.rendered = view; // the view has drawn its first data (tests wait for it)
   const title = container.querySelector("h1");
   document.title = title ? `${title.textContent} · Lingxi` : "Lingxi";
   if (focus && title) {

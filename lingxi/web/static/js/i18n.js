@@ -234,6 +234,12 @@ const STRINGS = {
     "home.stateSep": ": ",
     "home.bindingOther": "another action",
     "list.sep": ", ",
+    "category.Moisturizer": "Moisturizer",
+    "category.Cleanser": "Cleanser",
+    "category.Eye cream": "Eye cream",
+    "category.Face Mask": "Face Mask",
+    "category.Sun protect": "Sun protect",
+    "category.Treatment": "Treatment",
     "concern.acne": "acne",
     "concern.aging": "ageing",
     "concern.dark spots": "dark spots",
@@ -579,11 +585,17 @@ const STRINGS = {
     "gesture.open": "张开手掌",
     "gesture.close": "握拳",
     "gesture.stop": "停止手势",
-    "gesture.ok": "OK 手势",
+    "gesture.ok": "👌 手势",
     "home.you": "你",
     "home.stateSep": "：",
     "home.bindingOther": "其他操作",
     "list.sep": "、",
+    "category.Moisturizer": "保湿霜",
+    "category.Cleanser": "洁面",
+    "category.Eye cream": "眼霜",
+    "category.Face Mask": "面膜",
+    "category.Sun protect": "防晒",
+    "category.Treatment": "精华护理",
     "concern.acne": "痘痘",
     "concern.aging": "抗老",
     "concern.dark spots": "色斑",
@@ -752,11 +764,17 @@ export function setLang(next, { remember = true } = {}) {
   for (const fn of listeners) fn(next);
 }
 
-/** The remembered language, else the browser's. */
+/** The person's own choice (the switch remembers it), else the first of the browser's preferred
+ * languages that the app speaks; never the account's stored locale, so signing in switches nothing. */
 export function initialLang() {
   const saved = localStorage.getItem("lingxi.lang");
   if (saved && STRINGS[saved]) return saved;
-  return (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
+  const wanted = navigator.languages?.length ? navigator.languages : [navigator.language || "en"];
+  for (const tag of wanted) {
+    const base = String(tag).toLowerCase().split("-")[0];
+    if (STRINGS[base]) return base;
+  }
+  return "en";
 }
 
 /** Call `fn(lang)` after every switch. */

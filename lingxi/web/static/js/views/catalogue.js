@@ -4,7 +4,7 @@
 import { api, fillPath } from "../api.js";
 import { add, h, replace, toast } from "../dom.js";
 import { ENDPOINTS } from "../engines.js";
-import { lang, t } from "../i18n.js";
+import { lang, t, tOr } from "../i18n.js";
 
 function money(p) {
   try {
@@ -100,7 +100,7 @@ export async function render(container, ctx) {
         h("td", { text: p.sku }),
         h("td", { text: p.brand }),
         h("td", { text: p.name }),
-        h("td", { text: p.category }),
+        h("td", { text: tOr(`category.${p.category}`, p.category) }),
         h("td", { text: money(p) }),
         h("td", { text: p.stock ?? "–" }),
         h("td", {}, edit),

@@ -137,7 +137,7 @@ export async function render(container, ctx) {
       "form",
       { class: "fleet-form", id: "area-form", onsubmit: (ev) => { ev.preventDefault(); const v = values(ev.target); act(() => post("fleetAreas", { name: v.aname, bbox: v.bbox.split(",").map(Number), depot: v.depot || null }), t("fleet.added", { name: v.aname })); } },
       field("aname", t("fleet.name"), { required: true }),
-      field("bbox", t("fleet.bbox"), { required: true, placeholder: "min_lon,min_lat,max_lon,max_lat" }),
+      field("bbox", t("fleet.bbox"), { required: true, placeholder: t("fleet.bboxHint") }),
       selectOf("depot", t("fleet.areaDepot"), depotNames, { blank: t("fleet.wholeCity") }),
       h("button", { type: "submit", class: "btn-primary", text: t("fleet.addArea") }),
     );
