@@ -127,8 +127,8 @@ def broker(url: str) -> dict[str, Any]:
     client, the first of each pair alternating), so that what else runs on the machine, and the
     caches the first fills, weigh on both alike.
     """
-    from lingxi.home import Parser
     from lingxi.embeddings import clear_query_cache
+    from lingxi.home import Parser
 
     tag = uuid.uuid4().hex[:8]
     mqtt = MQTTSettings(url=url, base_topic=f"lingxibench_{tag}", discovery_prefix=f"habench_{tag}")
