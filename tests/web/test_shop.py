@@ -102,6 +102,10 @@ def test_product_page_from_a_chat_card_compare_and_order_once(page: Any, server:
     assert page.locator(".shop-compare .comparison tr.differs").count() >= 1
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     shot(page, "shop-compare")
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 640})  # the table scrolls in its box
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    page.set_viewport_size(size)
 
     before = {o["id"] for o in api.get("/api/orders").json()["data"]}
     page.click(".shop-actions .btn-order")
