@@ -102,6 +102,10 @@ def test_product_page_from_a_chat_card_compare_and_order_once(page: Any, server:
     assert page.locator(".shop-compare .comparison tr.differs").count() >= 1
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     shot(page, "shop-compare")
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 640})  # the table scrolls in its box
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    page.set_viewport_size(size)
 
     before = {o["id"] for o in api.get("/api/orders").json()["data"]}
     page.click(".shop-actions .btn-order")
@@ -260,6 +264,9 @@ def test_an_order_placed_in_chat_shows_its_planned_eta(page: Any, server: Server
     page.wait_for_selector(".order-detail [data-testid=eta]")
     wait_until(page, "document.querySelector('[data-testid=eta]').textContent.includes('Arrives')")
     assert "not known" not in page.inner_text(".order-detail")
+    # The order's line leads back to the product's page.
+    product_id = api.get(f"/api/orders/{order_id}").json()["lines"][0]["product_id"]
+    assert page.get_attribute(".order-detail .line-product", "href") == f"#/product/{product_id}"
     page.click("#mainnav a[data-view=orders]")
     line = page.locator(f".order[data-order-id='{order_id}'] .eta-line")
     line.wait_for()

@@ -136,7 +136,7 @@ async function renderDetail(container, id, ctx) {
       map ? null : etaBox,
       map ? null : ageBox,
       h("h2", { id: "sum-h" }, t("orders.details"), " ", statusBadge(s && LIVE_STATUSES.has(s.status) ? s.status : order.status)),
-      h("ul", { class: "order-lines" }, order.lines.map((l) => h("li", { text: `${l.quantity} × ${l.name} · ${formatMoney(l.unit_price, order.currency, lang())}` }))),
+      h("ul", { class: "order-lines" }, order.lines.map((l) => h("li", {}, `${l.quantity} × `, l.product_id ? h("a", { href: `#/product/${l.product_id}`, class: "line-product", text: l.name }) : l.name, ` · ${formatMoney(l.unit_price, order.currency, lang())}`))),
       h("p", {}, `${t("orders.total")}: `, h("strong", { text: formatMoney(order.total, order.currency, lang()) })),
       actions(),
       returnNote(),

@@ -85,7 +85,8 @@ function ingredientList(p) {
     p.ingredients.length
       ? h(
           "ol",
-          { class: "label-list" },
+          // INCI names: the label's own (Latin/English) words in every language, pronounced as such.
+          { class: "label-list", lang: "en", translate: "no" },
           p.ingredients.map((e) =>
             e.asked
               ? h("li", { class: "asked-entry", dataset: { asked: e.asked } }, h("mark", { text: e.name }), h("span", { class: "sr-only", text: ` (${t("shop.askedMark")})` }))
