@@ -58,9 +58,9 @@ def _allowed() -> tuple[str, ...]:
     names |= {v["name"] for v in people["vehicles"]}
     members = [m for h in people["households"] for m in h["members"]] + people["staff"]
     names |= {h["name"] for h in people["households"]}
-    for m in members:  # street addresses are place names, read as written
-        if m.get("address"):
-            names |= {m["address"]["line1"], m["address"]["city"]}
+    # Street addresses are place names, read as written (the courier's stops show them).
+    addresses = [m["address"] for m in members if m.get("address")] + people["other_stops"]
+    names |= {a["line1"] for a in addresses} | {a["city"] for a in addresses if "city" in a}
     for m in members:  # "Alex (Smith 家)": a name's parts are names too
         names |= {m["display_name"], m["email"], *m["display_name"].split()}
     names |= {p.name.split(".")[0] for p in DEMO.glob("*.osm.pbf")}  # the demo city
