@@ -10,23 +10,27 @@ the other; "I'm not oily" drops oily. Clause boundaries are sentence punctuation
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
 from rapidfuzz import fuzz
 
 from lingxi.errors import InvalidInputError
-from lingxi.guide.inci import load_inci
+from lingxi.guide._words import (
+    Lexicon,
+    fold,
+    grammar,
+    language_of,
+    lexicon,
+    word_pattern,
+    words,
+)
 from lingxi.guide.schemas import ProductQuery
 from lingxi.text import (
     CHINESE_NUMERAL_CHARS,
     MAX_MESSAGE_CHARS,
     chinese_numeral_to_int,
-    load_yaml,
 )
 
 if TYPE_CHECKING:
@@ -64,147 +68,6 @@ class ParseParams:
             raise InvalidInputError.for_field("around_band", "a float in [0, 1)", self.around_band)
 
 
-# --------------------------------------------------------------------------- lexicons
-# The words themselves are data: lingxi/guide/data/lang/<lang>.yaml (one file per language).
-
-
-@dataclass(frozen=True, slots=True)
-class _Words:
-    """The parser's words in every language (``data/lang/<lang>.yaml``), merged."""
-
-    categories: dict[str, tuple[str, ...]]
-    skin: tuple[tuple[str, tuple[str, ...]], ...]
-    """``(words, skin types)``; longest first when matched, so "oily t-zone" beats "oily"."""
-    medical: dict[str, str]
-    concerns: dict[str, str]
-    exclude_cues: tuple[str, ...]
-    include_cues: tuple[str, ...]
-
-
-LANGUAGES: tuple[str, ...] = ("en", "zh")
-"""The languages whose word lists the parser reads."""
-
-
-@lru_cache(maxsize=1)
-def _words() -> _Words:
-    categories: dict[str, list[str]] = {}
-    skin: list[tuple[str, tuple[str, ...]]] = []
-    medical: dict[str, str] = {}
-    concerns: dict[str, str] = {}
-    exclude: list[str] = []
-    include: list[str] = []
-    for lang in LANGUAGES:
-        ref = resources.files("lingxi.guide").joinpath(f"data/lang/{lang}.yaml")
-        spec: dict[str, Any] = load_yaml(ref.read_text(encoding="utf-8"))
-        for cat, ws in spec["categories"].items():
-            categories.setdefault(cat, []).extend(ws)
-        skin.extend((str(r["words"]), tuple(r["types"])) for r in spec["skin_words"])
-        medical.update(spec["medical"])
-        concerns.update(spec["concerns"])
-        exclude.extend(spec["exclude_cues"])
-        include.extend(spec["include_cues"])
-    return _Words(
-        {c: tuple(ws) for c, ws in categories.items()},
-        tuple(skin),
-        medical,
-        concerns,
-        tuple(exclude),
-        tuple(include),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Grammar:
-    """The grammar words of every language (``grammar`` in ``data/lang/<lang>.yaml``), each
-    key's alternatives joined across languages into one pattern."""
-
-    region: re.Pattern[str]
-    post_negation: re.Pattern[str]
-    conj_back: re.Pattern[str]
-    conj_forward: re.Pattern[str]
-    clause_split: re.Pattern[str]
-    skin_negation: dict[str, re.Pattern[str]]
-    """By the language of the skin word."""
-    verb_uses: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]
-    not_negated: frozenset[str]
-    allergy: tuple[tuple[frozenset[str], re.Pattern[str]], ...]
-    implied_exclusions: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
-    brand_exclusion: re.Pattern[str]
-    brand_cue_before: re.Pattern[str]
-    brand_cue_after: re.Pattern[str]
-    amount: re.Pattern[str]
-    cny: re.Pattern[str]
-    not_price_before: re.Pattern[str]
-    not_price_after: re.Pattern[str]
-    max_before: re.Pattern[str]
-    min_before: re.Pattern[str]
-    around_before: re.Pattern[str]
-    max_after: re.Pattern[str]
-    min_after: re.Pattern[str]
-    around_after: re.Pattern[str]
-    range_separator: re.Pattern[str]
-    numeral_amount_follow: re.Pattern[str]
-
-
-@lru_cache(maxsize=1)
-def _grammar() -> _Grammar:
-    specs: dict[str, dict[str, Any]] = {}
-    for lang in LANGUAGES:
-        ref = resources.files("lingxi.guide").joinpath(f"data/lang/{lang}.yaml")
-        specs[lang] = load_yaml(ref.read_text(encoding="utf-8")).get("grammar") or {}
-
-    def alts(key: str) -> str:
-        joined = "|".join(str(a) for lang in LANGUAGES for a in specs[lang].get(key) or ())
-        return joined or "(?!)"  # no language has any: a pattern that never matches
-
-    def rows(key: str) -> list[Any]:
-        return [row for lang in LANGUAGES for row in specs[lang].get(key) or ()]
-
-    def c(template: str, key: str) -> re.Pattern[str]:
-        return re.compile(template.replace("ALTS", alts(key)))
-
-    usd, cny = f"(?:{alts('usd')})", f"(?:{alts('cny')})"
-    allergy = [specs[lang]["allergy"] for lang in LANGUAGES if specs[lang].get("allergy")]
-    return _Grammar(
-        region=c("ALTS", "region_words"),
-        post_negation=c(r"^\s*(?:ALTS)", "post_negation"),
-        conj_back=c(r"(?:\s*(?:ALTS)\s*)$", "conjunctions_back"),
-        conj_forward=c(r"^(?:\s*(?:ALTS)\s*)", "conjunctions_forward"),
-        clause_split=c("ALTS", "clause_breaks"),
-        skin_negation={
-            lang: re.compile("|".join(specs[lang]["skin_negation"]))
-            for lang in LANGUAGES
-            if specs[lang].get("skin_negation")
-        },
-        verb_uses=tuple(
-            (str(r["word"]), re.compile(r["after"]), re.compile(r["before"]))
-            for r in rows("verb_uses")
-        ),
-        not_negated=frozenset(rows("not_negated")),
-        allergy=tuple((frozenset(a["words"]), re.compile(a["before"])) for a in allergy),
-        implied_exclusions=tuple(
-            (re.compile(r["pattern"]), tuple(r["exclude"])) for r in rows("implied_exclusions")
-        ),
-        brand_exclusion=c("ALTS", "brand_exclusion"),
-        brand_cue_before=c(r"(?:ALTS)\s*$", "brand_cue_before"),
-        brand_cue_after=c(r"^\s*(?:ALTS)", "brand_cue_after"),
-        amount=re.compile(
-            rf"(?P<pre>{usd}|{cny})?\s*(?P<neg>-)?(?P<num>\d+(?:\.\d+)?)(?P<k>k\b)?\s*(?P<post>{usd}|{cny})?"
-        ),
-        cny=re.compile(cny),
-        not_price_before=c(r"(?:ALTS)\s*$", "not_price_before"),
-        not_price_after=c(r"^\s*(?:ALTS)", "not_price_after"),
-        max_before=re.compile(rf"(?:{alts('max_before')})\s*(?:{alts('max_before_filler')})?\s*$"),
-        min_before=c(r"(?:ALTS)\s*$", "min_before"),
-        around_before=c(r"(?:ALTS)\s*$", "around_before"),
-        max_after=c(r"^\s*(?:ALTS)", "max_after"),
-        min_after=c(r"^\s*(?:ALTS)", "min_after"),
-        around_after=c(r"^\s*(?:ALTS)", "around_after"),
-        range_separator=c(r"^\s*(?:ALTS)\s*$", "range_separators"),
-        numeral_amount_follow=c("(?:ALTS)", "numeral_amount_follow"),
-    )
-
-
 # ------------------------------------------------------------------------- prices
 
 _CN_NUM = re.compile(rf"[{CHINESE_NUMERAL_CHARS}]+")
@@ -217,98 +80,6 @@ class _Amount:
     value: float
     currency: str | None
     negative: bool
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
-    decomposed = unicodedata.normalize("NFD", text)
-    text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    # Apostrophes go: "kiehl's" = "kiehls", "doesn't" = "doesnt".
-    text = text.replace("’", "").replace("‘", "").replace("'", "")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"
-
-
-def _language(text: str) -> str:
-    cjk = sum(1 for c in text if _is_cjk(c))
-    latin = sum(1 for c in text if c.isascii() and c.isalpha())
-    return "zh" if cjk and cjk * 2 >= latin else "en"
-
-
-@lru_cache(maxsize=4096)
-def _word_pattern(alias: str) -> re.Pattern[str]:
-    escaped = re.escape(alias)
-    if alias.isascii():
-        left = r"(?<![a-z0-9])" if alias[0].isalnum() else ""
-        right = r"(?![a-z0-9])" if alias[-1].isalnum() else ""
-        return re.compile(left + escaped + right)
-    return re.compile(escaped)
-
-
-@dataclass(frozen=True, slots=True)
-class _Lexicon:
-    # Aliases only: a pattern is compiled (and cached) when its alias occurs in a request, so
-    # a catalogue of thousands of brands costs no start-up (see _word_pattern).
-    ingredients: tuple[tuple[str, str], ...]
-    brands: tuple[tuple[str, str, bool], ...]
-    brand_names: tuple[str, ...]
-    categories: tuple[tuple[str, str], ...]
-    skin: tuple[tuple[str, tuple[str, ...]], ...]
-
-
-def _brand_key(name: str) -> str:
-    key = _fold(name).replace("'", "")
-    key = re.sub(r"\b(skincare|since 1851|by rihanna|tanning essentials|supplement bar)\b", "", key)
-    return re.sub(r"[^a-z0-9 ]", " ", key).strip()
-
-
-@lru_cache(maxsize=8)
-def _lexicon(catalogue_brands: tuple[str, ...] = ()) -> _Lexicon:
-    inci = load_inci()
-    ingredients = tuple((a, c) for a, c in inci.aliases())
-    text = resources.files("lingxi.guide").joinpath("data/brands.yaml").read_text(encoding="utf-8")
-    spec: dict[str, Any] = load_yaml(text)
-    brand_rows: list[tuple[str, str, bool]] = []
-    # The catalogue filter compares brands exactly, so a known brand takes the catalogue's own
-    # spelling ("Origins" where brands.yaml says ORIGINS).
-    catalogue_by_key = {_brand_key(b): b for b in sorted(catalogue_brands)}
-    for brand, info in spec.items():
-        common = bool(info.get("common_word", False))
-        keys = [_brand_key(str(brand)), *(_brand_key(a) for a in info.get("en", []))]
-        name = next((catalogue_by_key[k] for k in keys if k in catalogue_by_key), str(brand))
-        for alias in [*info.get("en", []), *info.get("zh", [])]:
-            # Only a Latin-script alias can be an everyday word ("fresh"); 馥蕾诗 is the brand.
-            folded = _fold(alias).replace("'", "")
-            brand_rows.append((folded, name, common and folded.isascii()))
-        brand_rows.append((_brand_key(str(brand)), name, common))
-    lang_words = _words()
-    words = {_fold(w) for ws in lang_words.categories.values() for w in ws}
-    words |= {w for w, _ in lang_words.skin}
-    words |= {a for a, _c in inci.aliases()}
-    known = {name for _a, name, _c in brand_rows}
-    for brand in sorted(catalogue_brands):
-        if brand not in spec and brand not in known:
-            key = _brand_key(brand)
-            brand_rows.append((key, brand, key in words))
-    # Longest alias first; ties keep the order above (a stable sort of first occurrences), so
-    # the result never depends on the hash seed.
-    brands = tuple(
-        sorted(
-            dict.fromkeys(r for r in brand_rows if r[0]),
-            key=lambda r: (-len(r[0]), r[0]),
-        )
-    )
-    categories = tuple(
-        sorted(
-            ((_fold(w), cat) for cat, ws in _words().categories.items() for w in ws),
-            key=lambda r: -len(r[0]),
-        )
-    )
-    skin = tuple(sorted(((w, t) for w, t in _words().skin), key=lambda r: -len(r[0])))
-    return _Lexicon(ingredients, brands, tuple(spec), categories, skin)
 
 
 # ---------------------------------------------------------------------------- parser
@@ -334,7 +105,7 @@ def _find(
     for alias, value in items:
         if alias not in text:  # the pattern matches the alias literally: skip the regex
             continue
-        for m in _word_pattern(alias).finditer(text):
+        for m in word_pattern(alias).finditer(text):
             if spans.free(m.start(), m.end()):
                 spans.take(m.start(), m.end())
                 found.append((m.start(), m.end(), value))
@@ -343,13 +114,13 @@ def _find(
 
 def _clause_start(text: str, pos: int) -> int:
     start = 0
-    for m in _grammar().clause_split.finditer(text, 0, pos):
+    for m in grammar().clause_split.finditer(text, 0, pos):
         start = m.end()
     return start
 
 
 def _clause_end(text: str, pos: int) -> int:
-    m = _grammar().clause_split.search(text, pos)
+    m = grammar().clause_split.search(text, pos)
     return m.start() if m else len(text)
 
 
@@ -372,14 +143,14 @@ def _polarity(text: str, start: int, end: int, mention_spans: list[tuple[int, in
     pos = end
     while True:
         # Skip "and Y", ", Y" only when another ingredient follows the conjunction.
-        m = _grammar().conj_forward.match(suffix)
+        m = grammar().conj_forward.match(suffix)
         skip = m.end() if m else 0
         nxt = next(((s, e) for s, e in mention_spans if s == pos + skip), None)
         if nxt is None:
             break
         suffix = suffix[skip + nxt[1] - nxt[0] :]
         pos = nxt[1]
-    if _grammar().post_negation.match(suffix):
+    if grammar().post_negation.match(suffix):
         return "exclude"
     # Before: walk back over coordinated mentions and conjunctions to the governing cue.
     prefix = text[_clause_start(text, start) : start]
@@ -390,7 +161,7 @@ def _polarity(text: str, start: int, end: int, mention_spans: list[tuple[int, in
         if stripped != prefix:
             prefix = stripped
             continue
-        m = _grammar().conj_back.search(prefix)
+        m = grammar().conj_back.search(prefix)
         if m and m.group(0):
             prefix = prefix[: m.start()]
             continue
@@ -398,14 +169,14 @@ def _polarity(text: str, start: int, end: int, mention_spans: list[tuple[int, in
         if abs_end in ends and ends[abs_end] >= offset:
             prefix = prefix[: ends[abs_end] - offset]
             # "no mineral oil, no parabens": each mention may carry its own cue.
-            neg = _ends_with_cue(prefix.rstrip(), _words().exclude_cues)
-            inc = _ends_with_cue(prefix.rstrip(), _words().include_cues)
+            neg = _ends_with_cue(prefix.rstrip(), words().exclude_cues)
+            inc = _ends_with_cue(prefix.rstrip(), words().include_cues)
             if neg or inc:
                 return "exclude" if neg >= inc else "include"
             continue
         break
-    neg = _ends_with_cue(prefix, _words().exclude_cues)
-    inc = _ends_with_cue(prefix, _words().include_cues)
+    neg = _ends_with_cue(prefix, words().exclude_cues)
+    inc = _ends_with_cue(prefix, words().include_cues)
     if neg and neg >= inc:
         return "exclude"
     return "include"
@@ -414,7 +185,7 @@ def _polarity(text: str, start: int, end: int, mention_spans: list[tuple[int, in
 def _amounts(text: str, lang: str, blocked: list[tuple[int, int]]) -> list[_Amount]:
     # Chinese numerals become digits first (same length is not needed: we work on a copy).
     out = []
-    g = _grammar()
+    g = grammar()
     for m in g.amount.finditer(text):
         s, e = m.span("num")
         if any(a <= s < b for a, b in blocked):
@@ -448,7 +219,7 @@ def _replace_cn_numerals(text: str) -> str:
         value = chinese_numeral_to_int(m.group(0))
         # Only a numeral that reads as an amount (followed by a unit or range word) is rewritten.
         follow = text[m.end() : m.end() + 3]
-        if value is None or not _grammar().numeral_amount_follow.match(follow):
+        if value is None or not grammar().numeral_amount_follow.match(follow):
             return m.group(0)
         return str(value)
 
@@ -467,7 +238,7 @@ class _Budget:
 
 
 def _prices(text: str, lang: str, blocked: list[tuple[int, int]], params: ParseParams) -> _Budget:
-    g = _grammar()
+    g = grammar()
     amounts = _amounts(text, lang, blocked)
     lo: float | None = None
     hi: float | None = None
@@ -525,7 +296,7 @@ def _prices(text: str, lang: str, blocked: list[tuple[int, int]], params: ParseP
     return _Budget(lo, hi, seen[-1], stated(lo), stated(hi))
 
 
-def _fuzzy_brands(text: str, lex: _Lexicon, spans: _Spans) -> list[tuple[int, int, str]]:
+def _fuzzy_brands(text: str, lex: Lexicon, spans: _Spans) -> list[tuple[int, int, str]]:
     """Typos of multi-letter brand names ("drunk elefant", "kheils") by edit similarity."""
     found = []
     words = list(re.finditer(r"[a-z][a-z'\-\.&+]*", text))
@@ -580,8 +351,8 @@ def parse_need(
         raise InvalidInputError.for_field("text", "a non-empty request", text)
     if not any(c.isalnum() for c in raw):
         raise InvalidInputError.for_field("text", "a request with at least one word", raw)
-    folded = _replace_cn_numerals(_fold(raw))
-    lex = _lexicon(tuple(sorted(set(catalogue_brands))))
+    folded = _replace_cn_numerals(fold(raw))
+    lex = lexicon(tuple(sorted(set(catalogue_brands))))
 
     # Brands first (multi-word names contain ordinary words), then ingredients, then the rest.
     spans = _Spans()
@@ -589,7 +360,7 @@ def parse_need(
     for alias, brand, common in lex.brands:
         if alias not in folded:  # the pattern matches the alias literally: skip the regex
             continue
-        for m in _word_pattern(alias).finditer(folded):
+        for m in word_pattern(alias).finditer(folded):
             s, e = m.span()
             if not spans.free(s, e) or (common and not _brand_cue(folded, s, e, lex)):
                 continue
@@ -600,7 +371,7 @@ def parse_need(
     unbranded = "".join(
         c for i, c in enumerate(folded) if not any(a <= i < b for a, b, _ in brand_hits)
     )
-    lang = _language(unbranded) if unbranded.strip() else _language(folded)
+    lang = language_of(unbranded) if unbranded.strip() else language_of(folded)
 
     ingredient_hits = _find(folded, lex.ingredients, spans)
     mention_spans = [(s, e) for s, e, _ in ingredient_hits]
@@ -608,7 +379,7 @@ def parse_need(
     include: set[str] = set()
     for s, e, canonical in ingredient_hits:
         (exclude if _polarity(folded, s, e, mention_spans) == "exclude" else include).add(canonical)
-    for pattern, implied in _grammar().implied_exclusions:
+    for pattern, implied in grammar().implied_exclusions:
         if pattern.search(folded):  # "fragrance-free", "reef safe"
             exclude.update(implied)
     include -= exclude
@@ -617,7 +388,7 @@ def parse_need(
     excluded_brands: set[str] = set()
     for s, e, brand in brand_hits:
         if _polarity(folded, s, e, [(a, b) for a, b, _ in brand_hits]) == "exclude" or (
-            _grammar().brand_exclusion.search(folded[_clause_start(folded, s) : s])
+            grammar().brand_exclusion.search(folded[_clause_start(folded, s) : s])
         ):
             excluded_brands.add(brand)
         else:
@@ -641,11 +412,9 @@ def parse_need(
     # A Chinese request, or any budget in yuan: the shopper reads ¥ (with the US$ price beside).
     currency: Literal["USD", "CNY"] = "CNY" if in_yuan or lang == "zh" else "USD"
 
-    lang_words = _words()
-    concerns = sorted(
-        {v for k, v in lang_words.concerns.items() if _word_pattern(k).search(folded)}
-    )
-    medical = sorted({v for k, v in lang_words.medical.items() if _word_pattern(k).search(folded)})
+    lang_words = words()
+    concerns = sorted({v for k, v in lang_words.concerns.items() if word_pattern(k).search(folded)})
+    medical = sorted({v for k, v in lang_words.medical.items() if word_pattern(k).search(folded)})
     return ProductQuery(
         text=raw,
         language="zh" if lang == "zh" else "en",
@@ -666,11 +435,11 @@ def parse_need(
     )
 
 
-def _brand_cue(folded: str, s: int, e: int, lex: _Lexicon) -> bool:
+def _brand_cue(folded: str, s: int, e: int, lex: Lexicon) -> bool:
     """A common-word brand ("fresh", "origins") counts only with a cue that it is the brand."""
     before = folded[max(0, s - 12) : s]
     after = folded[e : e + 32]
-    if _grammar().brand_cue_before.search(before) or _grammar().brand_cue_after.match(after):
+    if grammar().brand_cue_before.search(before) or grammar().brand_cue_after.match(after):
         return True
     # The whole request ("fresh"), or directly followed by a category word: "origins mask",
     # "fresh face mask", "Origins面膜".
@@ -695,7 +464,7 @@ def _category(hits: list[tuple[int, int, str]]) -> str | None:
 def _skin_types(
     text: str, hits: list[tuple[int, int, tuple[str, ...]]], ingredients: list[tuple[int, int, str]]
 ) -> set[str]:
-    g = _grammar()
+    g = grammar()
     types: set[str] = set()
     ingredient_ends = {e for _, e, _ in ingredients}
     for s, e, values in hits:
@@ -712,7 +481,7 @@ def _skin_types(
         ):
             continue  # the word as a verb: "doesn't dry me out"
         # A condition ("rosacea") is not a claim the shopper can negate.
-        negation = g.skin_negation.get(_language(word))
+        negation = g.skin_negation.get(language_of(word))
         if negation is not None and negation.search(clause) and word not in g.not_negated:
             continue
         types.update(values)
