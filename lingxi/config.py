@@ -134,6 +134,11 @@ class HomeSettings(BaseModel):
     stt_url: str | None = None
     """An OpenAI-compatible server for ``/v1/audio/transcriptions``; else the offline ``[voice]`` extra."""
     stt_model: str = "whisper-1"
+    timezone: str | None = None
+    """IANA zone that clock times in requests are said in ("at nine thirty pm"); None = the
+    server's local time."""
+    automation_poll_s: float = Field(default=15.0, gt=0, le=3600)
+    """How often ``lingxi serve`` looks for automations that are due."""
     learned_tier: bool = True
     """Use the learned tier (e5 embeddings) where the rules leave a gap; False = rules only."""
 

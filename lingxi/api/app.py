@@ -48,6 +48,19 @@ def _start_owntracks(app: FastAPI, settings: Settings, db: Database) -> None:
     app.state.on_shutdown.append(subscriber.close)
 
 
+def _start_home_scheduler(app: FastAPI, settings: Settings) -> None:
+    """Carry out the homes' automations (commands for later) when they fall due."""
+    from lingxi.api.services import home_controller
+    from lingxi.home.automations import AutomationScheduler
+
+    scheduler = AutomationScheduler(
+        lambda: home_controller(app.state), interval_s=settings.home.automation_poll_s
+    )
+    scheduler.start()
+    app.state.home_scheduler = scheduler
+    app.state.on_shutdown.append(scheduler.close)
+
+
 def _warm_in_background(app: FastAPI, delay_s: float = 1.0) -> None:
     """Build the guide's index (and embedding model) and the home controller in a thread, after
     the server answers: start-up does not wait for them, and the first shopper seldom does."""
@@ -88,6 +101,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             _start_owntracks(app, settings, db)
         if settings.environment != "test":
             _warm_in_background(app)
+            _start_home_scheduler(app, settings)  # tests tick their own, on a pinned clock
         yield
         await app.state.container.planning_jobs.drain()  # day plans under way store their result
         for close in app.state.on_shutdown:

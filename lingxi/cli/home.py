@@ -114,23 +114,61 @@ def do_cmd(
             from lingxi.errors import ForbiddenError
 
             raise ForbiddenError("That member belongs to another household.", field="member")
-        parsed = controller.parse(text, household, context_area=area)
-        if parsed.scheduled:
-            # For later: nothing is done now; the answer is the automation it becomes.
-            if as_json:
-                emit_json({"ok": True, "done_now": False, **parsed.to_dict()})
-            else:
-                _print_scheduled(parsed.scheduled)
-            return
+        # A command for later ("at nine thirty pm") is stored as an automation that
+        # `lingxi serve` carries out when due; a risky one asks for --yes first.
         result = controller.handle(text, acting, channel="text", context_area=area, confirmed=yes)
     finally:
         controller.close()
     if as_json:
-        emit_json(result.to_dict())
+        emit_json({**result.to_dict(), "done_now": result.automation is None})
         return
     console.print(result.reply)
     if not result.ok:
         raise typer.Exit(1)
+
+
+automations_app = typer.Typer(
+    help="Commands for later: list them, cancel one.", invoke_without_command=True
+)
+app.add_typer(automations_app, name="automations")
+
+
+@automations_app.callback()
+@handle_errors
+def automations_cmd(ctx: typer.Context, household: Household = 1, as_json: AsJson = False) -> None:
+    """List the household's automations still to run (`lingxi serve` carries them out)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from lingxi.data.repos.home_automations import list_automations
+
+    with database().session() as s:
+        records = list_automations(s, household_id=household)
+    if as_json:
+        emit_json({"data": [r.to_dict() for r in records], "count": len(records)})
+        return
+    table = Table("id", "due (UTC)", "text", "commands")
+    for r in records:
+        commands = "; ".join(f"{c['intent']} {', '.join(c['targets'])}" for c in r.commands)
+        table.add_row(str(r.id), r.due_at.strftime("%Y-%m-%d %H:%M"), r.text, commands)
+    console.print(table if records else "No automations to run.")
+
+
+@automations_app.command("cancel")
+@handle_errors
+def automations_cancel_cmd(
+    automation_id: Annotated[int, typer.Argument(help="The automation's id (from the list).")],
+    household: Household = 1,
+    as_json: AsJson = False,
+) -> None:
+    """Cancel an automation before it runs (exit 2 if there is none; 1 if it already ran)."""
+    from lingxi.data.repos.home_automations import cancel_automation
+
+    with database().session() as s:
+        record = cancel_automation(s, household_id=household, automation_id=automation_id)
+    if as_json:
+        emit_json(record.to_dict())
+        return
+    console.print(f"Cancelled automation {record.id}: {record.text}")
 
 
 @app.command("import")

@@ -32,6 +32,8 @@ __all__ = ["LearnedReader"]
 
 _NEAREST_MARGIN = 0.015
 """The nearest entity must beat the second by this much cosine, or the request asks which."""
+_CLAUSE_P = 0.8
+"""How sure the model must be to give an action to a clause the rules found none in."""
 _LEVELS = {"high": 100, "max": 100, "medium": 66, "low": 33, "lowest": 33}
 
 
@@ -54,18 +56,27 @@ class LearnedReader:
     def fill(self, frame: Any, text: str, zh: bool, *, whole: bool) -> None:
         """Complete ``frame`` (a rule frame of ``text``) in place where the rules left gaps.
 
-        A clause of a longer sentence is left to the rules: one without an action or a device
-        shares its neighbour's ("the kitchen light and the kettle", "lights in the kitchen,
-        off") or is small talk ("I'm home, ...").
+        ``whole`` is False for a clause of a longer sentence (the parser asks only when no
+        clause shares its devices with a bare action, "the kitchen light and the kettle, off").
+        A clause with no action stays empty unless the model is sure of one: small talk ("I'm
+        home, ...") stays none.
         """
         if frame.tier1 is not None or frame.unknown or frame.pronoun or frame.has_target:
-            return
-        if not whole:
             return
         # No action, or an action on nothing named: the rules' reading is weak there, and a
         # sure learned class of another kind replaces it ("put yoghurt on the list").
         pred = self.predict(text)
         sure = pred.label != "none" and pred.p >= MIN_INTENT_P
+        if not whole and frame.action is not None:
+            # A clause's bare action keeps the rules' reading ("打开卧室风扇然后调到50%" sets
+            # the fan); the model may only name the device, when it reads the same action.
+            if FRAMES.get(pred.label, ("",)) != (frame.action, frame.kind):
+                return
+            sure = False
+        if not whole and frame.action is None:
+            # A clause beside a command is often small talk ("我回来了，开灯"): a new action
+            # there needs a surer class, or a sure one of a device type.
+            sure = sure and (pred.p >= _CLAUSE_P or pred.domain_p >= _CLAUSE_P)
         if sure and FRAMES[pred.label] != (frame.action, frame.kind):
             value = self._value(pred.label, text.casefold(), zh)
             if value is not _MISSING:
@@ -73,6 +84,12 @@ class LearnedReader:
                 frame.value = value
                 frame.tier = 3
         if frame.action is None:
+            return
+        implied = _IMPLIED.get(pred.label)
+        if not whole and frame.tier == 3 and implied:
+            # A clause's empty target would be its neighbour's ("turn off the kitchen light
+            # and quiet"): the class names the kind of device instead.
+            frame.domain = implied
             return
         if frame.has_target or frame.pronoun or frame.action in ("list_add", "query_temp"):
             return
@@ -131,6 +148,16 @@ class _Missing:
 
 _MISSING: Any = _Missing()
 _MEDIA_ACTIONS = frozenset({"mute", "unmute", "pause", "unpause", "next", "previous"})
+_IMPLIED = {
+    **dict.fromkeys(
+        ("volume_set", "volume_up", "volume_down", "mute", "unmute", "pause", "unpause"),
+        "media_player",
+    ),
+    **dict.fromkeys(("next", "previous"), "media_player"),
+    **dict.fromkeys(("vacuum_start", "vacuum_dock"), "vacuum"),
+    **dict.fromkeys(("temp_set", "temp_up", "temp_down"), "climate"),
+}
+"""Classes whose device type the class itself says (a light never mutes)."""
 
 
 def _description(entity: EntityRecord) -> str:

@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ from lingxi.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from lingxi.home import automations
 from lingxi.home._execution import carry_out
 from lingxi.home._history import history_rows, record_changes
 from lingxi.home._modalities import DEFAULT_GESTURE_BINDINGS, Context, Modalities
@@ -109,6 +111,8 @@ class HomeController(Modalities):
     recognizer
         A speech recogniser for every household instead of the offline ``[voice]`` one (a
         custom engine; tests).
+    wall_clock
+        The current time, timezone-aware: when a command for later falls due (tests pin it).
     """
 
     def __init__(
@@ -120,8 +124,10 @@ class HomeController(Modalities):
         clock: Callable[[], float] = time.monotonic,
         speech_params: SpeechParams | None = None,
         recognizer: SpeechRecognizer | None = None,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
+        self.wall_clock = wall_clock
         self.settings = settings or HomeSettings()
         self.driver: DeviceDriver = driver or MemoryDriver()
         self.clock = clock
@@ -268,6 +274,10 @@ class HomeController(Modalities):
         elif ctx.last_command is not None and now - ctx.last_at <= _FOLLOW_UP_S:
             previous = ctx.last_command
         result = parser.parse(text, previous=previous, tiers=self._tiers)
+        if result.scheduled:  # for later: stored as an automation, nothing is done now
+            return automations.store(
+                self, result, member, confirmed=confirmed, now=self.wall_clock()
+            )
         if not result.commands:
             ctx.last_candidates = result.candidates
             ctx.pending, ctx.pending_at = result.pending, now
@@ -315,8 +325,10 @@ class HomeController(Modalities):
     def _current(self, household_id: int, entity_id: str) -> DeviceState:
         return current_state(self.driver, household_id, entity_id)
 
-    def _gate(self, plan: Plan, member: Member, *, confirmed: bool) -> None:
-        """Apply :func:`lingxi.policy.check` to every risky step with the member's role."""
+    def _gate(self, plan: Plan, member: Member, *, confirmed: bool, hold: Any = None) -> None:
+        """Apply :func:`lingxi.policy.check` to every risky step with the member's role.
+
+        ``hold`` is what the confirmation keeps instead of ``plan`` (a request for later)."""
         risky = plan.risky
         if not risky:
             return
@@ -339,7 +351,7 @@ class HomeController(Modalities):
             household_id=member.household_id,
             acts=tuple(s.act for s in risky if s.act is not None),
             entity_ids=tuple(s.entity_id for s in risky),
-            plan=plan,
+            plan=hold if hold is not None else plan,
             description=description,
         )
         raise ConfirmationRequiredError(
@@ -369,6 +381,8 @@ class HomeController(Modalities):
             raise NotFoundError("No pending confirmation with this token.", field="token")
         for act in pending.acts:
             policy.check(act, member.role, confirmed=True)
+        if isinstance(pending.plan, automations.ScheduledPlan):  # the yes to store it
+            return automations.keep(self, pending.plan, member, confirmed=True)
         plan: Plan = pending.plan
         return self._carry_out(plan, member)
 

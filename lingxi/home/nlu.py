@@ -11,6 +11,7 @@ than an action on the wrong device.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import replace
 from typing import Any
@@ -219,6 +220,7 @@ class Parser(_Compose):
             frame = self._best_frame(clause, zh, tiers, whole=False)
             frame.text = f"{boundary}:{frame.text}" if boundary else frame.text
             frames.append(frame)
+        self._fill_clauses(frames, [clause for clause, _ in clauses], zh)
         acting = sum(1 for f in frames if f.action or f.tier1 is not None)
         if acting >= 2:
             return frames  # several commands: the whole sentence cannot be one template
@@ -231,10 +233,45 @@ class Parser(_Compose):
         frame = self._rule_frame(text, zh, tiers, whole=whole)
         # The learned tier (numpy and the encoder) loads only for a whole request the rules
         # left without a target: a plain "turn on the kitchen light" never imports it.
-        weak = not (frame.tier1 is not None or frame.unknown or frame.pronoun or frame.has_target)
-        if self._learned_on and weak and whole and _model_available():
+        if self._learned_on and _weak(frame) and whole and _model_available():
             self._learner().fill(frame, text, zh, whole=whole)
         return frame
+
+    def _fill_clauses(self, frames: list[_Frame], clauses: list[str], zh: bool) -> None:
+        """Let the learned tier read the clauses of a longer sentence the rules left empty
+        ("turn off the kitchen light and turn the plug off").
+
+        Not when a clause names devices and no action: then the clauses share one command
+        ("the kitchen light and the kettle, off"), and the bare action is the rules' to join.
+        """
+        if not self._learned_on or not _model_available():
+            return
+        if any(f.has_target and f.action is None and f.tier1 is None for f in frames):
+            return
+        for i, (frame, clause) in enumerate(zip(frames, clauses, strict=True)):
+            if not _weak(frame):
+                continue
+            before = copy.copy(frame)
+            self._learner().fill(frame, clause, zh, whole=False)
+            frame.text = before.text
+            others = {d for j, f in enumerate(frames) if j != i for d in self._domains(f)}
+            if frame.tier == 3 and frame.domain in others:
+                # Two clauses for one kind of device are one request said twice ("这首不好听，
+                # 换一首"): the rules' clause stands alone.
+                frames[i] = before
+
+    def _domains(self, frame: _Frame) -> set[str]:
+        """The device types a frame addresses (its domain, or its named entities')."""
+        found = {frame.domain} if frame.domain else set()
+        slots = frame.tier1.slots if frame.tier1 is not None else {}
+        names = [*frame.names, *([slots["name"]] if isinstance(slots.get("name"), str) else [])]
+        for name in names:
+            entity = self.home.entity_by_name(name)
+            if entity is not None:
+                found.add(entity.domain)
+        if isinstance(slots.get("domain"), str):
+            found.add(slots["domain"])
+        return found
 
     def _learner(self) -> Any:
         if self._learned is None:
@@ -298,6 +335,11 @@ class Parser(_Compose):
         )
 
     # ---------------------------------------------------------------------------- tier 2
+
+
+def _weak(frame: _Frame) -> bool:
+    """The rules read no template, no device and no pronoun: the learned tier may fill it."""
+    return not (frame.tier1 is not None or frame.unknown or frame.pronoun or frame.has_target)
 
 
 def _model_available() -> bool:

@@ -21,6 +21,8 @@ class ActionResult:
     question: str | None = None
     candidates: list[str] = field(default_factory=list)
     language: str = "en"
+    automation: dict[str, Any] | None = None
+    """The stored automation, when the request was for later (nothing was done now)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -32,4 +34,5 @@ class ActionResult:
             "reason": self.reason,
             "question": self.question,
             "candidates": self.candidates,
+            **({"automation": self.automation} if self.automation is not None else {}),
         }

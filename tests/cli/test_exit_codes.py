@@ -54,6 +54,7 @@ BAD: dict[str, tuple[list[str], str, dict[str, str]]] = {
     "dispatch simulate": (["{bad}", "--json"], "instance", {}),
     "home parse": (["", "--household", "0", "--json"], "--household", {}),
     "home do": (["lights on", "--household", "9999", "--json"], "household_id", {}),
+    "home automations cancel": (["9999", "--json"], "id", {}),
     "home train-nlu": (["--repo", "/no/such/checkout", "--json"], "repo", {}),
     "home import": (["/no/such/home.yaml", "--json"], "file", {}),
     "home adopt": (["some-offer", "--household", "0", "--json"], "--household", {}),

@@ -1,5 +1,6 @@
 """Adopting devices already on the broker (Zigbee2MQTT- and Tasmota-style retained discovery
-configs), then commanding them on their own topics: on the real Mosquitto, through the CLI."""
+configs), then commanding them on their own topics: on the real Mosquitto, through the CLI and
+HTTP, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ class FakeDevices:
 
 @pytest.fixture
 def broker_home(
-    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[MQTTSettings, FakeDevices]]:
     """The small flat imported; two devices' retained configs on the shared Mosquitto under a
     prefix of this test's own; the CLI configured for both."""
@@ -108,7 +109,7 @@ def broker_home(
     settings = MQTTSettings(
         url="mqtt://127.0.0.1:1883", discovery_prefix=f"haadopt_{tag}", base_topic=f"lx_{tag}"
     )
-    monkeypatch.setenv("LINGXI_DB__URL", sqlite_db.engine.url.render_as_string(False))
+    monkeypatch.setenv("LINGXI_DB__URL", db.engine.url.render_as_string(False))
     monkeypatch.setenv("LINGXI_MQTT__URL", "mqtt://127.0.0.1:1883")
     monkeypatch.setenv("LINGXI_MQTT__DISCOVERY_PREFIX", settings.discovery_prefix)
     monkeypatch.setenv("LINGXI_MQTT__BASE_TOPIC", settings.base_topic)
@@ -205,7 +206,7 @@ def test_abbreviations_expand_and_malformed_configs_are_skipped() -> None:
 
 
 def test_the_api_offers_and_adopts_for_adults_only(
-    broker_home: tuple[MQTTSettings, FakeDevices], sqlite_db: Database, tmp_path: Path
+    broker_home: tuple[MQTTSettings, FakeDevices], db: Database, tmp_path: Path
 ) -> None:
     """GET /api/home/adoptable lists the offers (typed), POST /api/home/adopt adopts one, and
     the next command reaches the device's own topic; a child may do neither (403)."""
@@ -218,7 +219,7 @@ def test_the_api_offers_and_adopts_for_adults_only(
 
     mqtt, devices = broker_home
     headers = {}
-    with sqlite_db.session() as s:
+    with db.session() as s:
         for role in (Role.OWNER, Role.CHILD):
             cid = create_customer(
                 s, household_id=1, email=f"{role.value}@adopt.test", display_name=role.value,
@@ -226,7 +227,7 @@ def test_the_api_offers_and_adopts_for_adults_only(
             )  # fmt: skip
             headers[role.value] = {"Authorization": f"Bearer {issue_token(s, customer_id=cid)}"}
     settings = Settings(environment="test", data_dir=tmp_path, mqtt=mqtt)
-    with TestClient(create_app(settings, database=sqlite_db)) as client:
+    with TestClient(create_app(settings, database=db)) as client:
         assert client.get("/api/home/adoptable", headers=headers["child"]).status_code == 403
         listed = client.get("/api/home/adoptable", headers=headers["owner"])
         assert listed.status_code == 200, listed.text

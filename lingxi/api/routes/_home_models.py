@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 __all__ = [
     "ActionPublic",
     "AdoptedPublic",
+    "AutomationPublic",
+    "AutomationsPublic",
     "BindingPublic",
     "BindingsPublic",
     "CancelPublic",
@@ -41,6 +44,32 @@ class ParsePublic(BaseModel):
     targets: list[list[str]]
 
 
+class AutomationPublic(BaseModel):
+    """A command for later, stored (``lingxi serve`` carries it out once when due)."""
+
+    id: int
+    text: str
+    language: str
+    commands: list[dict[str, Any]]
+    """``{"intent", "slots", "targets", "tier"}`` as resolved when it was asked."""
+    schedule: dict[str, Any]
+    """As said: ``{"at": "21:30"}`` (local time) or ``{"delay": 600}`` (seconds)."""
+    due_at: datetime
+    confirmed: bool
+    """A risky act in it had its yes before it was stored."""
+    status: Literal["scheduled", "running", "done", "failed", "cancelled"]
+    created_at: datetime
+    finished_at: datetime | None
+    outcome: str | None
+
+
+class AutomationsPublic(BaseModel):
+    """The household's automations still to run, soonest first."""
+
+    data: list[AutomationPublic]
+    count: int
+
+
 class ActionPublic(BaseModel):
     """What a command, touch, gesture, undo or confirmation did."""
 
@@ -52,6 +81,8 @@ class ActionPublic(BaseModel):
     reason: str | None
     question: str | None
     candidates: list[str]
+    automation: AutomationPublic | None = None
+    """Set when the request was for later: stored, nothing done now."""
 
 
 class CancelPublic(BaseModel):

@@ -42,6 +42,7 @@ from lingxi.data.models.home import (
     Entity as Entity,
     EntityState as EntityState,
     GestureBinding as GestureBinding,
+    HomeAutomation as HomeAutomation,
 )
 from lingxi.data.models.identity import (
     Address as Address,
@@ -96,6 +97,7 @@ __all__ = [
     "Entity",
     "EntityState",
     "GestureBinding",
+    "HomeAutomation",
     "Household",
     "IdempotentRequest",
     "Ingredient",

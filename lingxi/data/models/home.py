@@ -111,3 +111,33 @@ class GestureBinding(TimestampMixin, Base):
     """A Home Assistant intent name, e.g. ``HassLightSet``."""
     slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Fixed slots, e.g. ``{"brightness_step": "up"}``; the target may come from fusion."""
+
+
+class HomeAutomation(TimestampMixin, Base):
+    """A command for later ("turn off the bedroom light at nine thirty pm"), done once when due."""
+
+    __tablename__ = "home_automation"
+    __table_args__ = (Index("ix_home_automation_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), index=True
+    )
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), default=None
+    )
+    """Who asked; None for the local operator (``lingxi home do``), who acts as the owner."""
+    text: Mapped[str] = mapped_column(String(2000))
+    language: Mapped[str] = mapped_column(String(10))
+    commands: Mapped[list[Any]] = mapped_column(default=list)
+    """``[{"intent", "slots", "targets"}]``, resolved when it was asked."""
+    schedule: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """As said: ``{"at": "21:30"}`` or ``{"delay": 600}``."""
+    due_at: Mapped[datetime]
+    confirmed: Mapped[bool] = mapped_column(default=False)
+    """A risky act in it had its yes before it was stored."""
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    """scheduled, done, failed or cancelled."""
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[str | None] = mapped_column(String(2000), default=None)
+    """The reply when it ran, or why it failed."""
