@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from lingxi.text import load_yaml
-from tests.web.conftest import Console, Server, new_page, wait_until
+from tests.web.conftest import Console, Server, wait_until
+from tests.web.pages import pinned_page
 
 pytestmark = pytest.mark.integration
 
@@ -106,7 +107,7 @@ def test_every_view_reads_in_chinese(browser: Any, server: Server, console: Cons
     """Walk every view (sign-in, sign-up, chat with an answer and its cards, orders, home, the
     account with a dialog open, operations, fleet, catalogue, courier) in a zh-CN browser: no
     Latin-script label is left but brand, product and people's names."""
-    page = new_page(browser, "desktop", console, locale="zh-CN")
+    page = pinned_page(browser, server, console, "desktop", "zh-CN")
     found: dict[str, list[str]] = {}
     try:
         page.goto(f"{server.url}/")
@@ -155,7 +156,7 @@ def test_the_language_is_the_browsers_or_the_persons_choice(
     """A browser preferring French, then Chinese, gets Chinese (the first language the app
     speaks); the person's switch to English is kept across a reload, and signing in as a member
     whose stored locale is Chinese switches nothing."""
-    page = new_page(browser, "phone", console, locale="fr-FR")
+    page = pinned_page(browser, server, console, "phone", "fr-FR")
     try:
         page.add_init_script(
             "Object.defineProperty(navigator, 'languages', {get: () => ['fr-FR', 'zh-CN', 'en']})"

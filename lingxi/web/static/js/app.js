@@ -43,12 +43,17 @@ function setNav(view) {
   const signedIn = Boolean(state.member);
   nav.hidden = !signedIn;
   document.getElementById("signout").hidden = !signedIn;
+  // The staff's eight links need a wider screen beside the brand (app.css).
+  document.body.dataset.role = state.member ? state.member.role : "";
   for (const a of nav.querySelectorAll("a")) {
     // The operator console (operations, fleet) is for the deployment's staff: no one else sees it.
     if (STAFF_VIEWS.has(a.dataset.view)) a.hidden = !(state.member && state.member.role === "staff");
     if (a.dataset.view === view) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
+  // A phone's tab bar that scrolls sideways (eight links at 320 px) shows the current one.
+  const current = nav.querySelector("a[aria-current]");
+  if (current && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = current.offsetLeft - (nav.clientWidth - current.offsetWidth) / 2;
 }
 
 async function route({ focus = true } = {}) {
@@ -132,6 +137,7 @@ async function start() {
     signedOut();
   });
   window.addEventListener("hashchange", () => route());
+  window.addEventListener("resize", () => setNav(state.member ? document.body.dataset.view : null));
   document.getElementById("mainnav").addEventListener("click", (ev) => {
     const link = ev.target.closest("a");
     if (link && link.getAttribute("href") === location.hash) {

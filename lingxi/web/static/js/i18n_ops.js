@@ -159,6 +159,9 @@ export const OPS_STRINGS = {
     "ops.late": "Late stops",
     "ops.lateItem": "#{id} · {vehicle} · {eta}, promised {promised} ({min} min late)",
     "ops.noLate": "No stop is more than {min} min past its promised time.",
+    "unit.km": "{n} km",
+    "unit.minutes": "{m} min",
+    "unit.hoursMinutes": "{h} h {m} min",
   },
   zh: {
     "fleet.title": "城市与车队",
@@ -317,5 +320,8 @@ export const OPS_STRINGS = {
     "ops.late": "迟到的站点",
     "ops.lateItem": "#{id} · {vehicle} · {eta}，承诺 {promised}（晚 {min} 分钟）",
     "ops.noLate": "没有站点比承诺时间晚 {min} 分钟以上。",
+    "unit.km": "{n} 公里",
+    "unit.minutes": "{m} 分钟",
+    "unit.hoursMinutes": "{h} 小时 {m} 分钟",
   },
 };

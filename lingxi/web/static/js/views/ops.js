@@ -23,7 +23,7 @@ function nextDay(day) {
 function fmtDuration(s) {
   if (!Number.isFinite(s)) return "–";
   const m = Math.round(s / 60);
-  return m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m} min`;
+  return m >= 60 ? t("unit.hoursMinutes", { h: Math.floor(m / 60), m: m % 60 }) : t("unit.minutes", { m });
 }
 
 const time = (iso) => formatTime(iso, lang(), { timeStyle: "short" });
@@ -86,7 +86,7 @@ export async function render(container, ctx) {
             "table",
             { class: "route-table", "data-testid": "routes" },
             h("thead", {}, h("tr", {}, ["ops.vehicle", "ops.stopsCol", "ops.distance", "ops.duration", "ops.position"].map((k) => h("th", { scope: "col", text: t(k) })))),
-            h("tbody", {}, board.routes.map((r) => h("tr", {}, h("td", { text: `${r.vehicle} (v${r.version})` }), h("td", { text: String(r.stops.length) }), h("td", { text: `${(r.distance_m / 1000).toFixed(1)} km` }), h("td", { text: fmtDuration(r.duration_s) }), h("td", {}, positionBadge(r.position))))),
+            h("tbody", {}, board.routes.map((r) => h("tr", {}, h("td", { text: `${r.vehicle} (v${r.version})` }), h("td", { text: String(r.stops.length) }), h("td", { text: t("unit.km", { n: (r.distance_m / 1000).toFixed(1) }) }), h("td", { text: fmtDuration(r.duration_s) }), h("td", {}, positionBadge(r.position))))),
           )
         : h("p", { class: "muted", text: t("ops.noRoutes") }),
       planButton,

@@ -80,7 +80,7 @@ export async function drawHistory(box, day) {
                   h("td", {}, h("time", { datetime: p.at, text: label(p) })),
                   h("td", { text: t(`ops.kind.${p.kind}`) }),
                   h("td", { text: fmtMinutes(p.duration_s) }),
-                  h("td", { text: `${(p.distance_m / 1000).toFixed(1)} km` }),
+                  h("td", { text: t("unit.km", { n: (p.distance_m / 1000).toFixed(1) }) }),
                   h("td", { text: `${Math.round(p.on_time * 100)}%` }),
                   h("td", { text: String(p.unassigned) }),
                 ),
