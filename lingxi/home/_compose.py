@@ -107,6 +107,13 @@ class _Compose(_Rules):
             frames = [f for f in frames if not f.indirect or f.tier1 is not None]
         return frames
 
+    def _shopping_list(self) -> str | None:
+        """The home's shopping list: Home Assistant's ``todo.shopping_list``, or its only list."""
+        lists = [e.entity_id for e in self.home.entities if e.domain == "todo"]
+        if "todo.shopping_list" in lists:
+            return "todo.shopping_list"
+        return lists[0] if len(lists) == 1 else None
+
     def _command(self, f: _Frame) -> Command | None:
         if f.tier1 is not None:
             return f.tier1
@@ -167,7 +174,11 @@ class _Compose(_Rules):
         ):
             intent, slots["position"] = "HassSetPosition", f.value
         elif f.kind == "percentage" or (f.kind == "brightness" and target_domain == "fan"):
-            intent, slots["percentage"] = "HassFanSetSpeed", f.value
+            intent = "HassFanSetSpeed"
+            if action == "set":
+                slots["percentage"] = f.value
+            else:  # "faster": a step from the fan's own speed
+                slots["percentage_step"] = f.value if isinstance(f.value, int) else action
         elif f.kind in ("brightness", "color"):
             intent = "HassLightSet"
             if action == "set":
@@ -210,7 +221,8 @@ class _Compose(_Rules):
             command = self._command(f)
             if command is not None and command.intent in _NO_TARGET_INTENTS:
                 saw_intent = True
-                commands.append(command)
+                shopping = self._shopping_list()  # none: the reply says there is no list
+                commands.append(replace(command, targets=(shopping,)) if shopping else command)
                 continue
             if (
                 f.action

@@ -67,11 +67,12 @@ def carry_out(
             done.append(new)
         record(done, part.source)
         changes.extend(done)
-        replies.append(
-            say("undone", plan.language)
-            if command is None
-            else done_reply(command, home, plan.language)
-        )
+        if command is None:
+            replies.append(say("undone", plan.language))
+        elif not done and not command.targets:  # a shopping item in a home with no list
+            replies.append(say("no_list", plan.language))
+        else:
+            replies.append(done_reply(command, home, plan.language))
     result = ActionResult(
         ok=True,
         reply=" ".join(replies),

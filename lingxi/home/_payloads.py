@@ -18,6 +18,7 @@ QUERY_INTENTS = ("HassGetState", "HassClimateGetTemperature")
 _BRIGHTNESS_STEP = 51  # 20 % of 255
 _TEMPERATURE_STEP = 1.0
 _VOLUME_STEP = 0.1
+_FAN_STEP = 20.0  # percentage points per "faster"
 _UNSAFE = re.compile("[\x00\ud800-\udfff]")
 """NUL and lone surrogates: PostgreSQL refuses them, and no JSON answer can carry them."""
 
@@ -64,6 +65,7 @@ _INTENT_DOMAINS: dict[str, frozenset[str]] = {
     "HassFanSetSpeed": frozenset({"fan"}),
     "HassSetPosition": frozenset({"cover", "valve"}),
     "HassListAddItem": frozenset({"todo"}),
+    "HassShoppingListAddItem": frozenset({"todo"}),
 }
 _NOT_SWITCHABLE = frozenset({"sensor", "binary_sensor", "todo"})
 
@@ -177,6 +179,25 @@ def _set_temperature(
     return {"temperature": value, **({"mode": "auto"} if cur.state == "off" else {})}
 
 
+def _fan_speed(
+    command: Command, domain: str, caps: dict[str, Any], cur: DeviceState
+) -> dict[str, Any]:
+    slots = command.slots
+    if "percentage_step" not in slots:
+        return {"percentage": _percent(slots.get("percentage"), "percentage")}
+    step = slots["percentage_step"]
+    # At least _FAN_STEP: Home Assistant's own percentage_step is often 1 (100 speeds).
+    size = max(float(cur.attributes.get("percentage_step") or 0), _FAN_STEP)
+    if step in ("up", "down"):
+        delta = _step(slots, "percentage_step", size)
+    elif isinstance(step, int) and not isinstance(step, bool) and -100 <= step <= 100:
+        delta = float(step)
+    else:
+        raise InvalidInputError.for_field("percentage_step", "'up', 'down' or -100..100", step)
+    base = float(cur.attributes.get("percentage") or 0) if cur.state == "on" else 0.0
+    return {"percentage": min(100.0, max(0.0, base + delta))}
+
+
 def _volume_relative(
     command: Command, domain: str, caps: dict[str, Any], cur: DeviceState
 ) -> dict[str, Any]:
@@ -220,7 +241,7 @@ _PAYLOADS: dict[str, Payload] = {
     "HassLightSet": _light_set,
     "HassClimateSetTemperature": _set_temperature,
     "HassSetPosition": _slot("position", "position"),
-    "HassFanSetSpeed": _slot("percentage", "percentage"),
+    "HassFanSetSpeed": _fan_speed,
     "HassSetVolume": _slot("volume_level", "volume_level", 100),
     "HassSetVolumeRelative": _volume_relative,
     "HassMediaPause": _fixed({"state": "PAUSE"}),
@@ -232,6 +253,7 @@ _PAYLOADS: dict[str, Payload] = {
     "HassVacuumStart": _fixed({"command": "start"}),
     "HassVacuumReturnToBase": _fixed({"command": "return_to_base"}),
     "HassListAddItem": _add_item,
+    "HassShoppingListAddItem": _add_item,
 }
 """One row per intent Lingxi can carry out: how it becomes a device payload."""
 

@@ -77,7 +77,11 @@ def done_reply(command: Command, home: Home, language: str) -> str:
     verb = phrases["domain_verbs"].get(command.intent, {}).get(domain) or phrases["verbs"].get(
         command.intent, phrases["default_verb"]
     )
-    return say("done", language, verb=verb, names=entity_names(home, command.targets, language))
+    names = entity_names(home, command.targets, language)
+    template = phrases.get("done_by_intent", {}).get(command.intent)
+    if template:  # "Added oat milk to Shopping List." (the intent's own slots fill it)
+        return str(template).format(names=names, **{k: str(v) for k, v in command.slots.items()})
+    return say("done", language, verb=verb, names=names)
 
 
 def no_match_reply(reason: str | None, language: str) -> str:
@@ -95,7 +99,11 @@ def describe_states(
         entity, state = home.entity(entity_id), state_of(entity_id)
         if entity is None or state is None:
             continue
-        if command.intent == "HassClimateGetTemperature":
+        if command.intent == "HassClimateGetTemperature" and entity.domain == "sensor":
+            unit = state.attributes.get("unit_of_measurement") or ""
+            name = _spoken_name(entity, language)
+            parts.append(say("reading", language, name=name, value=state.state, unit=unit))
+        elif command.intent == "HassClimateGetTemperature":
             attrs = state.attributes
             current = attrs.get("current_temperature", attrs.get("temperature"))
             target = attrs.get("temperature")

@@ -30,6 +30,8 @@ class TargetMatch:
 
 
 def _domains_for(command: Command) -> tuple[str, ...]:
+    if command.intent == "HassClimateGetTemperature" and "domain" not in command.slots:
+        return ("climate", "sensor")  # a room with no thermostat may have a thermometer
     domain = command.slots.get("domain")
     if isinstance(domain, list):
         return tuple(str(d) for d in domain)
@@ -96,6 +98,10 @@ def resolve_targets(
     if not located and not command.all_requested and context_area is not None:
         here = [e for e in pool if e.area_id == context_area]
         pool = here or pool
+    if command.intent == "HassClimateGetTemperature":
+        # A temperature sensor answers only where no thermostat does.
+        climates = [e for e in pool if e.domain == "climate"]
+        pool = climates or [e for e in pool if e.device_class == "temperature"]
     if command.intent == "HassClimateGetTemperature" and len(pool) > 1:
         pool = pool[:1] if not located else pool
     ids = tuple(e.entity_id for e in pool)
