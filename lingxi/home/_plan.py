@@ -113,18 +113,26 @@ def plan_undo(
 
 def describe_acts(home: Home, risky: list[Step], language: str, heat_limit_c: float) -> str:
     """What a yes is for: "unlock Front Door; open Garage Door"."""
-    by_act: dict[Act, list[str]] = {}
+    by_act: dict[str, list[str]] = {}
     for step in risky:
         if step.act is not None:
-            by_act.setdefault(step.act, []).append(step.entity_id)
+            entity = home.entity(step.entity_id)
+            key = step.act.value
+            if (
+                step.act is Act.HEAT_ABOVE_LIMIT
+                and entity is not None
+                and entity.domain != "climate"
+            ):
+                key = "heater_on"  # a kettle or heater: switching it on is the act, no set point
+            by_act.setdefault(key, []).append(step.entity_id)
     return "; ".join(
         say(
-            f"acts.{act.value}",
+            f"acts.{key}",
             language,
             names=entity_names(home, ids, language),
             limit=f"{heat_limit_c:g}",
         )
-        for act, ids in by_act.items()
+        for key, ids in by_act.items()
     )
 
 

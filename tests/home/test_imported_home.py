@@ -83,3 +83,22 @@ def test_a_fan_speeds_up(flat: None, text: str) -> None:
     assert code == 0, doc
     fan = _state()["fan.bedroom_fan"]
     assert fan["state"] == "on" and fan["attributes"]["percentage"] > 30, doc
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("boil the kettle", "Please confirm: switch on Kettle, which heats."),
+        ("打开电水壶", "请确认：打开电水壶（会加热）。"),
+    ],
+)
+def test_a_heating_appliance_asks_in_its_own_words(flat: None, text: str, message: str) -> None:
+    r = runner.invoke(app, ["do", text, "--json"])
+    assert r.exit_code == 1
+    error = json.loads(r.stdout)["error"]
+    assert error["code"] == "confirmation_required" and error["message"] == message
+    assert error["details"]["acts"] == ["heat_above_limit"]
+    assert _state()["switch.kettle"]["state"] == "off"  # nothing until the yes
+    r = runner.invoke(app, ["do", text, "--yes", "--json"])
+    assert r.exit_code == 0, r.stdout
+    assert _state()["switch.kettle"]["state"] == "on"
