@@ -160,6 +160,10 @@ def broker(url: str) -> dict[str, Any]:
                 return _p(topic, *a, **k)
 
             driver._mqtt.client.publish = timed  # type: ignore[method-assign]
+            if learned:  # the first load (model, encoder, the home's entities) is not counted
+                t = time.perf_counter()
+                controller._parser(hid, "living_room")._learner()
+                out["first_load_ms"] += round((time.perf_counter() - t) * 1000, 1)
             # Warm: a process that has served requests of every kind (the team's own sets, not
             # the reported ones), so that no first use of a code path is counted.
             for lang in ("en", "zh"):
@@ -167,10 +171,6 @@ def broker(url: str) -> dict[str, Any]:
                     controller.forget(member)
                     with contextlib.suppress(LingxiError):
                         controller.handle(text, member, context_area="living_room", confirmed=True)
-            if learned:  # the first load (model, encoder, the home's entities) is not counted
-                t = time.perf_counter()
-                controller._parser(hid, "living_room")._learner()
-                out["first_load_ms"] += round((time.perf_counter() - t) * 1000, 1)
         clear_query_cache()  # no request text embedded in advance
         for lang, texts in sets.items():
             seen: dict[str, list[float]] = {name: [] for name in configs}
@@ -236,8 +236,10 @@ def broker(url: str) -> dict[str, Any]:
 
 def main() -> None:
     url = get_settings().mqtt.url or "mqtt://127.0.0.1:1883"
+    # First: its learned-tier first load is then the process's first (timed apart).
+    broker_result = broker(url)
     if os.environ.get("BENCH_BROKER_ONLY"):
-        write_result("bench_home_latency_broker", broker(url))
+        write_result("bench_home_latency_broker", broker_result)
         return
     tag = uuid.uuid4().hex[:8]
     mqtt = MQTTSettings(url=url, base_topic=f"lingxibench_{tag}", discovery_prefix=f"habench_{tag}")
@@ -301,7 +303,6 @@ def main() -> None:
         controller.close()
         hub.close(clear_retained=True)
         db.dispose()
-    broker_result = broker(url)
     write_result(
         "bench_home_latency",
         {

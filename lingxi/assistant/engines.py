@@ -245,7 +245,8 @@ def home_matcher(home: HomePort) -> EngineMatcher:
             parsed = home.parse(text, household_id)
         except LingxiError:
             return False  # e.g. a household without devices
-        if any(c.targets and c.tier in (1, 2, 3) for c in parsed.commands):
+        # A command for later ("... at nine thirty pm") is a home request too: it is stored.
+        if any(c.targets and c.tier in (1, 2, 3) for c in (*parsed.commands, *parsed.scheduled)):
             return True
         # A bare action with nothing named ("products that help with open pores" reads "open")
         # makes the parser ask which device; only a named kind or area is home evidence.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,6 +53,13 @@ class Listener:
     def seen(self) -> list[str]:
         with self._lock:
             return list(self.topics)
+
+    def wait_for(self, topics: set[str], timeout_s: float = 3.0) -> set[str]:
+        """The topics seen once all of ``topics`` were (another client: allow it the delivery)."""
+        deadline = time.monotonic() + timeout_s
+        while not topics <= set(self.seen()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return set(self.seen())
 
     def close(self) -> None:
         self.client.loop_stop()
@@ -139,10 +147,46 @@ def test_the_learned_tier_fills_a_clause_the_rules_leave_empty(
     assert [(c["intent"], c["targets"][0]) for c in doc["commands"]] == expected
     node = f"{broker_home.settings.base_topic}/{broker_home.household_id}"
     wanted = {f"{node}/{e.replace('.', '/')}/set" for _, e in expected}
-    assert wanted <= set(broker_home.listener.seen())
+    assert wanted <= broker_home.listener.wait_for(wanted)
     stored = broker_home.stored()
     changed = {c["entity_id"]: c["state"] for c in doc["changes"]}
     assert set(changed) == {e for _, e in expected}
     assert all(stored[e] == state for e, state in changed.items())
     if expected[0][0] == "HassTurnOn":
         assert stored["light.bedroom"] == "on"
+
+
+def test_a_command_for_later_is_published_by_the_scheduler_when_due(
+    broker_home: BrokerHome,
+) -> None:
+    """`home do "... at nine thirty pm"` publishes nothing and stores it; the server's scheduler,
+    on a clock pinned just past its due time, publishes it once and the new state is stored."""
+    from datetime import datetime, timedelta
+
+    from lingxi.config import HomeSettings
+    from lingxi.home import HomeController, create_driver
+    from lingxi.home.automations import AutomationScheduler
+
+    code, doc = broker_home.do("turn on the bedroom light at nine thirty pm")
+    assert code == 0 and doc["done_now"] is False, doc
+    topic = f"{broker_home.settings.base_topic}/{broker_home.household_id}/light/bedroom/set"
+    assert topic not in broker_home.listener.seen()
+    assert broker_home.stored()["light.bedroom"] == "off"
+    due = datetime.fromisoformat(doc["automation"]["due_at"])
+    driver = create_driver("mqtt", settings=broker_home.settings, role="client")
+    controller = HomeController(
+        broker_home.db, settings=HomeSettings(), driver=driver, wall_clock=lambda: due
+    )
+    try:
+        scheduler = AutomationScheduler(
+            lambda: controller, wall_clock=lambda: due - timedelta(seconds=1)
+        )
+        assert scheduler.tick() == []
+        scheduler.wall_clock = lambda: due + timedelta(seconds=1)
+        assert [a.id for a in scheduler.tick()] == [doc["automation"]["id"]]
+        assert scheduler.tick() == []
+    finally:
+        controller.close()
+    broker_home.listener.wait_for({topic})
+    assert broker_home.listener.seen().count(topic) == 1
+    assert broker_home.stored()["light.bedroom"] == "on"
