@@ -2,7 +2,7 @@
 
 import { api } from "./api.js";
 import { h, replace, toast } from "./dom.js";
-import { initialLang, lang, onLangChange, setLang, t } from "./i18n.js";
+import { initialLang, lang, loadStrings, onLangChange, setLang, t } from "./i18n.js";
 
 const VIEWS = {
   chat: () => import("./views/chat.js"),
@@ -118,6 +118,13 @@ async function loadMember() {
 }
 
 async function start() {
+  try {
+    await loadStrings();
+  } catch (err) {
+    // Without its words the interface cannot draw: say so in both languages.
+    replace(document.getElementById("main"), h("p", { class: "error", role: "alert", text: `Lingxi could not load its texts. 灵犀无法加载界面文字。(${err.message})` }));
+    return;
+  }
   setLang(initialLang(), { remember: false });
   for (const btn of document.querySelectorAll("[data-lang]")) {
     btn.addEventListener("click", () => {
