@@ -1,4 +1,4 @@
-"""Layout: no view scrolls sideways at 320, 375, 768 or 1280 px, in any state (after a
+"""Layout: no view scrolls sideways at 320, 375, 768, 1280 or 1440 px, in any state (after a
 comparison, with a dialog open, with a long product name), a pop-up never covers the navigation,
 and every view and width leaves a screenshot in ``$LINGXI_SCREENSHOTS`` (default /tmp/shots)
 for someone to look at.
@@ -18,7 +18,7 @@ from tests.web.pages import pinned_page
 
 pytestmark = pytest.mark.integration
 
-WIDTHS = (1280, 768, 375, 320)
+WIDTHS = (1440, 1280, 768, 375, 320)
 SHOTS = Path(os.environ.get("LINGXI_SCREENSHOTS") or "/tmp/shots")
 LONG_NAME = "DayWear Multi-Protection Anti-Oxidant Sheer Tint Release Moisturizer"
 """The start of the demo catalogue's longest product name (117 characters)."""
@@ -116,7 +116,7 @@ def _run(browser: Any, server: Server, console: Console, steps: Any) -> None:
 
 def test_a_members_views_fit_every_width(browser: Any, server: Server, console: Console) -> None:
     """Sign-in, chat (with cards, after a comparison, with a long unbroken message), orders,
-    home (the welcome toast showing) and account (its delete dialog open) fit 320-1280 px."""
+    home (the welcome toast showing) and account (its delete dialog open) fit 320-1440 px."""
 
     def steps(page: Any, failures: list[str]) -> None:
         page.goto(f"{server.url}/")
@@ -148,7 +148,7 @@ def test_staff_and_courier_views_fit_every_width(
     browser: Any, server: Server, console: Console
 ) -> None:
     """Operations, fleet and the catalogue (searched for its longest product name), and the
-    courier's view, fit 320-1280 px."""
+    courier's view, fit 320-1440 px."""
 
     def steps(page: Any, failures: list[str]) -> None:
         _sign_in(page, server, "ops@demo.lingxi")
