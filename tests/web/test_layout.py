@@ -59,6 +59,25 @@ CURRENT_SHOWN = """() => {
 }"""
 
 
+BROKEN_NAMES = """() => [...document.querySelectorAll('.tile-name')].filter((el) => {
+  if (el.scrollWidth > el.clientWidth + 1) return true;  // clipped
+  const text = el.firstChild;
+  if (!text || text.nodeType !== Node.TEXT_NODE) return false;
+  let i = 0;
+  for (const part of el.textContent.split(/(\\s+)/)) {  // a Latin word split over two lines
+    if (/[A-Za-z]{2,}/.test(part)) {
+      const r = document.createRange();
+      r.setStart(text, i);
+      r.setEnd(text, i + part.length);
+      if (r.getClientRects().length > 1) return true;
+    }
+    i += part.length;
+  }
+  return false;
+}).map((el) => el.textContent)"""
+"""The home tiles whose name is clipped or breaks inside a word ("Temperat/ure")."""
+
+
 def _each_width(page: Any, name: str, failures: list[str]) -> None:
     """Resize through :data:`WIDTHS`: record any sideways scroll or covered navigation, and
     save ``<name>-<width>.png``."""
@@ -71,6 +90,9 @@ def _each_width(page: Any, name: str, failures: list[str]) -> None:
             failures.append(f"{name} at {width}px: {fit['over']}px too wide, {fit['wide']}")
         if page.evaluate(COVERED):
             failures.append(f"{name} at {width}px: the pop-up covers the navigation")
+        broken = page.evaluate(BROKEN_NAMES)
+        if broken:
+            failures.append(f"{name} at {width}px: tile names clipped or split: {broken}")
         if not page.evaluate(CURRENT_SHOWN):
             failures.append(f"{name} at {width}px: the current view's link is out of sight")
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
