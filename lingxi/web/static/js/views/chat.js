@@ -8,14 +8,15 @@ import { lang, t, tOr } from "../i18n.js";
 import { MicError, recordUtterance } from "../voice.js";
 
 // Refinement chips: each adds (pressed) or removes (unpressed) one constraint in one tap.
+// The words each chip adds are data: chat.chipText.<id> in static/lang/<lang>.json.
 const CHIPS = [
-  { id: "under30", en: "under $30", zh: "30美元以内", group: "price" },
-  { id: "under20", en: "under $20", zh: "20美元以内", group: "price" },
-  { id: "fragranceFree", en: "fragrance-free", zh: "无香精" },
-  { id: "alcoholFree", en: "without alcohol", zh: "不含酒精" },
-  { id: "dry", en: "for dry skin", zh: "适合干性皮肤", group: "skin" },
-  { id: "oily", en: "for oily skin", zh: "适合油性皮肤", group: "skin" },
-  { id: "sensitive", en: "for sensitive skin", zh: "适合敏感肌" },
+  { id: "under30", group: "price" },
+  { id: "under20", group: "price" },
+  { id: "fragranceFree" },
+  { id: "alcoholFree" },
+  { id: "dry", group: "skin" },
+  { id: "oily", group: "skin" },
+  { id: "sensitive" },
 ];
 
 // The conversation survives switching views and languages (module state, not the DOM).
@@ -35,8 +36,8 @@ async function backends() {
 
 function queryText() {
   const parts = [chat.baseQuery];
-  for (const chip of CHIPS) if (chat.chips.has(chip.id)) parts.push(chip[lang()]);
-  return parts.filter(Boolean).join(lang() === "zh" ? "，" : ", ");
+  for (const chip of CHIPS) if (chat.chips.has(chip.id)) parts.push(t(`chat.chipText.${chip.id}`));
+  return parts.filter(Boolean).join(t("chat.chipJoin"));
 }
 
 function stars(rating) {
@@ -205,7 +206,7 @@ async function confirmAction(m, ctx, redraw) {
   redraw();
   // The yes names this message's own action: if a newer request replaced it, the assistant
   // answers that this one expired instead of confirming whatever is pending now.
-  if (ok && sendImpl) sendImpl(lang() === "zh" ? "确认" : "yes", { refine: false, actionId: m.actionId ?? null });
+  if (ok && sendImpl) sendImpl(t("chat.say.yes"), { refine: false, actionId: m.actionId ?? null });
 }
 
 export async function render(container, ctx) {
@@ -298,7 +299,7 @@ export async function render(container, ctx) {
     chat.selected.clear();
     if (be.message && !be.compare) {
       const pos = (id) => lastItems.findIndex((p) => p.id === id) + 1;
-      const text = lang() === "zh" ? `比较第${pos(a)}个和第${pos(b)}个` : `compare number ${pos(a)} and number ${pos(b)}`;
+      const text = t("chat.say.compare", { a: pos(a), b: pos(b) });
       await send(text, { refine: false, compareItems: items });
       return;
     }
@@ -391,7 +392,7 @@ export async function render(container, ctx) {
       chat.queued = [text, { refine, compareItems, voice, actionId }];
       return;
     }
-    if (!refine && !compareItems && !["yes", "确认"].includes(text)) {
+    if (!refine && !compareItems && text !== t("chat.say.yes")) {
       chat.baseQuery = text;
       chat.chips.clear();
     }
