@@ -58,6 +58,7 @@ page the fix stamped by its own (pinned) clock, as a device whose clock agrees w
 server's would send it."""
 _server_offset: list[timedelta] = []
 """The running shared server's clock offset, for the pages :func:`new_page` opens."""
+_PAGE_OFFSET_ENV = "PYTEST_WEB_PAGE_CLOCK_OFFSET_S"
 
 
 def _lingxi() -> str:
@@ -117,6 +118,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         subprocess.run([_lingxi(), *args], env=env, capture_output=True, timeout=300, check=True)
     hubs = _start_hubs(env, offset) if _broker_up() else {}
     _server_offset[:] = [offset]
+    # Shared through the environment too: under --import-mode=importlib a test module that
+    # imports new_page gets a second copy of this module, whose _server_offset stays empty.
+    os.environ[_PAGE_OFFSET_ENV] = str(offset.total_seconds())
     port = free_port()
     log = tmp / "serve.log"
     with log.open("w") as out:
@@ -140,6 +144,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             time.sleep(0.25)
         yield Server(url=url, env=env, log=log, offset=offset, hubs=hubs)
     finally:
+        os.environ.pop(_PAGE_OFFSET_ENV, None)
         proc.terminate()
         try:
             proc.wait(timeout=10)
@@ -233,8 +238,9 @@ def new_page(browser: Any, width: str, console: Console, locale: str = "en-GB") 
     shared server's "now"."""
     w, hgt = WIDTHS[width]
     context = browser.new_context(viewport={"width": w, "height": hgt}, locale=locale)
-    if _server_offset:
-        context.clock.install(time=datetime.now(UTC) + _server_offset[0])
+    offset = os.environ.get(_PAGE_OFFSET_ENV)
+    if offset is not None:
+        context.clock.install(time=datetime.now(UTC) + timedelta(seconds=float(offset)))
     return watch(context.new_page(), console)
 
 

@@ -146,7 +146,8 @@ export async function render(container, ctx) {
         "tr",
         { dataset: { version: v.id, status: v.status } },
         h("td", { text: String(v.id) }),
-        h("td", { text: `${v.kind}: ${v.source}` }),
+        // The source is a file name or a SKU: shown as written.
+        h("td", {}, `${tOr(`catalogue.kind.${v.kind}`, v.kind)}: `, h("code", { text: v.source })),
         h("td", { text: `+${v.inserted} ~${v.updated}` }),
         h("td", { text: t(`catalogue.status.${v.status}`) }),
         h("td", {}, v.status === "applied" ? undo : null),
