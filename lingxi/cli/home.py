@@ -98,13 +98,15 @@ def do_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Parse TEXT and carry it out on the configured devices (MQTT when LINGXI_MQTT__URL is set)."""
-    from lingxi.data.repos.identity import Member, get_member
+    from lingxi.data.records import Member
     from lingxi.home import HomeController
 
     controller = _controller(real_devices=True)
     assert isinstance(controller, HomeController)
     try:
         if member is not None:
+            from lingxi.data.repos.identity import get_member
+
             with database().session() as s:
                 acting = get_member(s, customer_id=member)
         else:
