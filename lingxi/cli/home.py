@@ -28,8 +28,11 @@ def _group() -> None:
 
 def _controller(*, real_devices: bool) -> object:
     from lingxi.home import HomeController, create_driver
+    from lingxi.home.intents import keep_compiled
 
     cfg = settings()
+    # A cold command loads Home Assistant's templates compiled by an earlier one.
+    keep_compiled(cfg.data_dir / "cache")
     driver = None
     if real_devices and cfg.mqtt.url:
         # A client: it never touches Lingxi's availability in Home Assistant (lingxi serve's).
