@@ -88,7 +88,8 @@ def keep_compiled(folder: Path | None) -> None:
     data folder's ``cache/``, so a cold ``home parse`` loads them instead of parsing and
     compiling them again (~0.1 s). A file's name is a digest of the templates' data, of
     hassil's code and of the interpreter: a new ``home-assistant-intents`` or hassil builds a
-    new one. The home's names are not in it (hassil gets them with each request).
+    new one and removes the language's old ones. The home's names are not in it (hassil gets
+    them with each request).
     """
     _keep.clear()
     if folder is not None:
@@ -101,15 +102,17 @@ def _kept_path(language: str, only: frozenset[str] | None) -> Path | None:
         return None
     data = resources.files("home_assistant_intents").joinpath("data", f"{language}.json")
     code = sorted(Path(hassil.__file__).parent.glob("*.py"))
-    key = _compiled.cache_key(
-        [
-            language,
-            "*" if only is None else ",".join(sorted(only)),
-            data.read_bytes(),
-            *(p.read_bytes() for p in code),
-        ]
-    )
-    return folder / f"hassil-{language}-{key}.pkl"
+    source = _compiled.cache_key([language, data.read_bytes(), *(p.read_bytes() for p in code)])
+    family = _compiled.cache_key(["*" if only is None else ",".join(sorted(only))])
+    return folder / f"hassil-{language}-{source[:16]}-{family[:12]}.pkl"
+
+
+def _stale(path: Path, language: str) -> list[Path]:
+    """The language's files built from other templates or another hassil than ``path``."""
+    current = path.name.rsplit("-", 1)[0] + "-"
+    return [
+        p for p in path.parent.glob(f"hassil-{language}-*.pkl") if not p.name.startswith(current)
+    ]
 
 
 def _compile_all(intents: Intents) -> None:
@@ -133,7 +136,9 @@ def _intents(language: str, only: frozenset[str] | None = None) -> Intents:
         intents = _build(language, only)
         if path is not None:
             _compile_all(intents)
-            _compiled.store(path, intents)
+            if _compiled.store(path, intents):
+                for stale in _stale(path, language):  # never read again: an update left them
+                    stale.unlink(missing_ok=True)
     # The templates are some 10^5 objects that live as long as the process. Left to the
     # collector, every full collection walked them all (130-270 ms, in the middle of a
     # request: bench_home_latency's p95); frozen, it skips them.

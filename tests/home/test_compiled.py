@@ -135,6 +135,32 @@ def test_new_templates_or_a_new_hassil_make_a_new_file(
     assert intents._kept_path("zh-CN", None) not in names
 
 
+def test_files_of_older_templates_are_removed(
+    kept: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once new templates are built and kept, the language's files built from the old ones go;
+    the other language's and the same templates' other families stay."""
+    intents._intents("en", _FAMILIES["on"])
+    intents._intents("en", _FAMILIES["brightness"])
+    intents._intents("zh-CN", _FAMILIES["on"])
+    old = {p.name for p in kept.glob("*.pkl")}
+    assert len(old) == 3
+    data = tmp_path / "hai"
+    real_data = Path(str(intents.resources.files("home_assistant_intents")))
+    shutil.copytree(real_data / "data", data / "data")
+    with (data / "data" / "en.json").open("a", encoding="utf-8") as f:
+        f.write("\n")
+    monkeypatch.setattr(intents, "resources", SimpleNamespace(files=lambda _pkg: data))
+    intents._intents.cache_clear()
+    intents._intents("en", _FAMILIES["on"])
+    now = {p.name for p in kept.glob("*.pkl")}
+    assert {n for n in now if n.startswith("hassil-zh-CN-")} == {
+        n for n in old if n.startswith("hassil-zh-CN-")
+    }
+    (new_en,) = {n for n in now if n.startswith("hassil-en-")}
+    assert new_en not in old
+
+
 def test_the_homes_names_are_never_kept(kept: Path) -> None:
     """Loaded templates match whatever names the home has now (a renamed light)."""
     recognize("turn on the kitchen light", language="en", vocabulary=VOCAB)
