@@ -99,7 +99,10 @@ def store(path: Path, value: Any) -> bool:
         os.replace(tmp, path)
         tmp = None
         return True
-    except (OSError, pickle.PicklingError, _Mismatch, RecursionError) as err:
+    except OSError as err:  # a read-only data folder: every start compiles, as before
+        logger.info("compiled templates not kept at %s: %s", path, err)
+        return False
+    except (pickle.PicklingError, _Mismatch, RecursionError) as err:
         logger.warning("compiled templates not kept at %s: %s", path, err)
         return False
     finally:

@@ -110,6 +110,17 @@ def test_a_damaged_file_is_built_again(kept: Path) -> None:
     assert _compiled.load(path) is not None
 
 
+def test_a_folder_that_cannot_be_written_only_costs_time(kept: Path, tmp_path: Path) -> None:
+    """Templates that cannot be kept are built in memory, as without a folder."""
+    expected = recognize("turn on the kitchen light", language="en", vocabulary=VOCAB)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    intents._intents.cache_clear()
+    keep_compiled(blocked / "cache")
+    assert recognize("turn on the kitchen light", language="en", vocabulary=VOCAB) == expected
+    assert blocked.read_text() == "not a folder"
+
+
 def test_new_templates_or_a_new_hassil_make_a_new_file(
     kept: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
