@@ -28,8 +28,11 @@ def _group() -> None:
 
 def _controller(*, real_devices: bool) -> object:
     from lingxi.home import HomeController, create_driver
+    from lingxi.home.intents import keep_compiled
 
     cfg = settings()
+    # A cold command loads Home Assistant's templates compiled by an earlier one.
+    keep_compiled(cfg.data_dir / "cache")
     driver = None
     if real_devices and cfg.mqtt.url:
         # A client: it never touches Lingxi's availability in Home Assistant (lingxi serve's).
@@ -98,13 +101,15 @@ def do_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Parse TEXT and carry it out on the configured devices (MQTT when LINGXI_MQTT__URL is set)."""
-    from lingxi.data.repos.identity import Member, get_member
+    from lingxi.data.records import Member
     from lingxi.home import HomeController
 
     controller = _controller(real_devices=True)
     assert isinstance(controller, HomeController)
     try:
         if member is not None:
+            from lingxi.data.repos.identity import get_member
+
             with database().session() as s:
                 acting = get_member(s, customer_id=member)
         else:

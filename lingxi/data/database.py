@@ -93,8 +93,9 @@ class Database:
         return sqlite_file(self.settings.url)
 
     @contextmanager
-    def lean(self) -> Iterator[sqlite3.Connection]:
-        """A read-only stdlib ``sqlite3`` connection for :mod:`lingxi.data.repos.lean`.
+    def lean(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A read-only stdlib ``sqlite3`` connection for :mod:`lingxi.data.repos.lean`; with
+        ``write=True`` one that may write, committed when the block ends without an error.
 
         Raises
         ------
@@ -108,7 +109,7 @@ class Database:
         path = self.sqlite_file
         if path is None:
             raise ValueError(f"{self.dialect} database: the lean read path is SQLite's only")
-        with connect(path) as conn:
+        with connect(path, write=write) as conn:
             yield conn
 
     def ping(self) -> bool:

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from lingxi.config import HomeSettings
 from lingxi.data import Database
-from lingxi.data.repos import home as repo
-from lingxi.data.repos.identity import Member
+from lingxi.data.records import Member
 from lingxi.errors import InvalidInputError, NotFoundError
 from lingxi.home._payloads import clean_json, device_payload, intent_fits, refuse_unsafe_text
 from lingxi.home._replies import say
@@ -166,6 +165,8 @@ class Modalities:
             if target is None:
                 return ActionResult(ok=False, reply=say("point_first", "en"), reason="no_target")
             return self.point(target, member)
+        from lingxi.data.repos import home as repo
+
         with self.db.session() as s:
             bindings = {
                 b.gesture: b

@@ -17,9 +17,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from lingxi.data.repos import home_automations as repo
-from lingxi.data.repos.home_automations import AutomationRecord
-from lingxi.data.repos.identity import Member, get_member
+from lingxi.data.records import AutomationRecord, Member
 from lingxi.errors import InvalidInputError, LingxiError
 from lingxi.home._lang import Schedule
 from lingxi.home._replies import entity_names, say
@@ -114,6 +112,9 @@ def keep(
     controller: HomeController, held: ScheduledPlan, member: Member, *, confirmed: bool
 ) -> ActionResult:
     """Write the automation (its risk already decided) and say when it will run."""
+    # The repositories load SQLAlchemy: only a request for later needs them.
+    from lingxi.data.repos import home_automations as repo
+
     parsed = held.parsed
     schedule = parsed.scheduled[0].schedule
     assert schedule is not None
@@ -148,6 +149,8 @@ def keep(
 
 def list_for(controller: HomeController, household_id: int) -> list[AutomationRecord]:
     """The household's automations still to run, soonest first."""
+    from lingxi.data.repos import home_automations as repo
+
     with controller.db.session() as s:
         return repo.list_automations(s, household_id=household_id)
 
@@ -157,6 +160,8 @@ def cancel(controller: HomeController, automation_id: int, member: Member) -> Au
 
     Raises NotFoundError (no such automation here) or ConflictError (it already ran).
     """
+    from lingxi.data.repos import home_automations as repo
+
     with controller.db.session() as s:
         return repo.cancel_automation(
             s, household_id=member.household_id, automation_id=automation_id
@@ -164,6 +169,8 @@ def cancel(controller: HomeController, automation_id: int, member: Member) -> Au
 
 
 def _member(controller: HomeController, record: AutomationRecord) -> Member:
+    from lingxi.data.repos.identity import get_member
+
     if record.customer_id is None:  # the local operator acts as the owner
         return Member(0, record.household_id, "owner", "CLI", "")
     with controller.db.session() as s:
@@ -172,6 +179,8 @@ def _member(controller: HomeController, record: AutomationRecord) -> Member:
 
 def run_due(controller: HomeController, *, now: datetime) -> list[AutomationRecord]:
     """Carry out every automation due by ``now`` (each once); returns them as finished."""
+    from lingxi.data.repos import home_automations as repo
+
     with controller.db.session() as s:
         claimed = repo.claim_due(s, now=now)
     finished = []

@@ -7,7 +7,6 @@ import logging
 
 from lingxi.config import Settings
 from lingxi.data import Database
-from lingxi.data.repos import home as repo
 from lingxi.home.controller import HomeController
 from lingxi.home.drivers.base import create_driver
 
@@ -19,6 +18,8 @@ logger = logging.getLogger(__name__)
 def announce_all(controller: HomeController) -> list[int]:
     """Load every household that has entities, so the driver announces them now (not at a
     member's first request); returns their ids. A household that fails is logged and skipped."""
+    from lingxi.data.repos import home as repo
+
     with controller.db.session() as s:
         household_ids = repo.list_households_with_entities(s)
     done = []

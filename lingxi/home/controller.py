@@ -29,9 +29,7 @@ from typing import TYPE_CHECKING, Any
 from lingxi import policy
 from lingxi.config import HomeSettings
 from lingxi.data import Database
-from lingxi.data.repos import home as repo
-from lingxi.data.repos.conversation import household_settings
-from lingxi.data.repos.identity import Member
+from lingxi.data.records import STATE_SOURCES, Member
 from lingxi.errors import (
     ConfirmationRequiredError,
     ForbiddenError,
@@ -53,6 +51,7 @@ from lingxi.home._plan import (
 )
 from lingxi.home._replies import no_match_reply, say
 from lingxi.home._state import current_state, state_rows
+from lingxi.home._store import load_rows
 from lingxi.home.command_space import SpeechParams
 from lingxi.home.devices import DeviceState
 from lingxi.home.drivers.base import DeviceDriver
@@ -154,11 +153,8 @@ class HomeController(Modalities):
         with self._lock:
             if household_id in self._homes:
                 return self._homes[household_id]
-            with self.db.session() as s:
-                areas = repo.list_areas(s, household_id=household_id)
-                entities = repo.list_entities(s, household_id=household_id)
-                states = repo.current_states(s, household_id=household_id)
-                own = household_settings(s, household_id=household_id)
+            rows = load_rows(self.db, household_id)
+            areas, entities, states, own = rows.areas, rows.entities, rows.states, rows.settings
             if not entities:
                 raise NotFoundError(
                     f"Household {household_id} has no devices. Load the demo with "
@@ -531,7 +527,7 @@ class HomeController(Modalities):
                 f"No entity {entity_id!r} in household {household_id}.", field="entity_id"
             )
         command = Command("HassTurnOn", {"name": entity.name}, tier=0, targets=(entity_id,))
-        recorded = source if source in repo.STATE_SOURCES else "automation"
+        recorded = source if source in STATE_SOURCES else "automation"
         plan = self._plan([command], home, recorded)
         for step in plan.risky:
             assert step.act is not None

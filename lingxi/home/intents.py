@@ -9,12 +9,16 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
+import hassil
 from hassil import Intents, TextSlotList, recognize_best
 from home_assistant_intents import get_intents
 
 from lingxi.errors import InvalidInputError
+from lingxi.home import _compiled
 from lingxi.text import detect_language as text_language
 
 __all__ = [
@@ -23,6 +27,7 @@ __all__ = [
     "IntentMatch",
     "Vocabulary",
     "detect_language",
+    "keep_compiled",
     "normalize_language",
     "recognize",
     "sample_templates",
@@ -73,21 +78,81 @@ class IntentMatch:
     """The sentence meant "here" (the area the request came from)."""
 
 
+_keep: dict[str, Path] = {}
+
+
+def keep_compiled(folder: Path | None) -> None:
+    """Keep the compiled templates in ``folder`` (None: in this process only).
+
+    A process-wide choice, made before the first request: ``lingxi home`` keeps them under the
+    data folder's ``cache/``, so a cold ``home parse`` loads them instead of parsing and
+    compiling them again (~0.1 s). A file's name is a digest of the templates' data, of
+    hassil's code and of the interpreter: a new ``home-assistant-intents`` or hassil builds a
+    new one and removes the language's old ones. The home's names are not in it (hassil gets
+    them with each request).
+    """
+    _keep.clear()
+    if folder is not None:
+        _keep["folder"] = folder
+
+
+def _kept_path(language: str, only: frozenset[str] | None) -> Path | None:
+    folder = _keep.get("folder")
+    if folder is None:
+        return None
+    data = resources.files("home_assistant_intents").joinpath("data", f"{language}.json")
+    code = sorted(Path(hassil.__file__).parent.glob("*.py"))
+    source = _compiled.cache_key([language, data.read_bytes(), *(p.read_bytes() for p in code)])
+    family = _compiled.cache_key(["*" if only is None else ",".join(sorted(only))])
+    return folder / f"hassil-{language}-{source[:16]}-{family[:12]}.pkl"
+
+
+def _stale(path: Path, language: str) -> list[Path]:
+    """The language's files built from other templates or another hassil than ``path``."""
+    current = path.name.rsplit("-", 1)[0] + "-"
+    return [
+        p for p in path.parent.glob(f"hassil-{language}-*.pkl") if not p.name.startswith(current)
+    ]
+
+
+def _compile_all(intents: Intents) -> None:
+    """Parse and compile every template now (hassil does it on first use), to keep them."""
+    for intent in intents.intents.values():
+        for block in intent.data:
+            rules = {**intents.expansion_rules, **block.expansion_rules}
+            for sentence in block.sentences:
+                sentence.compile(rules)
+
+
 # Two languages times a dozen intent families (and all intents): with room for 8 they evicted
 # each other, and a rebuild (~100 ms) landed inside requests.
 @lru_cache(maxsize=32)
 def _intents(language: str, only: frozenset[str] | None = None) -> Intents:
-    data = get_intents(language)
-    if data is None:  # pragma: no cover - both languages ship in the package
-        raise InvalidInputError.for_field("language", "one of en, zh-CN", language)
-    if only is not None:
-        data = {**data, "intents": {k: v for k, v in data["intents"].items() if k in only}}
-    intents = Intents.from_dict(data)
+    path = _kept_path(language, only)
+    kept = _compiled.load(path) if path is not None else None
+    if isinstance(kept, Intents):
+        intents = kept
+    else:
+        intents = _build(language, only)
+        if path is not None:
+            _compile_all(intents)
+            if _compiled.store(path, intents):
+                for stale in _stale(path, language):  # never read again: an update left them
+                    stale.unlink(missing_ok=True)
     # The templates are some 10^5 objects that live as long as the process. Left to the
     # collector, every full collection walked them all (130-270 ms, in the middle of a
     # request: bench_home_latency's p95); frozen, it skips them.
     gc.freeze()
     return intents
+
+
+def _build(language: str, only: frozenset[str] | None) -> Intents:
+    data = get_intents(language)
+    if data is None:  # pragma: no cover - both languages ship in the package
+        raise InvalidInputError.for_field("language", "one of en, zh-CN", language)
+    if only is not None:
+        data = {**data, "intents": {k: v for k, v in data["intents"].items() if k in only}}
+    return Intents.from_dict(data)
 
 
 @lru_cache(maxsize=64)

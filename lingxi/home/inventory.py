@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lingxi.data.repos.home import LANGUAGES
+from lingxi.data.records import LANGUAGES
 from lingxi.errors import InvalidInputError
 
 __all__ = ["DOMAINS", "ImportReport", "Inventory", "entity_capabilities", "read_inventory"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from lingxi.data.repos.home import AreaRecord, EntityRecord
+from lingxi.data.records import AreaRecord, EntityRecord
 from lingxi.home._lang import Schedule
 
 __all__ = [

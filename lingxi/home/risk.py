@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lingxi.data.repos.home import EntityRecord
+from lingxi.data.records import EntityRecord
 from lingxi.errors import ConflictError, NotFoundError
 from lingxi.home.devices import DeviceState, apply_command
 from lingxi.policy import Act

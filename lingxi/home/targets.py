@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lingxi.data.repos.home import EntityRecord
+from lingxi.data.records import EntityRecord
 from lingxi.home.model import DOMAIN_OF_INTENT, Command, Home, NoMatchReason
 
 __all__ = ["TargetMatch", "clarifying_question", "resolve_targets"]

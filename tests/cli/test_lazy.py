@@ -29,9 +29,20 @@ NEVER = {
         "alembic",
         "torch",
     ),
+    # The home comes from the SQLite file over the stdlib (lingxi.data.repos.lean), and `do`
+    # stores its change the same way: no SQLAlchemy, no ORM models.
     ("home", "parse", "turn on the kitchen light", "--household", "{household}"): (
         *(m for m in HEAVY if m != "hassil"),
         "numpy",
+        "sqlalchemy",
+        "alembic",
+        "faster_whisper",
+        "httpx",
+    ),
+    ("home", "do", "turn off the kitchen light", "--household", "{household}"): (
+        *(m for m in HEAVY if m != "hassil"),
+        "numpy",
+        "sqlalchemy",
         "alembic",
         "faster_whisper",
         "httpx",
@@ -42,6 +53,9 @@ NEVER = {
 RAN = {
     ("guide", "parse", "oily skin, cleanser under $30"): "lingxi.guide.constraints",
     ("home", "parse", "turn on the kitchen light", "--household", "{household}"): "hassil",
+    ("home", "do", "turn off the kitchen light", "--household", "{household}"): (
+        "lingxi.home._execution"
+    ),
 }
 
 _PROBE = """

@@ -6,7 +6,6 @@ Rows leave this module as frozen dataclasses, never as ORM objects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,16 @@ from sqlalchemy.orm import Session
 
 from lingxi.data.base import utcnow
 from lingxi.data.models import Area, Device, Entity, EntityState, GestureBinding
+from lingxi.data.records import (
+    LANGUAGES as LANGUAGES,
+    STATE_SOURCES as STATE_SOURCES,
+    AreaRecord as AreaRecord,
+    EntityRecord as EntityRecord,
+    GestureBindingRecord as GestureBindingRecord,
+    StateRecord as StateRecord,
+    check_state,
+    language_key as language_key,
+)
 from lingxi.errors import InvalidInputError, NotFoundError
 
 __all__ = [
@@ -41,92 +50,6 @@ __all__ = [
     "upsert_device",
     "upsert_entity",
 ]
-
-LANGUAGES = ("en", "zh")
-"""The languages a home's display names may be given in."""
-
-
-def language_key(language: str) -> str:
-    """``"zh"`` for any Chinese tag (``zh``, ``zh-CN``), else ``"en"``."""
-    return "zh" if language.casefold().startswith("zh") else "en"
-
-
-STATE_SOURCES = ("voice", "text", "touch", "gesture", "device", "automation", "undo")
-"""How a state change came about."""
-
-
-@dataclass(frozen=True, slots=True)
-class AreaRecord:
-    """A room or zone, with its aliases (``客厅`` for ``Living Room``)."""
-
-    area_id: str
-    name: str
-    aliases: tuple[str, ...] = ()
-    floor: str | None = None
-    names: dict[str, str] = field(default_factory=dict)
-    """The display name per language (``{"zh": "客厅"}``); ``name`` where one is missing."""
-
-    def name_in(self, language: str) -> str:
-        """The display name in ``language`` (``en``, ``zh``, ``zh-CN``), else ``name``."""
-        return self.names.get(language_key(language)) or self.name
-
-
-@dataclass(frozen=True, slots=True)
-class EntityRecord:
-    """A Home Assistant style entity of a household."""
-
-    entity_id: str
-    domain: str
-    name: str
-    aliases: tuple[str, ...] = ()
-    area_id: str | None = None
-    """The area's slug (``living_room``), not the row id."""
-    device_class: str | None = None
-    capabilities: dict[str, Any] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
-    """The display name per language; ``name`` where one is missing."""
-
-    def name_in(self, language: str) -> str:
-        """The display name in ``language`` (``en``, ``zh``, ``zh-CN``), else ``name``."""
-        return self.names.get(language_key(language)) or self.name
-
-
-@dataclass(frozen=True, slots=True)
-class StateRecord:
-    """One recorded state: what, who (``actor_customer_id``), how (``source``) and when."""
-
-    entity_id: str
-    state: str
-    attributes: dict[str, Any]
-    changed_at: datetime
-    source: str
-    actor_customer_id: int | None = None
-    id: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "id": self.id,
-            "entity_id": self.entity_id,
-            "state": self.state,
-            "attributes": self.attributes,
-            "changed_at": self.changed_at.isoformat(),
-            "source": self.source,
-            "actor_customer_id": self.actor_customer_id,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class GestureBindingRecord:
-    """A gesture of a household bound to an intent with fixed slots."""
-
-    gesture: str
-    intent: str
-    slots: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {"gesture": self.gesture, "intent": self.intent, "slots": self.slots}
 
 
 def _area_record(area: Area) -> AreaRecord:
@@ -415,10 +338,7 @@ def record_state(
     changed_at: datetime | None = None,
 ) -> StateRecord:
     """Append a state to an entity's history (the newest row is its current state)."""
-    if source not in STATE_SOURCES:
-        raise InvalidInputError.for_field("source", f"one of {', '.join(STATE_SOURCES)}", source)
-    if len(state) > 100:
-        raise InvalidInputError.for_field("state", "at most 100 characters", state)
+    check_state(state, source)
     pk = _entity_pk(session, household_id, entity_id)
     row = EntityState(
         entity_pk=pk,

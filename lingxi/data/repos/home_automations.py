@@ -6,7 +6,6 @@ serves every household). Rows leave this module as frozen dataclasses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from lingxi.data.base import utcnow
 from lingxi.data.models import HomeAutomation
+from lingxi.data.records import AutomationRecord as AutomationRecord
 from lingxi.errors import ConflictError, NotFoundError
 
 __all__ = [
@@ -28,41 +28,6 @@ __all__ = [
 ]
 
 AUTOMATION_STATUSES = ("scheduled", "running", "done", "failed", "cancelled")
-
-
-@dataclass(frozen=True, slots=True)
-class AutomationRecord:
-    """A stored command for later."""
-
-    id: int
-    household_id: int
-    customer_id: int | None
-    text: str
-    language: str
-    commands: list[dict[str, Any]]
-    schedule: dict[str, Any]
-    due_at: datetime
-    confirmed: bool
-    status: str
-    created_at: datetime
-    finished_at: datetime | None
-    outcome: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (times in ISO 8601, UTC)."""
-        return {
-            "id": self.id,
-            "text": self.text,
-            "language": self.language,
-            "commands": self.commands,
-            "schedule": self.schedule,
-            "due_at": self.due_at.isoformat(),
-            "confirmed": self.confirmed,
-            "status": self.status,
-            "created_at": self.created_at.isoformat(),
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
-            "outcome": self.outcome,
-        }
 
 
 def _record(row: HomeAutomation) -> AutomationRecord:

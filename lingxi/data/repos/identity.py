@@ -24,6 +24,7 @@ from lingxi.data.models import (
     PreferenceProfile,
     Role,
 )
+from lingxi.data.records import Member as Member
 from lingxi.data.repos._values import as_enum
 from lingxi.errors import InvalidInputError, NotFoundError, UnauthorizedError
 
@@ -53,18 +54,6 @@ __all__ = [
 _hasher = PasswordHasher()
 # Profile fields that are personal data about the skin: kept only under a PROFILE consent.
 SENSITIVE_FIELDS = ("skin_types", "concerns")
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """A signed-in household member, as every service sees the caller."""
-
-    customer_id: int
-    household_id: int
-    role: str
-    display_name: str
-    email: str
-    locale: str = "en"
 
 
 @dataclass(frozen=True, slots=True)

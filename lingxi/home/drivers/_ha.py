@@ -25,7 +25,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from lingxi.data.repos.home import EntityRecord
+from lingxi.data.records import EntityRecord
 from lingxi.home.devices import DeviceState
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from lingxi.data.repos.home import EntityRecord
+from lingxi.data.records import EntityRecord
 from lingxi.errors import InvalidInputError, UnavailableError
 from lingxi.home.devices import DeviceCommand, DeviceState
 

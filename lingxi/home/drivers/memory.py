@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 
-from lingxi.data.repos.home import EntityRecord
+from lingxi.data.records import EntityRecord
 from lingxi.errors import NotFoundError
 from lingxi.home.devices import DeviceCommand, DeviceState, apply_command
 from lingxi.home.drivers.base import DeviceUnavailableError, StateListener

@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from lingxi.config import MQTTSettings
-from lingxi.data.repos.home import EntityRecord
+from lingxi.data.records import EntityRecord
 from lingxi.errors import InvalidInputError, NotFoundError
 from lingxi.home.devices import DeviceState, apply_command
 from lingxi.home.drivers._adopted import command_messages, read_adopted, state_topic

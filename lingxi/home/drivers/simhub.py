@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lingxi.config import MQTTSettings
-from lingxi.data.repos.home import EntityRecord
+from lingxi.data.records import EntityRecord
 from lingxi.home.devices import DeviceState, apply_command
 from lingxi.home.drivers._client import Client, Message, PahoClient, new_client_id
 from lingxi.home.drivers._ha import topics, wire_state
