@@ -156,7 +156,10 @@ def versions_cmd(
 @handle_errors
 def rollback_cmd(
     version: Annotated[
-        int, typer.Argument(help="The version to undo (later ones are undone too).")
+        int,
+        typer.Argument(
+            help="The version to undo (later ones are undone too).", min=1, max=2**31 - 1
+        ),
     ],
     embed: Annotated[
         bool, typer.Option("--embed/--no-embed", help="Re-embed restored products now.")

@@ -99,7 +99,12 @@ def recommend_cmd(
     text: Annotated[str, typer.Argument(help="The request, in English or Chinese.")],
     customer: Annotated[
         int | None,
-        typer.Option("--customer", help="Customer id (uses only what they consented to)."),
+        typer.Option(
+            "--customer",
+            help="Customer id (uses only what they consented to).",
+            min=1,
+            max=2**31 - 1,
+        ),
     ] = None,
     k: Annotated[int, typer.Option("--k", help="How many products (1-100).", min=1, max=100)] = 10,
     as_json: AsJson = False,
@@ -156,7 +161,7 @@ def compare_cmd(
 profile_app = typer.Typer(help="See, export or delete a person's stored shopping profile.")
 app.add_typer(profile_app, name="profile")
 
-CustomerOpt = Annotated[int, typer.Option("--customer", help="Customer id.")]
+CustomerOpt = Annotated[int, typer.Option("--customer", help="Customer id.", min=1, max=2**31 - 1)]
 
 
 @profile_app.command("show")

@@ -15,7 +15,7 @@ __all__ = ["app"]
 app = typer.Typer(help="The smart-home engine.", no_args_is_help=True)
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-Household = Annotated[int, typer.Option("--household", help="Household id.", min=1)]
+Household = Annotated[int, typer.Option("--household", help="Household id.", min=1, max=2**31 - 1)]
 Area = Annotated[
     str | None, typer.Option("--area", help="The room the request comes from (area id or name).")
 ]
@@ -92,7 +92,10 @@ def do_cmd(
     text: Annotated[str, typer.Argument(help="The request, e.g. '关灯然后把空调调到26度'.")],
     household: Household = 1,
     member: Annotated[
-        int | None, typer.Option("--member", help="Customer id acting (default: the owner).")
+        int | None,
+        typer.Option(
+            "--member", help="Customer id acting (default: the owner).", min=1, max=2**31 - 1
+        ),
     ] = None,
     area: Area = None,
     yes: Annotated[
@@ -161,7 +164,9 @@ def automations_cmd(ctx: typer.Context, household: Household = 1, as_json: AsJso
 @automations_app.command("cancel")
 @handle_errors
 def automations_cancel_cmd(
-    automation_id: Annotated[int, typer.Argument(help="The automation's id (from the list).")],
+    automation_id: Annotated[
+        int, typer.Argument(help="The automation's id (from the list).", min=1, max=2**31 - 1)
+    ],
     household: Household = 1,
     as_json: AsJson = False,
 ) -> None:

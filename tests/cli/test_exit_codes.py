@@ -233,3 +233,27 @@ def test_doctor_exits_3_with_the_broker_or_the_llm_down(lingxi: Any, http_server
         "doctor", LINGXI_LLM__BASE_URL=url, LINGXI_MQTT__URL="mqtt://127.0.0.1:1"
     )
     assert code == 3 and "down" in out and "Traceback" not in err
+
+
+HUGE = str(2**70)
+"""An id no database column holds: before, SQLite's OverflowError came out as exit 1."""
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["home", "state", "--household", HUGE], "household"),
+        (["home", "do", "hi", "--member", HUGE], "member"),
+        (["home", "automations", "cancel", HUGE], "automation_id"),
+        (["guide", "recommend", "a cleanser", "--customer", HUGE], "customer"),
+        (["catalogue", "rollback", HUGE], "version"),
+    ],
+    ids=lambda a: " ".join(a[:2]) if isinstance(a, list) else a,
+)
+def test_an_id_too_large_for_the_database_is_bad_input(
+    args: list[str], field: str, lingxi: Any
+) -> None:
+    code, out, err = lingxi(*args, "--json")
+    assert code == 2, (out, err)
+    error = json.loads(out)["error"]
+    assert error["code"] == "invalid_input" and field in error["details"]["field"], error

@@ -153,7 +153,7 @@ export async function render(container, ctx) {
         h("td", {}, v.status === "applied" ? undo : null),
       );
     });
-    replace(versionsBox, h("table", { class: "route-table" }, h("tbody", {}, rows)));
+    replace(versionsBox, h("div", { class: "table-scroll" }, h("table", { class: "route-table" }, h("tbody", {}, rows))));
   };
 
   searchForm.addEventListener("submit", (ev) => {
