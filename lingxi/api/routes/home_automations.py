@@ -32,7 +32,9 @@ def list_automations(request: Request, member: CurrentMember) -> AutomationsPubl
 
 @router.delete("/automations/{automation_id}")
 def cancel_automation(
-    automation_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], request: Request, member: CurrentMember
+    automation_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
+    request: Request,
+    member: CurrentMember,
 ) -> AutomationPublic:
     """Cancel one before it runs: 404 if the household has none with this id, 409
     ``automation_finished`` if it already ran or was cancelled."""
