@@ -10,7 +10,9 @@ purchase changes that person's next recommendations at once, with no retrain.
 * :class:`SLISTRecommender`: SLIST (Choi et al., WWW 2021): one closed-form item-item matrix that
   both reconstructs whole sequences (SLIS) and maps each prefix to the items that follow it (SLIT),
   optionally plus ``attribute_weight`` times an item-item similarity from item side information
-  (cosine of idf-weighted attribute vectors: brand, category, ...), added to the same matrix.
+  (cosine of idf-weighted attribute vectors: brand, category, ...), added to the same matrix,
+  and ``attribute_transition_weight`` times a learned attribute-to-next-item map (a ridge
+  regression from the attributes of each prefix to the items that follow it).
 """
 
 from __future__ import annotations
@@ -167,6 +169,20 @@ def _spd_inverse(gram: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         raise InvalidInputError.for_field("l2", "large enough to invert the Gram matrix", info)
     full: npt.NDArray[np.float64] = np.triu(inv) + np.triu(inv, 1).T
     return full
+
+
+def _attribute_transitions(
+    S: sp.csr_matrix, T: sp.csr_matrix, feats: sp.csr_matrix, l2: float
+) -> npt.NDArray[np.float64]:
+    """``F W`` with ``W = argmin ||T - S F W||^2 + l2 ||W||^2``: from each item's attributes to
+    the items that follow it, learned on prefix/suffix pairs. The solve is attributes x
+    attributes (hundreds), so it costs little next to SLIST's item x item inverse."""
+    G = (S @ feats.astype(np.float64)).tocsr()
+    gram = np.asarray((G.T @ G).toarray())
+    gram[np.diag_indices(gram.shape[0])] += l2
+    W = np.linalg.solve(gram, np.asarray((G.T @ T).toarray()))
+    out: npt.NDArray[np.float64] = np.asarray(feats.astype(np.float64) @ W)
+    return out
 
 
 class _ItemItemBase:
@@ -348,6 +364,12 @@ class SLISTRecommender(_ItemItemBase):
     """Only pairs within this many positions of the split count (keeps S and T sparse)."""
     attribute_weight: float = 0.0
     """Weight of the attribute similarity added to ``B`` (needs ``item_attributes`` in fit)."""
+    attribute_transition_weight: float = 0.0
+    """Weight of the attribute-to-next-item map ``F W`` added to ``B``, where ``W`` maps the
+    attributes of each prefix (``S F``) to its suffix ``T`` (needs ``item_attributes``): it
+    learns which items follow a brand or category, which the cosine term cannot."""
+    attribute_transition_l2: float = 10.0
+    """Ridge strength of that map (its Gram matrix is only attributes x attributes)."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.alpha <= 1.0:
@@ -361,9 +383,12 @@ class SLISTRecommender(_ItemItemBase):
             )
         if self.max_span < 1:
             raise InvalidInputError.for_field("max_span", "an int in [1, inf)", self.max_span)
-        if not self.attribute_weight >= 0:
+        for name in ("attribute_weight", "attribute_transition_weight"):
+            if not getattr(self, name) >= 0:
+                raise InvalidInputError.for_field(name, "a float in [0, inf)", getattr(self, name))
+        if not self.attribute_transition_l2 > 0:
             raise InvalidInputError.for_field(
-                "attribute_weight", "a float in [0, inf)", self.attribute_weight
+                "attribute_transition_l2", "a float in (0, inf)", self.attribute_transition_l2
             )
         self.n_items_ = 0
 
@@ -376,6 +401,8 @@ class SLISTRecommender(_ItemItemBase):
             "max_diag": self.max_diag,
             "max_span": self.max_span,
             "attribute_weight": self.attribute_weight,
+            "attribute_transition_weight": self.attribute_transition_weight,
+            "attribute_transition_l2": self.attribute_transition_l2,
         }
 
     def _prefix_suffix(
@@ -417,15 +444,17 @@ class SLISTRecommender(_ItemItemBase):
         item_attributes: Sequence[Sequence[int]] | None = None,
     ) -> Self:
         """Solve SLIST in closed form; with ``item_attributes`` (one list of attribute ids per
-        item) and ``attribute_weight > 0``, add the attribute similarity to ``B``."""
+        item), add the attribute similarity (``attribute_weight > 0``) and the learned
+        attribute-to-next-item map (``attribute_transition_weight > 0``) to ``B``."""
         _check_sequences(sequences, n_items)
-        if self.attribute_weight > 0 and item_attributes is None:
+        uses_attributes = self.attribute_weight > 0 or self.attribute_transition_weight > 0
+        if uses_attributes and item_attributes is None:
             raise InvalidInputError.for_field(
-                "item_attributes", "given when attribute_weight > 0", None
+                "item_attributes", "given when an attribute weight is > 0", None
             )
         feats = (
             attribute_features(item_attributes, n_items)
-            if item_attributes is not None and self.attribute_weight > 0
+            if item_attributes is not None and uses_attributes
             else None
         )
         self.n_items_ = n_items
@@ -450,12 +479,17 @@ class SLISTRecommender(_ItemItemBase):
         B -= P * over[None, :]
         del P
         if feats is not None:
-            # B += w F F' in row blocks (F F' is too dense to hold as a sparse matrix), the
-            # diagonal (self-similarity) left as SLIST set it.
+            # Both attribute terms leave the diagonal (self-weight) as SLIST set it.
             diag = np.diag(B).copy()
-            for start in range(0, n_items, 2048):
-                block = feats[start : start + 2048] @ feats.T
-                B[start : start + 2048] += self.attribute_weight * block.toarray()
+            if self.attribute_weight > 0:
+                # B += w F F' in row blocks (F F' is too dense to hold as a sparse matrix).
+                for start in range(0, n_items, 2048):
+                    block = feats[start : start + 2048] @ feats.T
+                    B[start : start + 2048] += self.attribute_weight * block.toarray()
+            if self.attribute_transition_weight > 0:
+                B += self.attribute_transition_weight * _attribute_transitions(
+                    S, T, feats, self.attribute_transition_l2
+                )
             B[np.diag_indices(n_items)] = diag
         self.B_ = B.astype(np.float32)
         self.popularity_ = self._popularity(sequences)

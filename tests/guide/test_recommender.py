@@ -133,3 +133,48 @@ def test_app_model_uses_brand_and_category() -> None:
     scores = personal.model.score([[int(col[index.position[1]])]])[0]
     assert scores[col[index.position[2]]] > scores[col[index.position[3]]]
     assert scores[col[index.position[2]]] > 0
+
+
+def test_attribute_transitions_learn_what_follows_a_brand() -> None:
+    """The learned attribute-to-next-item map suggests, after a never-bought item, the items
+    that usually follow its brand (brand 1 after brand 0), where the cosine term suggests its
+    own brand and plain SLIST knows nothing; a weight of 0 gives SLIST's matrix exactly."""
+    # Brand 0: items 0, 1, 2 and never-bought 6; brand 1: items 3, 4 and 5.
+    attrs = [[0], [0], [0], [1], [1], [1], [0]]
+    sequences = [[0, 3], [1, 4], [2, 3], [1, 3], [0, 4], [2, 4], [5]] * 3
+    n_items = len(attrs)
+    cosine = SLISTRecommender(alpha=0.5, l2=1.0, attribute_weight=0.5).fit(
+        sequences, n_items=n_items, item_attributes=attrs
+    )
+    learned = SLISTRecommender(alpha=0.5, l2=1.0, attribute_transition_weight=1.0).fit(
+        sequences, n_items=n_items, item_attributes=attrs
+    )
+    c_scores, l_scores = cosine.score([[6]])[0], learned.score([[6]])[0]
+    assert c_scores[[0, 1, 2]].min() > c_scores[[3, 4]].max()
+    assert l_scores[[3, 4]].min() > l_scores[[0, 1, 2, 5]].max()
+    assert set(learned.recommend([6], k=2)[0].tolist()) == {3, 4}
+    assert cosine.recommend([6], k=2)[0].tolist() != learned.recommend([6], k=2)[0].tolist()
+    off = SLISTRecommender(alpha=0.5, l2=1.0, attribute_transition_weight=0.0).fit(
+        sequences, n_items=n_items, item_attributes=attrs
+    )
+    plain = SLISTRecommender(alpha=0.5, l2=1.0).fit(sequences, n_items=n_items)
+    assert off.B_ is not None and plain.B_ is not None and learned.B_ is not None
+    np.testing.assert_array_equal(off.B_, plain.B_)
+    np.testing.assert_allclose(np.diag(learned.B_), np.diag(plain.B_), atol=1e-6)
+    with pytest.raises(InvalidInputError, match="item_attributes"):
+        SLISTRecommender(attribute_transition_weight=1.0).fit(sequences, n_items=n_items)
+    with pytest.raises(InvalidInputError, match="attribute_transition_l2"):
+        SLISTRecommender(attribute_transition_l2=0.0)
+
+
+def test_attribute_transitions_save_load(tmp_path: Path) -> None:
+    """Both new parameters round-trip through save/load."""
+    attrs = [[0], [0], [0], [1], [1], [1], [0]]
+    m = SLISTRecommender(
+        alpha=0.5, l2=1.0, attribute_transition_weight=0.3, attribute_transition_l2=2.0
+    ).fit([[0, 3], [1, 4], [2, 3]] * 3, n_items=7, item_attributes=attrs)
+    m.save(tmp_path / "m.npz")
+    again = load_recommender(tmp_path / "m.npz")
+    assert isinstance(again, SLISTRecommender)
+    assert (again.attribute_transition_weight, again.attribute_transition_l2) == (0.3, 2.0)
+    np.testing.assert_allclose(again.score([[0]]), m.score([[0]]), rtol=1e-6)
