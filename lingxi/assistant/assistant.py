@@ -305,6 +305,12 @@ class Assistant:
         if isinstance(err, ForbiddenError) and act in acts:
             key = "forbidden_child" if turn.member.role == "child" else "forbidden"
             return turn.say(key, what=acts[str(act)])
+        # A domain rule the language has its own sentence for ("只有已送达的订单可以退货");
+        # else the domain's own sentence.
+        rules: dict[str, str] = words("refusals", turn.language)
+        rule = err.details.get("rule")
+        if isinstance(rule, str) and rule in rules:
+            return turn.say("conflict", message=rules[rule].format(**err.details))
         return turn.say("conflict", message=err.message)
 
     # --- confirmations ------------------------------------------------------------------

@@ -87,16 +87,24 @@ def _plan(
             f"Order {order.id} was cancelled; there is nothing to return.",
             field="status",
             value=status,
+            rule="return_cancelled",
+            order_id=order.id,
         )
     if status == "returned":
         raise ConflictError(
-            f"Order {order.id} has already been returned.", field="status", value=status
+            f"Order {order.id} has already been returned.",
+            field="status",
+            value=status,
+            rule="return_already_returned",
+            order_id=order.id,
         )
     if status not in ("delivered", "return_requested"):
         raise ConflictError(
             f"Order {order.id} is {status}; only a delivered order can be returned.",
             field="status",
             value=status,
+            rule="return_not_delivered",
+            order_id=order.id,
         )
     # Without a delivered event (imported history) the window counts from the order date.
     delivered_at = order.delivered_at or order.created_at
@@ -108,6 +116,9 @@ def _plan(
             f"(until {until.date().isoformat()}).",
             field="delivered_at",
             value=delivered_at.isoformat(),
+            rule="return_window_closed",
+            order_id=order.id,
+            days=RETURN_WINDOW_DAYS,
         )
     lines = {int(line["id"]): line for line in order.lines}
     left = {i: int(li["quantity"]) - int(li["returned_quantity"]) for i, li in lines.items()}
@@ -119,6 +130,8 @@ def _plan(
                 f"Every item of order {order.id} is already being returned.",
                 field="items",
                 value=None,
+                rule="return_all_in_progress",
+                order_id=order.id,
             )
     else:
         if not items:
@@ -137,6 +150,8 @@ def _plan(
                     f"{lines[item.line_id]['name']} of order {order.id} is already being returned.",
                     field="line_id",
                     value=item.line_id,
+                    rule="return_line_in_progress",
+                    order_id=order.id,
                 )
             quantity = left[item.line_id] if item.quantity is None else item.quantity
             if (

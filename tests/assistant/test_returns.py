@@ -174,3 +174,13 @@ def test_return_part_of_a_line(world: World) -> None:
     r = a.handle("确认", world.lei, r.conversation_id)
     (ret,) = _returns(world, world.lei)
     assert ret.return_lines[0]["quantity"] == 1 and ret.refund_minor == 2400
+
+
+def test_a_chinese_return_refusal_is_said_in_chinese(world: World) -> None:
+    """The domain's rule (only a delivered order) in the reply's own language, not English."""
+    a = _assistant(world)
+    r = a.handle(f"退掉订单 {world.chen_order_id}", world.mei)  # still out for delivery
+    assert not r.needs_confirmation and r.language == "zh", r.reply
+    assert f"订单 #{world.chen_order_id} 还没送达，只有已送达的订单可以退货" in r.reply
+    assert "only a delivered" not in r.reply
+    assert _return_events(world) == []

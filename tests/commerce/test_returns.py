@@ -117,7 +117,12 @@ def test_return_window_and_status_rules(db: Database) -> None:
     fresh = commerce.create_order(db, alice, [orders.LineRequest(ids.products[0])])
     with pytest.raises(ConflictError, match="only a delivered order") as err:
         _return(db, ids.alice, fresh.id)
-    assert err.value.details == {"field": "status", "value": "pending"}
+    assert err.value.details == {
+        "field": "status",
+        "value": "pending",
+        "rule": "return_not_delivered",
+        "order_id": err.value.details["order_id"],
+    }
     commerce.cancel_order(db, alice, fresh.id)
     with pytest.raises(ConflictError, match="cancelled"):
         _return(db, ids.alice, fresh.id)
