@@ -161,7 +161,7 @@ def compare_cmd(
 profile_app = typer.Typer(help="See, export or delete a person's stored shopping profile.")
 app.add_typer(profile_app, name="profile")
 
-CustomerOpt = Annotated[int, typer.Option("--customer", help="Customer id.", min=1, max=2**31 - 1)]
+CustomerOpt = Annotated[int, typer.Option("--customer", help="Customer id.", max=2**31 - 1)]
 
 
 @profile_app.command("show")
