@@ -28,7 +28,7 @@ from lingxi.home._frames import (
     _lexicon,
     _names_of,
 )
-from lingxi.home._lang import extract_schedule
+from lingxi.home._lang import extract_schedule, nlu_data
 from lingxi.home.intents import Vocabulary, detect_language, recognize
 from lingxi.home.model import DOMAIN_OF_INTENT, Command, Home, NoMatchReason, ParseResult
 from lingxi.home.targets import clarifying_question
@@ -179,26 +179,24 @@ class Parser(_Compose):
         return frame
 
     def _split(self, text: str, zh: bool) -> list[tuple[str, str]]:
-        """Clauses with the kind of boundary before each ("", "seq" or "and")."""
-        if zh:
-            text = re.sub(r"再(?=[把开关打锁煮调拉烧启])", "|seq|", text)
-            parts = re.split(r"(然后|并且|接着|同时|还有|[，,。；;]|(?<![柔温暖平缓])和|跟)", text)
-        else:
+        """Clauses with the kind of boundary before each ("", "seq" or "and"), by the
+        language's ``clauses`` words (``lang/nlu_<lang>.yaml``)."""
+        words = nlu_data(zh)["clauses"]
+        if not zh:
             text = text.casefold()
-            parts = re.split(r"(,? and then |,? then |, and |[,;] | and |\bthen\b)", text)
+        if words.get("again_before_verb"):  # "再把灯打开": a new clause
+            text = re.sub(words["again_before_verb"], "|seq|", text)
+        parts = re.split(words["split"], text)
         out: list[tuple[str, str]] = []
         kind = ""
         for part in parts:
             if part is None:
                 continue
             token = part.strip(" ,")
-            if re.fullmatch(
-                r"(,? and then|,? then|and then|then|然后|并且|接着|同时|还有|[，,。；;])",
-                token or ",",
-            ):
+            if re.fullmatch(words["sequence"], token or ","):
                 kind = "seq"
                 continue
-            if token in ("and", "和", "跟"):
+            if token in words["coordination"]:
                 kind = "and"
                 continue
             for i, piece in enumerate(part.split("|seq|")):
@@ -211,7 +209,7 @@ class Parser(_Compose):
     def _frames(self, text: str, zh: bool, tiers: tuple[int, ...]) -> list[_Frame]:
         low = text.casefold()
         clauses = (
-            [] if re.search(r"go (?:and )?charge|回去充电|回充", low) else self._split(text, zh)
+            [] if re.search(nlu_data(zh)["clauses"]["one_clause"], low) else self._split(text, zh)
         )
         if len(clauses) <= 1:
             return [self._best_frame(text, zh, tiers, whole=True)]
